@@ -1,0 +1,69 @@
+//! The registry: every lab and its presets, in one list. A lab is listed here only when it
+//! works; the navigation, the home page and the router all read this list.
+
+pub mod cpu;
+
+use crate::core::models::PythonModel;
+
+/// A named experiment: a link into a lab with its whole configuration.
+#[derive(Debug)]
+pub struct Preset {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// One or two sentences on what the preset shows.
+    pub blurb: &'static str,
+    /// The lab's query string, without `?` and without `run`.
+    pub query: &'static str,
+}
+
+#[derive(Debug)]
+pub struct LabMeta {
+    /// Also the route: `/{id}`.
+    pub id: &'static str,
+    pub title: &'static str,
+    pub model: PythonModel,
+    pub summary: &'static str,
+    pub presets: &'static [Preset],
+}
+
+pub struct Lab {
+    pub meta: &'static LabMeta,
+    /// Renders the lab's page (browser builds only).
+    #[cfg(target_arch = "wasm32")]
+    pub view: fn() -> yew::Html,
+}
+
+pub static LABS: &[Lab] = &[Lab {
+    meta: &cpu::META,
+    #[cfg(target_arch = "wasm32")]
+    view: cpu::view::render,
+}];
+
+pub fn find(id: &str) -> Option<&'static Lab> {
+    LABS.iter().find(|lab| lab.meta.id == id)
+}
+
+/// The labs that teach a given Python model.
+pub fn for_model(model: PythonModel) -> impl Iterator<Item = &'static LabMeta> {
+    LABS.iter().map(|lab| lab.meta).filter(move |meta| meta.model == model)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_route_safe() {
+        let mut ids: Vec<&str> = LABS.iter().map(|l| l.meta.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), LABS.len());
+        for lab in LABS {
+            assert!(lab.meta.id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'));
+            let mut preset_ids: Vec<&str> = lab.meta.presets.iter().map(|p| p.id).collect();
+            preset_ids.sort();
+            preset_ids.dedup();
+            assert_eq!(preset_ids.len(), lab.meta.presets.len(), "{}", lab.meta.id);
+        }
+    }
+}
