@@ -180,29 +180,38 @@ impl Run {
 
     /// The body of worker `id`: take tasks until none are left or the run is cancelled.
     pub fn work(&self, id: usize) {
-        loop {
-            if self.cancelled.load(Ordering::Relaxed) {
-                break;
-            }
-            let index = self.next.fetch_add(1, Ordering::Relaxed);
-            let Some(&task) = self.workload.tasks.get(index) else { break };
-            let t0 = (self.now)();
-            let Some(result) = kernel(task, self.workload.iterations, &self.cancelled) else {
-                break;
-            };
-            let t1 = (self.now)();
-            let record = TaskRecord {
-                index,
-                start: task.start,
-                end: task.end,
-                result,
-                worker: id,
-                start_ms: t0 - self.started_at,
-                end_ms: t1 - self.started_at,
-            };
-            lock(&self.records).push(record);
-            self.finished_tasks.fetch_add(1, Ordering::Release);
+        while self.work_one(id) {}
+        self.retire();
+    }
+
+    /// Takes and computes one task. False when there was nothing (more) to do.
+    pub fn work_one(&self, id: usize) -> bool {
+        if self.cancelled.load(Ordering::Relaxed) {
+            return false;
         }
+        let index = self.next.fetch_add(1, Ordering::Relaxed);
+        let Some(&task) = self.workload.tasks.get(index) else { return false };
+        let t0 = (self.now)();
+        let Some(result) = kernel(task, self.workload.iterations, &self.cancelled) else {
+            return false;
+        };
+        let t1 = (self.now)();
+        let record = TaskRecord {
+            index,
+            start: task.start,
+            end: task.end,
+            result,
+            worker: id,
+            start_ms: to_micros(t0 - self.started_at),
+            end_ms: to_micros(t1 - self.started_at),
+        };
+        lock(&self.records).push(record);
+        self.finished_tasks.fetch_add(1, Ordering::Release);
+        true
+    }
+
+    /// Marks one worker as stopped; the run is over when all have.
+    pub fn retire(&self) {
         let exit = (self.now)() - self.started_at;
         {
             let mut last = lock(&self.last_exit_at);
@@ -248,12 +257,17 @@ impl Run {
 
     /// Milliseconds from the start of the run to the last worker's exit.
     pub fn wall_ms(&self) -> f64 {
-        *lock(&self.last_exit_at)
+        to_micros(*lock(&self.last_exit_at))
     }
 
     pub fn elapsed_ms(&self) -> f64 {
         (self.now)() - self.started_at
     }
+}
+
+/// Browsers give microsecond clocks at best; more digits would be noise.
+fn to_micros(ms: f64) -> f64 {
+    (ms * 1000.0).round() / 1000.0
 }
 
 /// A poisoned lock only means another worker panicked mid-push; the data is still usable.

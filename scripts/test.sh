@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what is missing, then runs every test tier:
+#   1. native `cargo test` (the pure core: simulators, codecs, geometry)
+#   2. `wasm-pack test --headless --chrome` (code that needs a real browser and threads)
+#   3. end-to-end tests in Chromium (Playwright) against a release build
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+# A RUSTFLAGS variable would replace the wasm flags in .cargo/config.toml.
+unset RUSTFLAGS
+
+step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
+
+step "native tests"
+cargo test --locked
+
+step "browser tests (wasm-pack, headless Chromium)"
+wasm-pack test --headless --chrome -- --locked
+
+step "release build"
+trunk build --release --locked
+
+step "end-to-end tests (Playwright, Chromium)"
+(cd e2e && npm test)

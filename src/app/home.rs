@@ -1,0 +1,84 @@
+//! The start page: the three models in a few sentences and the comparison table.
+
+use super::Route;
+use crate::core::models::{PythonModel, ASPECTS};
+use crate::labs;
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+fn lab_links(model: PythonModel) -> Html {
+    let labs: Vec<_> = labs::for_model(model).collect();
+    if labs.is_empty() {
+        return html! { <span class="muted">{ "No lab for this model yet" }</span> };
+    }
+    html! {
+        <ul class="try-links">
+            { for labs.into_iter().map(|lab| html! {
+                <li>
+                    <Link<Route> to={Route::Lab { lab: lab.id.to_string() }}>
+                        <strong>{ lab.title }</strong>
+                    </Link<Route>>
+                    <ul>
+                        { for lab.presets.iter().map(|p| html! {
+                            <li><a href={format!("/{}?{}", lab.id, p.query)}
+                                   data-testid={format!("home-preset-{}", p.id)}>{ p.title }</a></li>
+                        }) }
+                    </ul>
+                </li>
+            }) }
+        </ul>
+    }
+}
+
+#[function_component(Home)]
+pub fn home() -> Html {
+    html! {
+        <>
+            <section class="hero">
+                <h1>{ "How Python runs things at the same time" }</h1>
+                <p class="lede">
+                    { "Python offers three ways to do several things at once. Each lab here runs a \
+                       live browser analogue of one of them, so you can watch where the time goes, \
+                       change the numbers, and share the exact experiment as a link." }
+                </p>
+            </section>
+            <section class="model-cards">
+                { for PythonModel::ALL.iter().map(|&m| html! {
+                    <article class="card model-card" data-model={m.name()}>
+                        <h2>{ m.name() }</h2>
+                        <p class="modules"><code>{ m.modules() }</code></p>
+                        <p>{ m.explanation() }</p>
+                    </article>
+                }) }
+            </section>
+            <section class="card">
+                <h2>{ "The three models side by side" }</h2>
+                <p class="muted">{ "Rule of thumb: blocking I/O with modest concurrency, use threads; \
+                    CPU-bound work, use processes; very many concurrent I/O operations with async \
+                    libraries, use asyncio." }</p>
+                <div class="table-scroll">
+                    <table class="comparison" data-testid="comparison-table">
+                        <thead>
+                            <tr>
+                                <th scope="col">{ "Model" }</th>
+                                { for ASPECTS.iter().map(|a| html! { <th scope="col">{ a.name }</th> }) }
+                                <th scope="col">{ "Try it" }</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            { for PythonModel::ALL.iter().map(|&m| html! {
+                                <tr data-testid={format!("comparison-{}", m.name().to_lowercase())}>
+                                    <th scope="row">{ m.name() }</th>
+                                    { for ASPECTS.iter().map(|a| html! {
+                                        <td data-label={a.name}>{ a.for_model(m) }</td>
+                                    }) }
+                                    <td data-label="Try it">{ lab_links(m) }</td>
+                                </tr>
+                            }) }
+                        </tbody>
+                    </table>
+                </div>
+            </section>
+        </>
+    }
+}

@@ -1,0 +1,188 @@
+//! Browser glue: the only module (with the views) that touches web-sys and js-sys.
+//! Thread pool start-up, clocks, the address bar, clipboard, downloads, animation frames.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+fn global_get(name: &str) -> JsValue {
+    js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+thread_local! {
+    static PERFORMANCE: web_sys::Performance = global_get("performance").unchecked_into();
+}
+
+/// Milliseconds since the Unix epoch with sub-millisecond precision. The page and every
+/// worker have their own `performance.now()` origin; adding `timeOrigin` puts them on one
+/// clock, so task times measured in workers line up with the page's.
+pub fn now_ms() -> f64 {
+    PERFORMANCE.with(|p| p.time_origin() + p.now())
+}
+
+pub fn is_cross_origin_isolated() -> bool {
+    global_get("crossOriginIsolated").as_bool().unwrap_or(false)
+}
+
+/// Logical cores as the browser reports them (at least 1).
+pub fn logical_cores() -> usize {
+    web_sys::window()
+        .map(|w| w.navigator().hardware_concurrency() as usize)
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// Whether CPU work can go to Web Workers on this page.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PoolStatus {
+    Starting,
+    Ready { threads: usize },
+    /// No workers: everything runs on the page's thread. The reason is shown to the user.
+    SingleThread { reason: String },
+}
+
+impl PoolStatus {
+    pub fn threads(&self) -> usize {
+        match self {
+            PoolStatus::Ready { threads } => *threads,
+            _ => 1,
+        }
+    }
+
+    pub fn is_ready(&self) -> bool {
+        matches!(self, PoolStatus::Ready { .. })
+    }
+}
+
+thread_local! {
+    static POOL_STARTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Starts the rayon pool once per page, with one worker per logical core.
+pub async fn start_pool() -> PoolStatus {
+    start_pool_if(is_cross_origin_isolated()).await
+}
+
+/// [`start_pool`] with the isolation check given, so the fallback can be tested on an
+/// isolated test page.
+pub async fn start_pool_if(isolated: bool) -> PoolStatus {
+    if !isolated {
+        return PoolStatus::SingleThread {
+            reason: "This page is not cross-origin isolated, so the browser withholds \
+                     SharedArrayBuffer and no Web Workers can share the computation: every lab runs \
+                     on one thread. Serve the page with the headers Cross-Origin-Opener-Policy: \
+                     same-origin and Cross-Origin-Embedder-Policy: require-corp to get workers."
+                .into(),
+        };
+    }
+    if POOL_STARTED.with(|s| s.replace(true)) {
+        return PoolStatus::SingleThread { reason: "the worker pool was already started".into() };
+    }
+    let threads = logical_cores();
+    match JsFuture::from(wasm_bindgen_rayon::init_thread_pool(threads)).await {
+        Ok(_) => PoolStatus::Ready { threads },
+        Err(e) => PoolStatus::SingleThread {
+            reason: format!(
+                "The Web Workers failed to start ({}), so every lab runs on one thread.",
+                js_error_text(&e)
+            ),
+        },
+    }
+}
+
+pub fn js_error_text(e: &JsValue) -> String {
+    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
+        return String::from(err.message());
+    }
+    e.as_string().unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// The address bar's query string, without `?`.
+pub fn current_query() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .map(|s| s.trim_start_matches('?').to_string())
+        .unwrap_or_default()
+}
+
+/// Rewrites the query in place (no new history entry), so the address bar always holds
+/// the experiment on screen.
+pub fn replace_query(query: &str) {
+    let Some(window) = web_sys::window() else { return };
+    let path = window.location().pathname().unwrap_or_else(|_| "/".into());
+    let url = if query.is_empty() { path } else { format!("{path}?{query}") };
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+    }
+}
+
+/// An absolute link to `path?query` on this site.
+pub fn absolute_link(path: &str, query: &str) -> String {
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    if query.is_empty() {
+        format!("{origin}{path}")
+    } else {
+        format!("{origin}{path}?{query}")
+    }
+}
+
+pub async fn copy_text(text: &str) -> Result<(), String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let clipboard = window.navigator().clipboard();
+    JsFuture::from(clipboard.write_text(text)).await.map(|_| ()).map_err(|e| js_error_text(&e))
+}
+
+/// Saves `text` as a file through a temporary object URL.
+pub fn download_text(filename: &str, mime: &str, text: &str) -> Result<(), String> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+        .map_err(|e| js_error_text(&e))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| js_error_text(&e))?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let anchor: web_sys::HtmlAnchorElement =
+        document.create_element("a").map_err(|e| js_error_text(&e))?.unchecked_into();
+    anchor.set_href(&url);
+    anchor.set_download(filename);
+    anchor.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
+/// Calls `frame(n)` on every animation frame until the returned handle is dropped.
+pub struct FrameLoop {
+    alive: Rc<Cell<bool>>,
+}
+
+impl Drop for FrameLoop {
+    fn drop(&mut self) {
+        self.alive.set(false);
+    }
+}
+
+pub fn frame_loop(mut frame: impl FnMut(u64) + 'static) -> FrameLoop {
+    let alive = Rc::new(Cell::new(true));
+    let slot: Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>> = Rc::new(RefCell::new(None));
+    let slot_inner = Rc::clone(&slot);
+    let alive_inner = Rc::clone(&alive);
+    let mut count = 0u64;
+    *slot.borrow_mut() = Some(Closure::new(move |_t: f64| {
+        if !alive_inner.get() {
+            // Break the Rc cycle so the closure is freed.
+            slot_inner.borrow_mut().take();
+            return;
+        }
+        count += 1;
+        frame(count);
+        if let (Some(window), Some(cb)) = (web_sys::window(), slot_inner.borrow().as_ref()) {
+            let _ = window.request_animation_frame(cb.as_ref().unchecked_ref());
+        }
+    }));
+    if let (Some(window), Some(cb)) = (web_sys::window(), slot.borrow().as_ref()) {
+        let _ = window.request_animation_frame(cb.as_ref().unchecked_ref());
+    }
+    FrameLoop { alive }
+}

@@ -1,0 +1,134 @@
+//! Browser tier: run by `wasm-pack test --headless --chrome`. The test runner serves the
+//! page cross-origin isolated, so the rayon pool of Web Workers really starts here.
+#![cfg(target_arch = "wasm32")]
+
+use concurrency_playground::glue::{self, PoolStatus};
+use concurrency_playground::labs::cpu::model::{classic_tasks, Run, Workload};
+use gloo_timers::future::TimeoutFuture;
+use std::sync::{Arc, Mutex};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// One pool per page: every test that needs it goes through here.
+async fn pool() -> usize {
+    thread_local! {
+        static STATUS: std::cell::RefCell<Option<PoolStatus>> = const { std::cell::RefCell::new(None) };
+    }
+    if let Some(PoolStatus::Ready { threads }) = STATUS.with(|s| s.borrow().clone()) {
+        return threads;
+    }
+    let status = glue::start_pool().await;
+    STATUS.with(|s| *s.borrow_mut() = Some(status.clone()));
+    match status {
+        PoolStatus::Ready { threads } => threads,
+        other => panic!("pool did not start: {other:?}"),
+    }
+}
+
+async fn run_to_end(run: &Arc<Run>) {
+    for _ in 0..2_000 {
+        if run.is_over() {
+            return;
+        }
+        TimeoutFuture::new(10).await;
+    }
+    panic!("run did not finish in 20 s");
+}
+
+fn results(run: &Run) -> Vec<String> {
+    run.records().into_iter().map(|r| r.result).collect()
+}
+
+#[wasm_bindgen_test]
+async fn the_pool_starts_with_a_worker_per_core() {
+    assert!(glue::is_cross_origin_isolated(), "the test page should be isolated");
+    let threads = pool().await;
+    assert_eq!(threads, glue::logical_cores());
+}
+
+#[wasm_bindgen_test]
+async fn parallel_results_equal_sequential_ones_and_cpython() {
+    let threads = pool().await;
+    let workload = Workload { tasks: classic_tasks(), iterations: 1000 };
+    let seq = Run::new(workload.clone(), 1, glue::now_ms);
+    seq.spawn_on_pool();
+    run_to_end(&seq).await;
+    let par = Run::new(workload, threads, glue::now_ms);
+    par.spawn_on_pool();
+    run_to_end(&par).await;
+    assert_eq!(results(&seq).len(), 20);
+    assert_eq!(results(&seq), results(&par));
+    assert_eq!(&results(&par)[..4], ["1187892022", "233359746", "1591852310", "1865639156"]);
+    let used: std::collections::BTreeSet<usize> = par.records().iter().map(|r| r.worker).collect();
+    assert!(used.iter().all(|w| *w < threads));
+}
+
+#[wasm_bindgen_test]
+async fn classic_task_in_a_worker_equals_cpython() {
+    pool().await;
+    let workload = Workload { tasks: classic_tasks()[..2].to_vec(), iterations: 2_000_000 };
+    let run = Run::new(workload, 2, glue::now_ms);
+    run.spawn_on_pool();
+    run_to_end(&run).await;
+    assert_eq!(results(&run), ["1481646940", "580377468"]);
+}
+
+#[wasm_bindgen_test]
+async fn worker_clock_agrees_with_the_page_clock() {
+    pool().await;
+    let seen = Arc::new(Mutex::new(None));
+    let before = glue::now_ms();
+    let slot = Arc::clone(&seen);
+    rayon::spawn(move || *slot.lock().unwrap() = Some(glue::now_ms()));
+    let mut in_worker = None;
+    for _ in 0..500 {
+        in_worker = *seen.lock().unwrap();
+        if in_worker.is_some() {
+            break;
+        }
+        TimeoutFuture::new(5).await;
+    }
+    let after = glue::now_ms();
+    let t = in_worker.expect("worker never ran");
+    // Origins are rounded by the browser; allow a millisecond either side.
+    assert!(t >= before - 1.0 && t <= after + 1.0, "{before} <= {t} <= {after}");
+}
+
+#[wasm_bindgen_test]
+async fn cancel_stops_workers_and_keeps_finished_tasks() {
+    let threads = pool().await;
+    let workload = Workload { tasks: vec![classic_tasks()[0]; 40], iterations: 50_000_000 };
+    let run = Run::new(workload, threads, glue::now_ms);
+    run.spawn_on_pool();
+    while run.finished() == 0 {
+        TimeoutFuture::new(5).await;
+    }
+    let asked = glue::now_ms();
+    run.cancel();
+    run_to_end(&run).await;
+    let stopped_after = glue::now_ms() - asked;
+    assert!(run.records().len() < 40);
+    assert!(run.records().iter().all(|r| !r.result.is_empty()));
+    // Checked every 65,536 iterations: well under a second even in a debug build.
+    assert!(stopped_after < 1000.0, "took {stopped_after} ms to stop");
+}
+
+#[wasm_bindgen_test]
+async fn without_isolation_the_app_falls_back_to_one_thread() {
+    let status = glue::start_pool_if(false).await;
+    match &status {
+        PoolStatus::SingleThread { reason } => {
+            assert!(reason.contains("Cross-Origin-Opener-Policy"), "{reason}");
+            assert!(reason.contains("Cross-Origin-Embedder-Policy"), "{reason}");
+        }
+        other => panic!("expected the fallback, got {other:?}"),
+    }
+    assert_eq!(status.threads(), 1);
+    // The fallback runs tasks on the page's thread, one per step, as the CPU lab does.
+    let run = Run::new(Workload { tasks: classic_tasks()[..3].to_vec(), iterations: 1000 }, 1, glue::now_ms);
+    while run.work_one(0) {}
+    run.retire();
+    assert!(run.is_over());
+    assert_eq!(results(&run), ["1187892022", "233359746", "1591852310"]);
+}
