@@ -180,7 +180,7 @@ pub fn line_chart(series: &[Vec<(f64, f64)>], width: f64, height: f64) -> LineCh
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -198,7 +198,7 @@ pub fn encode(pairs: &[(&str, String)]) -> String {
     ser.finish().replace("%2C", ",")
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -144,7 +144,7 @@ pub static ASPECTS: &[Aspect] = &[
     },
 ];
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 

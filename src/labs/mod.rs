@@ -48,7 +48,7 @@ pub fn for_model(model: PythonModel) -> impl Iterator<Item = &'static LabMeta> {
     LABS.iter().map(|lab| lab.meta).filter(move |meta| meta.model == model)
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 

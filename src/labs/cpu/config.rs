@@ -181,7 +181,7 @@ pub fn format_tasks(tasks: &[Task]) -> String {
     items.join(",")
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::labs::cpu::model::{MAX_SPAN, MAX_VALUE};

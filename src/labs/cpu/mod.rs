@@ -49,7 +49,7 @@ pub static META: LabMeta = LabMeta {
     ],
 };
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::config::{format_tasks, CpuConfig, Mode};
     use super::model::{Workload, MAX_MAIN_THREAD_WORK};

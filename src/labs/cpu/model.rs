@@ -294,7 +294,7 @@ pub fn summarize(records: &[TaskRecord], wall_ms: f64, sequential_ms: Option<f64
     Summary { wall_ms, sum_task_ms, speedup }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use std::time::Instant;
