@@ -56,7 +56,11 @@ pub fn app() -> Html {
         <BrowserRouter>
             <ContextProvider<PoolStatus> context={(*pool).clone()}>
                 <Header />
-                <main>
+                <main data-pool={match &*pool {
+                    PoolStatus::Starting => "starting",
+                    PoolStatus::Ready { .. } => "ready",
+                    PoolStatus::SingleThread { .. } => "single",
+                }}>
                     <PoolNotice />
                     <Switch<Route> render={switch} />
                 </main>

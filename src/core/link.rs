@@ -86,11 +86,6 @@ impl Query {
         self.params.remove(key)
     }
 
-    /// Puts a parameter back, for decoders that peek at a value before choosing a parser.
-    pub fn params_insert(&mut self, key: &str, value: String) {
-        self.params.insert(key.to_string(), value);
-    }
-
     /// Records an error for `key`.
     pub fn error(&mut self, key: &str, message: impl Into<String>) {
         self.errors.push(LinkError { key: key.into(), message: message.into() });
@@ -99,27 +94,30 @@ impl Query {
     /// An unsigned integer in `min..=max`, or `default` with an error.
     pub fn uint(&mut self, key: &str, min: u64, max: u64, default: u64) -> u64 {
         let Some(raw) = self.take(key) else { return default };
-        match parse_uint(&raw) {
-            Some(v) if (min..=max).contains(&v) => v,
-            _ if is_integer_like(&raw) => {
+        self.check_uint(key, &raw, min, max, &group(default)).unwrap_or(default)
+    }
+
+    /// Checks a raw value already taken from the query; on failure records an error that
+    /// says the parameter falls back to `default_desc`.
+    pub fn check_uint(&mut self, key: &str, raw: &str, min: u64, max: u64, default_desc: &str) -> Option<u64> {
+        match parse_uint(raw) {
+            Some(v) if (min..=max).contains(&v) => Some(v),
+            _ if is_integer_like(raw) => {
                 self.error(
                     key,
                     format!(
                         "{} is out of range: it must be a whole number from {} to {}; using {}",
-                        quote(&raw),
+                        quote(raw),
                         group(min),
                         group(max),
-                        group(default)
+                        default_desc
                     ),
                 );
-                default
+                None
             }
             _ => {
-                self.error(
-                    key,
-                    format!("{} is not a whole number; using {}", quote(&raw), group(default)),
-                );
-                default
+                self.error(key, format!("{} is not a whole number; using {}", quote(raw), default_desc));
+                None
             }
         }
     }

@@ -49,7 +49,7 @@ impl PythonModel {
             }
             PythonModel::Asyncio => {
                 "One thread runs an event loop that switches between coroutines only where they \
-                 say `await`. Thousands of network requests can wait at once for the price of one \
+                 say await. Thousands of network requests can wait at once for the price of one \
                  thread, but nothing runs in parallel, and one blocking call inside a coroutine \
                  stalls every other coroutine until it returns."
             }

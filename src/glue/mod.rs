@@ -71,9 +71,9 @@ pub async fn start_pool_if(isolated: bool) -> PoolStatus {
     if !isolated {
         return PoolStatus::SingleThread {
             reason: "This page is not cross-origin isolated, so the browser withholds \
-                     SharedArrayBuffer and no Web Workers can share the computation: every lab runs \
-                     on one thread. Serve the page with the headers Cross-Origin-Opener-Policy: \
-                     same-origin and Cross-Origin-Embedder-Policy: require-corp to get workers."
+                     SharedArrayBuffer and every lab runs on one thread; serve it with the headers \
+                     Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: \
+                     require-corp to compute on Web Workers."
                 .into(),
         };
     }

@@ -89,10 +89,10 @@ impl CpuConfig {
         let workers = match q.take("k") {
             None => defaults.workers,
             Some(v) if v == "all" => Workers::AllCores,
-            Some(v) => {
-                q.params_insert("k", v);
-                Workers::Exactly(q.uint("k", 1, MAX_WORKERS as u64, 1) as usize)
-            }
+            Some(v) => match q.check_uint("k", &v, 1, MAX_WORKERS as u64, "all cores") {
+                Some(n) => Workers::Exactly(n as usize),
+                None => defaults.workers,
+            },
         };
         let iterations = q.uint("iters", 0, MAX_ITERATIONS, defaults.workload.iterations);
         let tasks = match q.take("tasks") {
@@ -215,7 +215,8 @@ mod tests {
         assert_eq!(keys, ["bogus", "iters", "k", "mode", "tasks"]);
         assert_eq!(d.config.mode, Mode::Parallel);
         assert_eq!(d.config.workload, Workload::classic());
-        assert_eq!(d.config.workers, Workers::Exactly(1));
+        assert_eq!(d.config.workers, Workers::AllCores);
+        assert!(d.errors.iter().any(|e| e.key == "k" && e.message.contains("all cores")));
     }
 
     #[test]

@@ -12,6 +12,9 @@ use serde::Serialize;
 use std::sync::Arc;
 use yew::prelude::*;
 
+/// How long the one-thread fallback computes before letting the page breathe.
+const FALLBACK_SLICE_MS: f64 = 8.0;
+
 pub fn render() -> Html {
     html! { <CpuLab /> }
 }
@@ -115,6 +118,9 @@ pub struct CpuLab {
     link_errors: Vec<LinkError>,
     /// Inputs that do not hold a number at all, keyed by the input's test id.
     field_errors: Vec<(String, String)>,
+    /// What the user has typed into each numeric input, keyed by test id. The inputs show
+    /// this rather than the config, so a redraw never undoes typing in progress.
+    drafts: Vec<(String, String)>,
     pool: PoolStatus,
     _pool_listener: Option<ContextHandle<PoolStatus>>,
     run_on_open: bool,
@@ -158,6 +164,22 @@ impl CpuLab {
         if let Some(m) = message {
             self.field_errors.push((id.to_string(), m));
         }
+    }
+
+    fn set_draft(&mut self, id: &str, text: String) {
+        self.drafts.retain(|(k, _)| k != id);
+        self.drafts.push((id.to_string(), text));
+    }
+
+    /// The text an input shows: the user's draft if any, else the configured value.
+    fn shown(&self, id: &str, value: u64) -> String {
+        self.drafts.iter().find(|(k, _)| k == id).map(|(_, v)| v.clone()).unwrap_or_else(|| value.to_string())
+    }
+
+    /// Forgets drafts and their errors when the config is replaced under them.
+    fn reset_inputs(&mut self) {
+        self.drafts.clear();
+        self.field_errors.clear();
     }
 
     fn is_running(&self) -> bool {
@@ -248,7 +270,13 @@ impl CpuLab {
                 o.mode,
                 o.workload.iterations,
             ),
-            (None, None) => (&[], None, None, None, None, 0, None, self.config.mode, self.config.workload.iterations),
+            (None, None) => {
+                let workers = match self.config.mode {
+                    Mode::Parallel => self.config.workers.resolve(self.cores()),
+                    _ => 1,
+                };
+                (&[], None, None, None, None, workers, None, self.config.mode, self.config.workload.iterations)
+            }
         };
         let total = match (&self.active, &self.last) {
             (Some(a), _) => a.run.workload.tasks.len(),
@@ -306,6 +334,7 @@ impl Component for CpuLab {
             config: decoded.config,
             link_errors: decoded.errors,
             field_errors: Vec::new(),
+            drafts: Vec::new(),
             pool,
             _pool_listener: listener,
             run_on_open: decoded.run,
@@ -346,7 +375,7 @@ impl Component for CpuLab {
                 };
                 self.sync_url();
             }
-            Msg::SetIterations(v) => match parse_input(&v) {
+            Msg::SetIterations(v) => match { self.set_draft("cpu-iterations", v.clone()); parse_input(&v) } {
                 Some(n) => {
                     self.config.workload.iterations = n;
                     self.set_field_error("cpu-iterations", None);
@@ -359,6 +388,7 @@ impl Component for CpuLab {
             },
             Msg::SetTask { index, end, value } => {
                 let id = format!("cpu-task-{}-{}", if end { "end" } else { "start" }, index);
+                self.set_draft(&id, value.clone());
                 match (parse_input(&value), self.config.workload.tasks.get_mut(index)) {
                     (Some(n), Some(task)) => {
                         if end { task.end = n } else { task.start = n }
@@ -380,14 +410,14 @@ impl Component for CpuLab {
             Msg::RemoveTask(i) => {
                 if i < self.config.workload.tasks.len() {
                     self.config.workload.tasks.remove(i);
-                    self.field_errors.retain(|(k, _)| !k.starts_with("cpu-task-"));
+                    self.reset_inputs();
                     self.sync_url();
                 }
             }
             Msg::LoadPreset(id) => {
                 if let Some(p) = super::META.presets.iter().find(|p| p.id == id) {
                     self.config = CpuConfig::from_query(p.query).config;
-                    self.field_errors.clear();
+                    self.reset_inputs();
                     self.link_errors.clear();
                     self.sync_url();
                 }
@@ -421,17 +451,18 @@ impl Component for CpuLab {
                 self.finish(ctx);
             }
             Msg::FallbackStep => {
-                let more = match &self.active {
-                    Some(a) if a.run.work_one(0) => {
-                        self.live_records = a.run.records();
-                        true
-                    }
-                    Some(a) => {
-                        a.run.retire();
-                        false
-                    }
-                    None => return false,
-                };
+                let Some(a) = &self.active else { return false };
+                // Work for a frame's worth of time, then yield so the page can paint and
+                // take clicks (Cancel) before the next slice.
+                let slice_start = glue::now_ms();
+                let mut more = true;
+                while more && glue::now_ms() - slice_start < FALLBACK_SLICE_MS {
+                    more = a.run.work_one(0);
+                }
+                self.live_records = a.run.records();
+                if !more {
+                    a.run.retire();
+                }
                 if more {
                     let link = ctx.link().clone();
                     if let Some(a) = &mut self.active {
@@ -566,10 +597,10 @@ impl CpuLab {
                         </select>
                     </label>
                     <label>{ "Iterations per task" }
-                        <input type="number" min="0" max="1000000000" step="1" inputmode="numeric"
+                        <input type="text" inputmode="numeric" autocomplete="off" class="num-input"
                             data-testid="cpu-iterations" disabled={running}
-                            value={self.config.workload.iterations.to_string()}
-                            onchange={link.callback(move |e: Event| Msg::SetIterations(input_value(e)))} />
+                            value={self.shown("cpu-iterations", self.config.workload.iterations)}
+                            oninput={link.callback(move |e: InputEvent| Msg::SetIterations(typed(e)))} />
                     </label>
                 </div>
                 { match self.config.workers {
@@ -588,12 +619,14 @@ impl CpuLab {
                         { for tasks.iter().enumerate().take(200).map(|(i, t)| html! {
                             <tr>
                                 <td>{ i + 1 }</td>
-                                <td><input type="number" min="0" data-testid={format!("cpu-task-start-{i}")} disabled={running}
-                                    aria-label={format!("task {} start", i + 1)} value={t.start.to_string()}
-                                    onchange={link.callback(move |e: Event| Msg::SetTask { index: i, end: false, value: input_value(e) })} /></td>
-                                <td><input type="number" min="0" data-testid={format!("cpu-task-end-{i}")} disabled={running}
-                                    aria-label={format!("task {} end", i + 1)} value={t.end.to_string()}
-                                    onchange={link.callback(move |e: Event| Msg::SetTask { index: i, end: true, value: input_value(e) })} /></td>
+                                <td><input type="text" inputmode="numeric" autocomplete="off" class="num-input"
+                                    data-testid={format!("cpu-task-start-{i}")} disabled={running}
+                                    aria-label={format!("task {} start", i + 1)} value={self.shown(&format!("cpu-task-start-{i}"), t.start)}
+                                    oninput={link.callback(move |e: InputEvent| Msg::SetTask { index: i, end: false, value: typed(e) })} /></td>
+                                <td><input type="text" inputmode="numeric" autocomplete="off" class="num-input"
+                                    data-testid={format!("cpu-task-end-{i}")} disabled={running}
+                                    aria-label={format!("task {} end", i + 1)} value={self.shown(&format!("cpu-task-end-{i}"), t.end)}
+                                    oninput={link.callback(move |e: InputEvent| Msg::SetTask { index: i, end: true, value: typed(e) })} /></td>
                                 <td><button class="icon" data-testid={format!("cpu-task-remove-{i}")} disabled={running}
                                     aria-label={format!("remove task {}", i + 1)}
                                     onclick={link.callback(move |_| Msg::RemoveTask(i))}>{ "\u{2715}" }</button></td>
@@ -779,6 +812,10 @@ impl CpuLab {
             </figure>
         }
     }
+}
+
+fn typed(e: InputEvent) -> String {
+    e.target_unchecked_into::<web_sys::HtmlInputElement>().value()
 }
 
 /// Long exact products are shortened for the table; the JSON keeps every digit.

@@ -1,0 +1,111 @@
+// Screenshots of the built app for review: home and CPU lab (after a short
+// run), desktop 1280x800 and phone 390x844, light and dark colour schemes.
+// Writes <repo>/screenshots/{home,cpu}-{desktop,phone}-{light,dark}.png
+// (the directory is git-ignored).
+//
+//   node screenshots.mjs [--root DIR] [--out DIR]
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  startServer,
+  launch,
+  watchPage,
+  waitForStatus,
+  describeDiagnostics,
+  assertBuilt,
+  testId,
+  sleep,
+  PANIC_PATTERN,
+  APP_ROOT,
+} from './lib.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+const VIEWPORTS = {
+  desktop: { viewport: { width: 1280, height: 800 }, isMobile: false, hasTouch: false },
+  phone: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+};
+const SCHEMES = ['light', 'dark'];
+
+function parseArgs(argv) {
+  const opts = { root: APP_ROOT, out: path.resolve(HERE, '..', 'screenshots') };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if ((arg === '--root' || arg === '--out') && i + 1 < argv.length) opts[arg.slice(2)] = path.resolve(argv[++i]);
+    else throw new Error(`unknown or incomplete argument ${arg}`);
+  }
+  return opts;
+}
+
+async function main() {
+  let opts;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+    assertBuilt(opts.root);
+  } catch (err) {
+    console.error(`screenshots.mjs: ${err.message}`);
+    process.exit(2);
+  }
+  fs.mkdirSync(opts.out, { recursive: true });
+
+  const server = await startServer({ root: opts.root, isolated: true });
+  let browser = null;
+  const failures = [];
+  const written = [];
+  try {
+    browser = await launch();
+    for (const [device, settings] of Object.entries(VIEWPORTS)) {
+      for (const colorScheme of SCHEMES) {
+        const context = await browser.newContext({ ...settings, colorScheme, deviceScaleFactor: 1 });
+        try {
+          const page = await context.newPage();
+          const diag = watchPage(page);
+          await page.emulateMedia({ colorScheme });
+
+          const shoot = async (name) => {
+            await sleep(300); // let transitions and fonts settle
+            const file = path.join(opts.out, `${name}-${device}-${colorScheme}.png`);
+            await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
+            written.push(file);
+          };
+
+          try {
+            await page.goto(`${server.url}/`, { waitUntil: 'load' });
+            await page.locator(testId('nav-cpu')).waitFor({ state: 'visible', timeout: 30_000 });
+            await shoot('home');
+          } catch (err) {
+            failures.push(`home ${device} ${colorScheme}: ${err.message}`);
+          }
+
+          try {
+            await page.goto(`${server.url}/cpu?iters=200000&run=1`, { waitUntil: 'load' });
+            await waitForStatus(page, ['done'], 120_000);
+            await page.evaluate(() => window.scrollTo(0, 0));
+            await shoot('cpu');
+          } catch (err) {
+            failures.push(`cpu ${device} ${colorScheme}: ${err.message}`);
+          }
+
+          const bad = diag.pageErrors.length || diag.consoleErrors.some((e) => PANIC_PATTERN.test(e.text));
+          if (bad) failures.push(`${device} ${colorScheme}: page errors:\n${describeDiagnostics(diag)}`);
+        } finally {
+          await context.close();
+        }
+      }
+    }
+  } catch (err) {
+    failures.push(err.message);
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    await server.close();
+  }
+  for (const file of written) console.log(file);
+  if (failures.length) {
+    console.error(`screenshots.mjs: ${failures.length} problem(s):\n- ${failures.join('\n- ')}`);
+    process.exitCode = 1;
+  }
+}
+
+await main();
