@@ -2,8 +2,8 @@
 // pool with k = navigator.hardwareConcurrency, on the classic 20 tasks.
 //
 // Builds nothing: it expects a RELEASE build of the app in ../dist
-// (`trunk build --release`). Figures are the app's own `wallMs`, the median of
-// several page loads with run=1.
+// (`trunk build --release`). Figures are the app's own `wallMs`: the median of several
+// warm runs in one page, plus the first (cold) run of each mode on its own.
 //
 //   node bench.mjs [--runs 5] [--iters 2000000] [--root DIR] [--timeout 600]
 //
@@ -146,34 +146,53 @@ async function main() {
     const isolated = await page.evaluate(() => self.crossOriginIsolated);
     if (!isolated) throw new Error('page is not cross-origin isolated; the parallel figures would be meaningless');
 
-    const measure = async (label, mode, k) => {
-      const samples = [];
-      const workersSeen = new Set();
-      for (let i = 0; i < opts.runs; i++) {
-        const link = `/cpu?mode=${mode}&k=${k}&iters=${opts.iters}&tasks=${CLASSIC_TASKS}&run=1`;
-        await page.goto(`${server.url}${link}`, { waitUntil: 'load' });
-        const json = await waitForStatus(page, ['done'], opts.timeoutS * 1000);
-        if (!Array.isArray(json.tasks) || json.tasks.length !== 20) {
-          throw new Error(`${label}: expected 20 tasks, got ${JSON.stringify(json)}`);
-        }
-        if (typeof json.wallMs !== 'number' || !(json.wallMs > 0)) {
-          throw new Error(`${label}: wallMs missing: ${JSON.stringify(json)}`);
-        }
-        if (opts.iters === 2_000_000) {
-          const firstFour = [...json.tasks].sort((a, b) => a.index - b.index).slice(0, 4).map((t) => t.result);
-          if (JSON.stringify(firstFour) !== JSON.stringify(KNOWN_2M)) {
-            throw new Error(`${label}: wrong results ${JSON.stringify(firstFour)}, CPython says ${JSON.stringify(KNOWN_2M)}`);
-          }
-        }
-        workersSeen.add(json.workers);
-        samples.push(json.wallMs);
-        console.error(`bench.mjs: ${label} run ${i + 1}/${opts.runs}: ${fmtMs(json.wallMs)} ms (workers=${json.workers})`);
+    // One page, like a user: the first run of each mode is "cold" (V8 still compiling the
+    // wasm to optimized code on the same 2 cores), later runs are warm. Modes alternate so
+    // both see the same machine conditions.
+    await page.goto(`${server.url}/cpu?mode=worker&iters=${opts.iters}&tasks=${CLASSIC_TASKS}`, { waitUntil: 'load' });
+    await page.waitForSelector('main[data-pool="ready"]', { timeout: 60_000 });
+    const runOnce = async (label, mode) => {
+      await page.click(`[data-testid="cpu-mode-${mode}"]`);
+      if (mode === 'parallel') await page.selectOption('[data-testid="cpu-workers"]', 'all');
+      const before = await page.textContent('[data-testid="results-json"]');
+      await page.click('[data-testid="run"]');
+      await page.waitForFunction(
+        (prev) => {
+          const text = document.querySelector('[data-testid="results-json"]').textContent;
+          return text !== prev && JSON.parse(text).status === 'done';
+        },
+        before,
+        { timeout: opts.timeoutS * 1000, polling: 20 },
+      );
+      const json = JSON.parse(await page.textContent('[data-testid="results-json"]'));
+      if (!Array.isArray(json.tasks) || json.tasks.length !== 20) {
+        throw new Error(`${label}: expected 20 tasks, got ${JSON.stringify(json)}`);
       }
-      return { samples, median: median(samples), workers: [...workersSeen] };
+      if (typeof json.wallMs !== 'number' || !(json.wallMs > 0)) {
+        throw new Error(`${label}: wallMs missing: ${JSON.stringify(json)}`);
+      }
+      if (opts.iters === 2_000_000) {
+        const firstFour = [...json.tasks].sort((a, b) => a.index - b.index).slice(0, 4).map((t) => t.result);
+        if (JSON.stringify(firstFour) !== JSON.stringify(KNOWN_2M)) {
+          throw new Error(`${label}: wrong results ${JSON.stringify(firstFour)}, CPython says ${JSON.stringify(KNOWN_2M)}`);
+        }
+      }
+      return json;
     };
-
-    const sequential = await measure('wasm sequential (mode=worker, k=1)', 'worker', 1);
-    const parallel = await measure(`wasm parallel (mode=parallel, k=${cores})`, 'parallel', cores);
+    const series = { worker: { cold: null, samples: [], workers: new Set() }, parallel: { cold: null, samples: [], workers: new Set() } };
+    for (let round = 0; round <= opts.runs; round++) {
+      for (const mode of ['worker', 'parallel']) {
+        const json = await runOnce(`${mode} round ${round}`, mode);
+        const s = series[mode];
+        s.workers.add(json.workers);
+        if (round === 0) s.cold = json.wallMs;
+        else s.samples.push(json.wallMs);
+        console.error(`bench.mjs: ${mode} ${round === 0 ? 'cold' : `run ${round}/${opts.runs}`}: ${fmtMs(json.wallMs)} ms (workers=${json.workers})`);
+      }
+    }
+    const summary = (s) => ({ samples: s.samples, median: median(s.samples), cold: s.cold, workers: [...s.workers] });
+    const sequential = summary(series.worker);
+    const parallel = summary(series.parallel);
     assertNoPageErrors(page);
     const speedup = parallel.median > 0 ? sequential.median / parallel.median : null;
 
@@ -182,11 +201,13 @@ async function main() {
       ['wasm sequential ms (1 worker)', fmtMs(sequential.median)],
       [`wasm parallel ms (k = ${cores} cores)`, fmtMs(parallel.median)],
       ['speedup (sequential / parallel)', speedup === null ? 'n/a' : `${speedup.toFixed(2)}x`],
+      ['first (cold) run: sequential ms', fmtMs(sequential.cold)],
+      ['first (cold) run: parallel ms', fmtMs(parallel.cold)],
     ];
     const w0 = Math.max(...rows.map((r) => r[0].length));
     const w1 = Math.max(...rows.map((r) => r[1].length));
     const line = (r) => `| ${r[0].padEnd(w0)} | ${r[1].padStart(w1)} |`;
-    console.log(`CPU lab, ${opts.iters} iterations, 20 classic tasks, median of ${opts.runs} runs, Chromium ${browser.version()}`);
+    console.log(`CPU lab, ${opts.iters} iterations, 20 classic tasks, median of ${opts.runs} warm runs, Chromium ${browser.version()}`);
     console.log(line(rows[0]));
     console.log(`|${'-'.repeat(w0 + 2)}|${'-'.repeat(w1 + 2)}|`);
     for (const r of rows.slice(1)) console.log(line(r));
@@ -203,6 +224,8 @@ async function main() {
       speedup: round(speedup),
       wasm_sequential_runs_ms: sequential.samples.map(round),
       wasm_parallel_runs_ms: parallel.samples.map(round),
+      wasm_sequential_cold_ms: round(sequential.cold),
+      wasm_parallel_cold_ms: round(parallel.cold),
       workers_reported: { sequential: sequential.workers, parallel: parallel.workers },
       chromium: browser.version(),
       wasm_debug_info: wasm.some((w) => w.dwarf),

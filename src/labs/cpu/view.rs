@@ -12,6 +12,10 @@ use serde::Serialize;
 use std::sync::Arc;
 use yew::prelude::*;
 
+/// How often the page looks at the workers' progress. Each look redraws the lab, and on
+/// a 2-core machine every millisecond the page spends is taken from a worker.
+const TICK_MS: u32 = 100;
+
 /// How long the one-thread fallback computes before letting the page breathe.
 const FALLBACK_SLICE_MS: f64 = 8.0;
 
@@ -199,7 +203,7 @@ impl CpuLab {
         let (ticker, timeout) = match executor {
             Executor::Workers => {
                 run.spawn_on_pool();
-                (Some(Interval::new(50, move || link.send_message(Msg::Tick))), None)
+                (Some(Interval::new(TICK_MS, move || link.send_message(Msg::Tick))), None)
             }
             // Give the browser time to paint "running" before the thread is taken.
             Executor::MainThread => (None, Some(Timeout::new(60, move || link.send_message(Msg::RunMainThreadNow)))),

@@ -1,0 +1,37 @@
+// Joins the native and browser halves of the CPU benchmark and prints the ratios the
+// project tracks. Figures only: it never fails because a machine is slow.
+const [nativeRaw, browserRaw] = process.argv.slice(2);
+const parse = (raw, what) => {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    console.error(`compare: no ${what} figures (got ${JSON.stringify(raw)})`);
+    process.exit(2);
+  }
+};
+const native = parse(nativeRaw, 'native');
+const browser = parse(browserRaw, 'browser');
+const cores = browser.cores ?? native.cores;
+const rows = [
+  ['wasm sequential (1 worker)', browser.wasm_sequential_ms],
+  [`wasm parallel (${browser.k} workers)`, browser.wasm_parallel_ms],
+  ['native sequential', native.nativeSequentialMs],
+  [`native rayon (${native.cores} threads)`, native.nativeParallelMs],
+];
+const fmt = (v) => `${v.toFixed(1).padStart(8)} ms`;
+console.log('\nCPU lab benchmark: classic 20 tasks x 2,000,000 iterations (medians)');
+for (const [name, ms] of rows) console.log(`  ${name.padEnd(30)} ${fmt(ms)}`);
+const wasmSpeedup = browser.wasm_sequential_ms / browser.wasm_parallel_ms;
+const nativeSpeedup = native.nativeSequentialMs / native.nativeParallelMs;
+const seqRatio = browser.wasm_sequential_ms / native.nativeSequentialMs;
+const parRatio = browser.wasm_parallel_ms / native.nativeParallelMs;
+const line = (name, value, target, ok) =>
+  console.log(`  ${name.padEnd(30)} ${value.padStart(11)}   target ${target.padEnd(10)} ${ok ? 'met' : 'NOT met'}`);
+console.log('');
+line('wasm parallel speedup', `${wasmSpeedup.toFixed(2)}x`, `>= ${(0.9 * cores).toFixed(2)}x`, wasmSpeedup >= 0.9 * cores);
+line('native parallel speedup', `${nativeSpeedup.toFixed(2)}x`, '(reference)', true);
+line('wasm/native sequential', `${seqRatio.toFixed(2)}x`, '<= 1.30x', seqRatio <= 1.3);
+line('wasm/native parallel', `${parRatio.toFixed(2)}x`, '(reference)', true);
+console.log(
+  `BENCH_SUMMARY ${JSON.stringify({ cores, wasmSpeedup, nativeSpeedup, wasmOverNativeSequential: seqRatio, wasmOverNativeParallel: parRatio })}`,
+);
