@@ -281,7 +281,9 @@ export async function waitForStatus(
  *   close() - closes the page's context, the browser (unless one was passed in) and the server
  *
  * Options: isolated (default true), root (default $E2E_DIST or ../dist), browser (reuse one),
- * viewport, colorScheme, waitUntil (default 'load').
+ * viewport, colorScheme, waitUntil (default 'load'), contextOptions (extra options for
+ * browser.newContext, e.g. { permissions: ['clipboard-read'] }; viewport and colorScheme
+ * above still apply unless contextOptions sets them too).
  */
 export async function openApp(appPath = '/', options = {}) {
   const {
@@ -291,6 +293,7 @@ export async function openApp(appPath = '/', options = {}) {
     viewport = { width: 1280, height: 800 },
     colorScheme = 'light',
     waitUntil = 'load',
+    contextOptions = {},
   } = options;
   assertBuilt(root);
   const started = [];
@@ -312,7 +315,7 @@ export async function openApp(appPath = '/', options = {}) {
     started.push(() => server.close());
     const browser = sharedBrowser ?? (await launch());
     if (!sharedBrowser) started.push(() => browser.close());
-    const context = await browser.newContext({ viewport, colorScheme });
+    const context = await browser.newContext({ viewport, colorScheme, ...contextOptions });
     started.push(() => context.close());
     const page = await context.newPage();
     const diag = watchPage(page);

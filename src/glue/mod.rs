@@ -148,7 +148,11 @@ pub fn download_text(filename: &str, mime: &str, text: &str) -> Result<(), Strin
     anchor.set_href(&url);
     anchor.set_download(filename);
     anchor.click();
-    let _ = web_sys::Url::revoke_object_url(&url);
+    // Some browsers read the URL after click() returns; free it a little later.
+    gloo_timers::callback::Timeout::new(10_000, move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    })
+    .forget();
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! works; the navigation, the home page and the router all read this list.
 
 pub mod cpu;
+pub mod race;
 
 use crate::core::models::PythonModel;
 

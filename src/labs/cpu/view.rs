@@ -137,6 +137,7 @@ pub struct CpuLab {
     baseline: Option<(Workload, f64)>,
     sweep: Vec<SweepPoint>,
     sweep_pending: Vec<usize>,
+    sweeping: bool,
     run_in_link: bool,
     copy_message: Option<(bool, String)>,
 }
@@ -244,16 +245,19 @@ impl CpuLab {
         });
         if cancelled {
             self.sweep_pending.clear();
+            self.sweeping = false;
             return;
         }
         // A sweep runs k = 1..=cores one after another; speedups are against its own k = 1.
-        if !self.sweep_pending.is_empty() || !self.sweep.is_empty() && self.sweep.len() < self.cores() {
+        if self.sweeping {
             let k = run.workers;
             let base = self.sweep.first().map(|p| p.wall_ms).unwrap_or(wall_ms);
             self.sweep.push(SweepPoint { workers: k, wall_ms, speedup: if wall_ms > 0.0 { base / wall_ms } else { 0.0 } });
             if let Some(next) = self.sweep_pending.first().copied() {
                 self.sweep_pending.remove(0);
                 self.start(ctx, Mode::Parallel, next);
+            } else {
+                self.sweeping = false;
             }
         }
     }
@@ -350,6 +354,7 @@ impl Component for CpuLab {
             baseline: None,
             sweep: Vec::new(),
             sweep_pending: Vec::new(),
+            sweeping: false,
             run_in_link: true,
             copy_message: None,
         };
@@ -445,6 +450,7 @@ impl Component for CpuLab {
                 }
                 self.sweep.clear();
                 self.sweep_pending = (2..=self.cores()).collect();
+                self.sweeping = true;
                 self.start(ctx, Mode::Parallel, 1);
             }
             Msg::RunMainThreadNow => {
