@@ -34,11 +34,18 @@ pub struct Lab {
     pub view: fn() -> yew::Html,
 }
 
-pub static LABS: &[Lab] = &[Lab {
-    meta: &cpu::META,
-    #[cfg(target_arch = "wasm32")]
-    view: cpu::view::render,
-}];
+pub static LABS: &[Lab] = &[
+    Lab {
+        meta: &race::META,
+        #[cfg(target_arch = "wasm32")]
+        view: race::view::render,
+    },
+    Lab {
+        meta: &cpu::META,
+        #[cfg(target_arch = "wasm32")]
+        view: cpu::view::render,
+    },
+];
 
 pub fn find(id: &str) -> Option<&'static Lab> {
     LABS.iter().find(|lab| lab.meta.id == id)

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// Exploration stops with an error beyond this many distinct states.
-pub const MAX_STATES: usize = 3_000_000;
+pub const MAX_STATES: usize = 1_000_000;
 
 /// Outcome ids with the number of schedules reaching each, sorted by id.
 type Histogram = Rc<Vec<(u32, u128)>>;

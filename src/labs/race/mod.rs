@@ -6,6 +6,8 @@ pub mod explore;
 pub mod lang;
 pub mod machine;
 pub mod sched;
+#[cfg(target_arch = "wasm32")]
+pub mod view;
 
 use super::{LabMeta, Preset};
 use crate::core::models::PythonModel;
