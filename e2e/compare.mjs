@@ -1,6 +1,6 @@
 // Joins the native and browser halves of the CPU benchmark and prints the ratios the
 // project tracks. Figures only: it never fails because a machine is slow.
-const [nativeRaw, browserRaw] = process.argv.slice(2);
+const [nativeRaw, browserRaw, raceNativeRaw, raceBrowserRaw] = process.argv.slice(2);
 const parse = (raw, what) => {
   try {
     return JSON.parse(raw);
@@ -35,3 +35,17 @@ line('wasm/native parallel', `${parRatio.toFixed(2)}x`, '(reference)', true);
 console.log(
   `BENCH_SUMMARY ${JSON.stringify({ cores, wasmSpeedup, nativeSpeedup, wasmOverNativeSequential: seqRatio, wasmOverNativeParallel: parRatio })}`,
 );
+
+if (raceNativeRaw && raceBrowserRaw) {
+  const rn = parse(raceNativeRaw, 'native race');
+  const rb = parse(raceBrowserRaw, 'browser race');
+  console.log('\nRace lab: exhaustive count of the bank scenario (median of 3)');
+  console.log('  threads  interleavings    states   native ms  browser ms  browser/native');
+  for (const n of rn) {
+    const b = rb.find((r) => r.threads === n.threads);
+    const ratio = b && n.ms > 0 ? (b.ms / n.ms).toFixed(2) + 'x' : 'n/a';
+    console.log(`  ${String(n.threads).padStart(7)}  ${n.total.padStart(13)}  ${String(n.states).padStart(8)}  ${n.ms.toFixed(2).padStart(10)}  ${(b ? b.ms.toFixed(2) : 'n/a').padStart(10)}  ${ratio.padStart(14)}`);
+  }
+  const six = rb.find((r) => r.threads === 6);
+  if (six) console.log(`  6 threads in the browser: ${six.ms.toFixed(1)} ms (target: well under 1000 ms) ${six.ms < 1000 ? 'met' : 'NOT met'}`);
+}

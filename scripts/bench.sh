@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# Benchmark, not a test: prints figures and ratios, never fails on a slow machine.
-# The CPU lab's 20-task preset natively (sequential and rayon) and in headless Chromium
-# (one worker and all cores), from a release build.
+# Benchmarks, not tests: they print figures and ratios and never fail on a slow machine.
+#   CPU lab: the 20-task preset natively (sequential, rayon) and in headless Chromium
+#            (one worker, all cores), with speedups and wasm/native ratios.
+#   Race lab: exhaustive counting of the bank scenario, 2..8 threads, native and browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 unset RUSTFLAGS
 trunk build --release --locked >/dev/null
-native=$(cargo run --release --locked --quiet --bin bench-native | tee /dev/stderr | sed -n 's/^BENCH_JSON //p')
-browser=$(cd e2e && node bench.mjs | tee /dev/stderr | sed -n 's/^BENCH_JSON //p')
-node e2e/compare.mjs "$native" "$browser"
+native_out=$(cargo run --release --locked --quiet --bin bench-native)
+echo "$native_out" | grep -v '^BENCH_'
+browser_out=$(cd e2e && node bench.mjs 2>/dev/null)
+echo "$browser_out" | grep -v '^BENCH_'
+race_out=$(cd e2e && node bench-race.mjs)
+echo "$race_out" | grep -v '^BENCH_'
+node e2e/compare.mjs \
+  "$(echo "$native_out" | sed -n 's/^BENCH_JSON //p')" \
+  "$(echo "$browser_out" | sed -n 's/^BENCH_JSON //p')" \
+  "$(echo "$native_out" | sed -n 's/^BENCH_RACE_JSON //p')" \
+  "$(echo "$race_out" | sed -n 's/^BENCH_RACE_JSON //p')"

@@ -132,3 +132,31 @@ async fn without_isolation_the_app_falls_back_to_one_thread() {
     assert!(run.is_over());
     assert_eq!(results(&run), ["1187892022", "233359746", "1591852310"]);
 }
+
+#[wasm_bindgen_test]
+async fn race_counts_are_exact_in_wasm_on_a_worker() {
+    use concurrency_playground::labs::race::{explore::explore, lang::parse, BANK};
+    pool().await;
+    let program = parse(&BANK.replace("withdraw * 4", "withdraw * 6")).unwrap();
+    let slot = Arc::new(Mutex::new(None));
+    let out = Arc::clone(&slot);
+    rayon::spawn(move || *out.lock().unwrap() = Some(explore(&program, true).map(|e| (e.total, e.outcomes.len()))));
+    for _ in 0..1000 {
+        if slot.lock().unwrap().is_some() {
+            break;
+        }
+        TimeoutFuture::new(5).await;
+    }
+    let result = slot.lock().unwrap().take().expect("the worker finished");
+    // 12! / 2^6 interleavings, final balances 700..=950 in steps of 50.
+    assert_eq!(result, Ok((7_484_400, 6)));
+}
+
+#[wasm_bindgen_test]
+fn race_timing_model_is_deterministic_in_wasm() {
+    use concurrency_playground::labs::race::{lang::parse, sched, BANK};
+    let program = parse(BANK).unwrap();
+    let a: Vec<_> = (0..50).map(|seed| sched::complete(&program, sched::Scheduler::CPython, seed, &[])).collect();
+    let b: Vec<_> = (0..50).map(|seed| sched::complete(&program, sched::Scheduler::CPython, seed, &[])).collect();
+    assert_eq!(a, b);
+}

@@ -37,6 +37,27 @@ fn main() {
     println!(
         "BENCH_JSON {{\"cores\":{cores},\"nativeSequentialMs\":{sequential:.3},\"nativeParallelMs\":{parallel:.3}}}"
     );
+
+    // Race lab: exhaustive counting of the bank scenario with 2..=8 threads.
+    use concurrency_playground::labs::race::{explore::explore, lang::parse, BANK};
+    println!("\nnative, race lab: exhaustive count of the bank scenario (median of 3)");
+    let mut rows = Vec::new();
+    for threads in 2..=8 {
+        let program = parse(&BANK.replace("withdraw * 4", &format!("withdraw * {threads}"))).expect("bank parses");
+        let mut times = Vec::new();
+        let mut last = None;
+        for _ in 0..3 {
+            let t0 = Instant::now();
+            let ex = explore(&program, true).expect("bank is small enough");
+            times.push(t0.elapsed().as_secs_f64() * 1000.0);
+            last = Some(ex);
+        }
+        times.sort_by(f64::total_cmp);
+        let ex = last.expect("ran");
+        println!("  {threads} threads: {:>14} interleavings, {:>6} states, {:8.2} ms", ex.total, ex.states, times[1]);
+        rows.push(format!("{{\"threads\":{threads},\"total\":\"{}\",\"states\":{},\"ms\":{:.3}}}", ex.total, ex.states, times[1]));
+    }
+    println!("BENCH_RACE_JSON [{}]", rows.join(","));
 }
 
 #[cfg(target_arch = "wasm32")]
