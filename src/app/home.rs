@@ -6,27 +6,31 @@ use crate::labs;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
+/// The labs that show a model, each with its presets folded away so rows stay short.
 fn lab_links(model: PythonModel) -> Html {
     let labs: Vec<_> = labs::for_model(model).collect();
     if labs.is_empty() {
-        return html! { <span class="muted">{ "No lab for this model yet" }</span> };
+        return html! { <div class="small muted">{ "No lab for this model yet" }</div> };
     }
     html! {
-        <ul class="try-links">
+        <div class="try-links">
             { for labs.into_iter().map(|lab| html! {
-                <li>
+                <div>
                     <Link<Route> to={Route::Lab { lab: lab.id.to_string() }}>
-                        <strong>{ lab.title }</strong>
+                        <span data-testid={format!("home-lab-{}", lab.id)}>{ format!("{} \u{2192}", lab.title) }</span>
                     </Link<Route>>
-                    <ul>
-                        { for lab.presets.iter().map(|p| html! {
-                            <li><a href={format!("/{}?{}", lab.id, p.query)}
-                                   data-testid={format!("home-preset-{}", p.id)}>{ p.title }</a></li>
-                        }) }
-                    </ul>
-                </li>
+                    <details class="small">
+                        <summary>{ format!("{} presets", lab.presets.len()) }</summary>
+                        <ul>
+                            { for lab.presets.iter().map(|p| html! {
+                                <li><a href={format!("/{}?{}", lab.id, p.query)} title={p.blurb}
+                                       data-testid={format!("home-preset-{}", p.id)}>{ p.title }</a></li>
+                            }) }
+                        </ul>
+                    </details>
+                </div>
             }) }
-        </ul>
+        </div>
     }
 }
 
@@ -62,17 +66,15 @@ pub fn home() -> Html {
                             <tr>
                                 <th scope="col">{ "Model" }</th>
                                 { for ASPECTS.iter().map(|a| html! { <th scope="col">{ a.name }</th> }) }
-                                <th scope="col">{ "Try it" }</th>
                             </tr>
                         </thead>
                         <tbody>
                             { for PythonModel::ALL.iter().map(|&m| html! {
                                 <tr data-testid={format!("comparison-{}", m.name().to_lowercase())}>
-                                    <th scope="row">{ m.name() }</th>
+                                    <th scope="row"><div class="model-name">{ m.name() }</div>{ lab_links(m) }</th>
                                     { for ASPECTS.iter().map(|a| html! {
                                         <td data-label={a.name}>{ a.for_model(m) }</td>
                                     }) }
-                                    <td data-label="Try it">{ lab_links(m) }</td>
                                 </tr>
                             }) }
                         </tbody>
