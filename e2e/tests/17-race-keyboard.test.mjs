@@ -19,7 +19,8 @@ test('the stepper keys: End, Home, arrows; not while typing in the editor', { ti
     assert.equal((await page.locator(testId('race-var-balance')).innerText()).trim(), '950', 'balance at the end');
     let json = await readResults(page);
     assert.equal(json.outcome, 'balance = 950', `outcome: ${JSON.stringify(json)}`);
-    assert.equal(json.scheduler, 'rr', `End must not change the scheduler: ${JSON.stringify(json)}`);
+    assert.equal(await page.locator(testId('race-scheduler')).inputValue(), 'rr', 'End changed the scheduler select');
+    assert.equal(new URL(page.url()).searchParams.get('sched'), 'rr', `End changed the scheduler: ${page.url()}`);
     assert.deepEqual(json.schedule, [0, 1, 2, 3, 0, 1, 2, 3], `round-robin schedule: ${JSON.stringify(json)}`);
 
     await page.keyboard.press('Home');

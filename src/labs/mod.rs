@@ -1,6 +1,7 @@
 //! The registry: every lab and its presets, in one list. A lab is listed here only when it
 //! works; the navigation, the home page and the router all read this list.
 
+pub mod aio;
 pub mod cpu;
 pub mod race;
 
