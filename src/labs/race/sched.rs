@@ -16,6 +16,7 @@ pub enum Scheduler {
     /// The user picks every step.
     Manual,
     /// Each thread in turn takes one step.
+    #[serde(rename = "rr")]
     RoundRobin,
     /// A uniformly random enabled thread, from a seeded generator.
     Random,

@@ -422,9 +422,10 @@ impl Component for RaceLab {
             Msg::ToEnd => {
                 self.config.mode = Mode::Step;
                 if self.config.scheduler == Scheduler::Manual {
-                    // Finish a hand-made schedule with seeded random choices.
-                    let prefix: Vec<u8> = self.config.steps[..self.config.at].to_vec();
-                    self.config.steps = sched::complete(&self.config.program, Scheduler::Random, self.config.seed, &prefix);
+                    // Play the hand-made (or witness) schedule to its end, then finish it
+                    // with seeded random choices if it stops before the threads do.
+                    let chosen = self.config.steps.clone();
+                    self.config.steps = sched::complete(&self.config.program, Scheduler::Random, self.config.seed, &chosen);
                     self.retrace();
                 }
                 self.config.at = self.config.steps.len();
