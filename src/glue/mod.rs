@@ -1,6 +1,8 @@
 //! Browser glue: the only module (with the views) that touches web-sys and js-sys.
 //! Thread pool start-up, clocks, the address bar, clipboard, downloads, animation frames.
 
+pub mod aio;
+
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;

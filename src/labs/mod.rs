@@ -46,6 +46,11 @@ pub static LABS: &[Lab] = &[
         #[cfg(target_arch = "wasm32")]
         view: cpu::view::render,
     },
+    Lab {
+        meta: &aio::META,
+        #[cfg(target_arch = "wasm32")]
+        view: aio::view::render,
+    },
 ];
 
 pub fn find(id: &str) -> Option<&'static Lab> {

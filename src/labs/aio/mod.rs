@@ -3,6 +3,8 @@
 
 pub mod config;
 pub mod model;
+#[cfg(target_arch = "wasm32")]
+pub mod view;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 

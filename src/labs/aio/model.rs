@@ -306,6 +306,9 @@ pub fn run(env: Rc<dyn Env>, rec: Rec, spec: RunSpec) -> LocalBoxFuture<'static,
         }
     });
     Box::pin(async move {
+        // Times count from when the loop first runs this, not from when it was created.
+        let origin = env.now();
+        rec.borrow_mut().origin = origin;
         match deadline_ms {
             Some(ms) => {
                 if let Either::Right(_) = select(body, env.sleep(ms)).await {

@@ -1,0 +1,747 @@
+//! The async lab's page: request experiments and the queue pipeline.
+
+use super::config::{parse_items, url_problem, AioConfig, Experiment, Network, MAX_BLOCK_MS, MAX_LATENCY_MS, MAX_TIMEOUT_MS};
+use super::model::{self, ids_for, plan, py_list, Env, Phase, PipelineRecord, Rec, Recorder, RequestRecord, Strategy};
+use crate::app::widgets::{Heartbeat, LinkErrors};
+use crate::core::chart::{self, nice_ticks, tick_label, Scale};
+use crate::core::link::{group, LinkError};
+use crate::glue::{self, aio::BrowserEnv, PoolStatus};
+use futures::future::{AbortHandle, Abortable};
+use gloo_timers::callback::Interval;
+use serde::Serialize;
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::prelude::*;
+
+pub fn render() -> Html {
+    html! { <AsyncLab /> }
+}
+
+/// Rows drawn in the timeline and table; larger runs are summarised.
+const SHOWN_ROWS: usize = 300;
+const SHOWN_EVENTS: usize = 400;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Status {
+    Idle,
+    Running,
+    Done,
+    Cancelled,
+}
+
+enum Last {
+    Requests { rec: Rec, config: AioConfig },
+    Pipeline { rec: Rc<RefCell<PipelineRecord>>, config: AioConfig },
+}
+
+pub enum Msg {
+    Pool(PoolStatus),
+    Set(Field, String),
+    SetStrategy(Strategy),
+    SetNetwork(Network),
+    SetExperiment(Experiment),
+    ToggleOffload,
+    LoadPreset(&'static str),
+    DismissLinkErrors,
+    Run,
+    Tick,
+    Finished,
+    Cancel,
+    CopyLink,
+    Copied(Result<(), String>),
+    Export,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Field {
+    N, Latency, Jitter, Fail, Seed, Limit, Timeout, Deadline, Block, Url, Items, Q1, Q2, Pms, Tms, Sms,
+}
+
+impl Field {
+    fn id(self) -> &'static str {
+        match self {
+            Field::N => "aio-n", Field::Latency => "aio-latency", Field::Jitter => "aio-jitter", Field::Fail => "aio-fail",
+            Field::Seed => "aio-seed", Field::Limit => "aio-limit", Field::Timeout => "aio-timeout", Field::Deadline => "aio-deadline",
+            Field::Block => "aio-block", Field::Url => "aio-url", Field::Items => "aio-items", Field::Q1 => "aio-q1", Field::Q2 => "aio-q2",
+            Field::Pms => "aio-pms", Field::Tms => "aio-tms", Field::Sms => "aio-sms",
+        }
+    }
+}
+
+pub struct AsyncLab {
+    config: AioConfig,
+    link_errors: Vec<LinkError>,
+    drafts: Vec<(Field, String)>,
+    field_errors: Vec<(Field, String)>,
+    pool: PoolStatus,
+    _pool_listener: Option<ContextHandle<PoolStatus>>,
+    run_on_open: bool,
+    running: Option<(AbortHandle, Interval)>,
+    last: Option<Last>,
+    status: Status,
+    /// The results document, computed once per finished run (it can be large).
+    doc_cache: Option<String>,
+    copy_message: Option<(bool, String)>,
+}
+
+fn typed(e: &InputEvent) -> String {
+    e.target_unchecked_into::<web_sys::HtmlInputElement>().value()
+}
+
+fn whole(raw: &str, max: u64) -> Result<u64, String> {
+    let t = raw.trim();
+    match t.parse::<u64>() {
+        Ok(v) if v <= max => Ok(v),
+        _ if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => Err(format!("at most {}", group(max))),
+        _ => Err("not a whole number".into()),
+    }
+}
+
+impl AsyncLab {
+    fn sync_url(&self) {
+        glue::replace_query(&self.config.to_query(false));
+    }
+
+    fn shown(&self, f: Field, value: String) -> String {
+        self.drafts.iter().find(|(k, _)| *k == f).map(|(_, v)| v.clone()).unwrap_or(value)
+    }
+
+    fn problems(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.field_errors.iter().map(|(_, m)| m.clone()).collect();
+        out.extend(self.config.problems());
+        out
+    }
+
+    fn set(&mut self, f: Field, raw: String) {
+        self.drafts.retain(|(k, _)| *k != f);
+        self.drafts.push((f, raw.clone()));
+        self.field_errors.retain(|(k, _)| *k != f);
+        let c = &mut self.config;
+        let result: Result<(), String> = match f {
+            Field::N => whole(&raw, 10_000).and_then(|v| if v == 0 { Err("at least 1".into()) } else { c.n = v as usize; Ok(()) }),
+            Field::Latency => whole(&raw, MAX_LATENCY_MS).map(|v| c.latency_ms = v),
+            Field::Jitter => whole(&raw, MAX_LATENCY_MS).map(|v| c.jitter_ms = v),
+            Field::Fail => whole(&raw, 100).map(|v| c.fail_pct = v),
+            Field::Seed => whole(&raw, u64::from(u32::MAX)).map(|v| c.seed = v),
+            Field::Limit => whole(&raw, 10_000).map(|v| c.limit = v as usize),
+            Field::Timeout => whole(&raw, MAX_TIMEOUT_MS).map(|v| c.timeout_ms = v),
+            Field::Deadline => whole(&raw, MAX_TIMEOUT_MS).map(|v| c.deadline_ms = v),
+            Field::Block => whole(&raw, MAX_BLOCK_MS).map(|v| c.block_ms = v),
+            Field::Url => {
+                let t = raw.trim();
+                if t.is_empty() {
+                    c.url = None;
+                    Ok(())
+                } else {
+                    match url_problem(t) {
+                        None => { c.url = Some(t.to_string()); Ok(()) }
+                        Some(p) => Err(p),
+                    }
+                }
+            }
+            Field::Items => parse_items(&raw).map(|v| c.pipeline.items = v),
+            Field::Q1 => whole(&raw, 100).map(|v| c.pipeline.q1 = v as usize),
+            Field::Q2 => whole(&raw, 100).map(|v| c.pipeline.q2 = v as usize),
+            Field::Pms => whole(&raw, 5000).map(|v| c.pipeline.produce_ms = v as f64),
+            Field::Tms => whole(&raw, 5000).map(|v| c.pipeline.transform_ms = v as f64),
+            Field::Sms => whole(&raw, 5000).map(|v| c.pipeline.save_ms = v as f64),
+        };
+        match result {
+            Ok(()) => self.sync_url(),
+            Err(m) => {
+                let name = field_label(f);
+                self.field_errors.push((f, format!("{name}: {m}")));
+            }
+        }
+    }
+
+    fn start(&mut self, ctx: &Context<Self>) {
+        if self.running.is_some() || !self.problems().is_empty() {
+            return;
+        }
+        let config = self.config.clone();
+        let ids = ids_for(config.n);
+        let env = BrowserEnv {
+            network: config.network,
+            plan: plan(&ids, config.latency_ms as f64, config.jitter_ms as f64, config.fail_pct as f64 / 100.0, config.seed),
+            url: config.url.clone(),
+            workers: self.pool.is_ready(),
+        };
+        let env: Rc<dyn Env> = Rc::new(env);
+        let (fut, last) = match config.experiment {
+            Experiment::Requests => {
+                let rec = Recorder::new(&ids, env.now());
+                let fut = model::run(Rc::clone(&env), Rc::clone(&rec), config.run_spec());
+                (fut, Last::Requests { rec, config })
+            }
+            Experiment::Pipeline => {
+                let (rec, fut) = model::pipeline(Rc::clone(&env), config.pipeline.clone());
+                (fut, Last::Pipeline { rec, config })
+            }
+        };
+        let (handle, registration) = AbortHandle::new_pair();
+        let link = ctx.link().clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = Abortable::new(fut, registration).await;
+            link.send_message(Msg::Finished);
+        });
+        let link = ctx.link().clone();
+        self.running = Some((handle, Interval::new(100, move || link.send_message(Msg::Tick))));
+        self.last = Some(last);
+        self.status = Status::Running;
+        self.doc_cache = None;
+    }
+
+    fn results_doc(&self) -> String {
+        if let Some(doc) = &self.doc_cache {
+            return doc.clone();
+        }
+        let value = match &self.last {
+            None => serde_json::json!({ "lab": "async", "status": self.status, "experiment": self.config.experiment }),
+            Some(Last::Requests { rec, config }) => {
+                let r = rec.borrow();
+                let running = self.status == Status::Running;
+                let count = |p: Phase| r.requests.iter().filter(|q| q.phase == p).count();
+                let sum = r.sum_of_latencies();
+                let wall = r.finished_at;
+                let mut doc = serde_json::json!({
+                    "lab": "async",
+                    "experiment": "requests",
+                    "status": self.status,
+                    "network": config.network,
+                    "mode": config.strategy,
+                    "limit": (config.limit > 0).then_some(config.limit),
+                    "timeoutMs": (config.timeout_ms > 0).then_some(config.timeout_ms),
+                    "deadlineMs": (config.deadline_ms > 0).then_some(config.deadline_ms),
+                    "blockMs": config.block_ms,
+                    "offload": config.offload,
+                    "total": r.requests.len(),
+                    "done": count(Phase::Done),
+                    "failed": count(Phase::Failed),
+                    "cancelled": count(Phase::Cancelled),
+                    "timedOut": count(Phase::TimedOut),
+                    "wallMs": wall.map(round3),
+                    "sumOfLatenciesMs": round3(sum),
+                    "speedup": wall.filter(|w| *w > 0.0).map(|w| round3(sum / w)),
+                    "creationMs": r.creation_ms.map(|c| (c * 1e6).round() / 1e6),
+                    "maxInFlight": r.in_flight.iter().map(|x| x.1).max().unwrap_or(0),
+                    "note": r.note,
+                });
+                if !running {
+                    doc["requests"] = serde_json::to_value(r.requests.iter().map(|q| RequestRecord {
+                        start_ms: q.start_ms.map(round3), end_ms: q.end_ms.map(round3), wait_ms: q.wait_ms.map(round3), ..q.clone()
+                    }).collect::<Vec<_>>()).unwrap_or_default();
+                    doc["events"] = serde_json::to_value(r.events.iter().take(2000).map(|e| serde_json::json!({"t": round3(e.t), "index": e.index, "text": e.text})).collect::<Vec<_>>()).unwrap_or_default();
+                }
+                doc
+            }
+            Some(Last::Pipeline { rec, config }) => {
+                let r = rec.borrow();
+                let blocked: f64 = r.producer_blocked.iter().map(|(a, b)| b - a).sum();
+                serde_json::json!({
+                    "lab": "async",
+                    "experiment": "pipeline",
+                    "status": self.status,
+                    "q1": config.pipeline.q1, "q2": config.pipeline.q2,
+                    "output": r.output,
+                    "outputRepr": py_list(&r.output),
+                    "wallMs": r.finished_at.map(round3),
+                    "producerBlockedMs": round3(blocked),
+                    "maxDepth": [r.depths.iter().map(|d| d.1).max().unwrap_or(0), r.depths.iter().map(|d| d.2).max().unwrap_or(0)],
+                    "events": r.events.iter().map(|e| serde_json::json!({"t": round3(e.t), "stage": e.index, "text": e.text})).collect::<Vec<_>>(),
+                })
+            }
+        };
+        serde_json::to_string_pretty(&value).unwrap_or_default()
+    }
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+fn field_label(f: Field) -> &'static str {
+    match f {
+        Field::N => "requests", Field::Latency => "latency", Field::Jitter => "jitter", Field::Fail => "failure rate",
+        Field::Seed => "seed", Field::Limit => "semaphore", Field::Timeout => "timeout", Field::Deadline => "deadline",
+        Field::Block => "blocking work", Field::Url => "URL", Field::Items => "items", Field::Q1 => "queue 1 size",
+        Field::Q2 => "queue 2 size", Field::Pms => "producer delay", Field::Tms => "transformer delay", Field::Sms => "saver delay",
+    }
+}
+
+impl Component for AsyncLab {
+    type Message = Msg;
+    type Properties = ();
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let decoded = AioConfig::from_query(&glue::current_query());
+        let (pool, listener) = match ctx.link().context::<PoolStatus>(ctx.link().callback(Msg::Pool)) {
+            Some((p, h)) => (p, Some(h)),
+            None => (PoolStatus::Starting, None),
+        };
+        let lab = AsyncLab {
+            config: decoded.config,
+            link_errors: decoded.errors,
+            drafts: Vec::new(),
+            field_errors: Vec::new(),
+            pool,
+            _pool_listener: listener,
+            run_on_open: decoded.run,
+            running: None,
+            last: None,
+            status: Status::Idle,
+            doc_cache: None,
+            copy_message: None,
+        };
+        lab.sync_url();
+        lab
+    }
+
+    fn rendered(&mut self, ctx: &Context<Self>, _first: bool) {
+        if self.run_on_open && self.pool != PoolStatus::Starting {
+            self.run_on_open = false;
+            ctx.link().send_message(Msg::Run);
+        }
+    }
+
+    fn destroy(&mut self, _ctx: &Context<Self>) {
+        if let Some((h, _)) = self.running.take() {
+            h.abort();
+        }
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        match msg {
+            Msg::Pool(p) => self.pool = p,
+            Msg::Set(f, v) => self.set(f, v),
+            Msg::SetStrategy(s) => { self.config.strategy = s; self.sync_url(); }
+            Msg::SetNetwork(n) => { self.config.network = n; self.sync_url(); }
+            Msg::SetExperiment(e) => { self.config.experiment = e; self.sync_url(); }
+            Msg::ToggleOffload => { self.config.offload = !self.config.offload; self.sync_url(); }
+            Msg::LoadPreset(id) => {
+                if let Some(p) = super::META.presets.iter().find(|p| p.id == id) {
+                    self.config = AioConfig::from_query(p.query).config;
+                    self.drafts.clear();
+                    self.field_errors.clear();
+                    self.link_errors.clear();
+                    self.sync_url();
+                }
+            }
+            Msg::DismissLinkErrors => self.link_errors.clear(),
+            Msg::Run => self.start(ctx),
+            Msg::Tick => {}
+            Msg::Finished => {
+                if let Some((_, _interval)) = self.running.take() {
+                    if self.status == Status::Running {
+                        self.status = Status::Done;
+                    }
+                }
+                self.doc_cache = Some(self.results_doc());
+            }
+            Msg::Cancel => {
+                if let Some((h, _)) = &self.running {
+                    self.status = Status::Cancelled;
+                    h.abort();
+                }
+            }
+            Msg::CopyLink => {
+                let url = glue::absolute_link("/async", &self.config.to_query(true));
+                let cb = ctx.link().callback(Msg::Copied);
+                wasm_bindgen_futures::spawn_local(async move { cb.emit(glue::copy_text(&url).await) });
+            }
+            Msg::Copied(r) => {
+                self.copy_message = Some(match r {
+                    Ok(()) => (true, "Link copied.".into()),
+                    Err(e) => (false, format!("Could not copy ({e}); copy the link from the box below.")),
+                })
+            }
+            Msg::Export => {
+                if let Err(e) = glue::download_text("async-lab-results.json", "application/json", &self.results_doc()) {
+                    self.field_errors.push((Field::Url, format!("Export failed: {e}")));
+                }
+            }
+        }
+        true
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let exp = self.config.experiment;
+        html! {
+            <div class="lab async-lab">
+                <section class="lab-intro">
+                    <h1>{ "Async lab: " }<span class="muted">{ "asyncio" }</span></h1>
+                    <p>{ "asyncio runs coroutines on one thread: a coroutine runs until it awaits, and then the event \
+                          loop runs another that is ready. Waiting on many requests at once costs almost nothing; computing \
+                          inside a coroutine stops everything." }</p>
+                    <p class="analogue"><strong>{ "Unlike Python: " }</strong>
+                        { "the event loop here is the browser's own, Rust futures play the coroutines, and the browser \
+                           limits live connections per host (about six over HTTP/1.1), so live requests beyond that queue \
+                           inside the browser even without a semaphore." }</p>
+                </section>
+                <LinkErrors errors={self.link_errors.clone()} on_dismiss={link.callback(|_| Msg::DismissLinkErrors)} />
+                <section class="presets" aria-label="Presets">
+                    { for super::META.presets.iter().map(|p| {
+                        let id = p.id;
+                        html! {
+                            <button class="preset" data-testid={format!("preset-{id}")} title={p.blurb} disabled={self.running.is_some()}
+                                onclick={link.callback(move |_| Msg::LoadPreset(id))}>
+                                <strong>{ p.title }</strong>
+                                <span class="small muted">{ p.blurb }</span>
+                            </button>
+                        }
+                    }) }
+                </section>
+                <div class="lab-grid">
+                    { self.view_controls(ctx) }
+                    <div class="race-main">
+                        { match exp { Experiment::Requests => self.view_requests(), Experiment::Pipeline => self.view_pipeline() } }
+                        <section class="card">
+                            <details class="json">
+                                <summary>{ "Results as JSON" }</summary>
+                                <pre data-testid="results-json">{ self.results_doc() }</pre>
+                            </details>
+                        </section>
+                    </div>
+                </div>
+            </div>
+        }
+    }
+}
+
+impl AsyncLab {
+    fn input(&self, ctx: &Context<Self>, f: Field, label: &'static str, value: String, hint: &'static str) -> Html {
+        let running = self.running.is_some();
+        html! {
+            <label title={hint}>{ label }
+                <input class="num-input" type="text" inputmode={if f == Field::Url || f == Field::Items { "text" } else { "numeric" }}
+                    data-testid={f.id()} disabled={running} value={self.shown(f, value)}
+                    oninput={ctx.link().callback(move |e: InputEvent| Msg::Set(f, typed(&e)))} />
+            </label>
+        }
+    }
+
+    fn view_controls(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let c = &self.config;
+        let running = self.running.is_some();
+        let problems = self.problems();
+        let radio = |name: &'static str, id: String, checked: bool, label: &'static str, msg: Msg| {
+            let cell = RefCell::new(Some(msg));
+            html! {
+                <label class={classes!("mode", checked.then_some("selected"))}>
+                    <input type="radio" name={name} data-testid={id} checked={checked} disabled={running}
+                        onchange={link.callback(move |_| cell.borrow_mut().take().unwrap_or(Msg::Tick))} />
+                    <span><strong>{ label }</strong></span>
+                </label>
+            }
+        };
+        html! {
+            <section class="card controls" aria-label="Experiment">
+                <h2>{ "Experiment" }</h2>
+                <div class="segmented">
+                    { radio("aio-exp", "aio-exp-requests".into(), c.experiment == Experiment::Requests, "Requests", Msg::SetExperiment(Experiment::Requests)) }
+                    { radio("aio-exp", "aio-exp-pipeline".into(), c.experiment == Experiment::Pipeline, "Queue pipeline", Msg::SetExperiment(Experiment::Pipeline)) }
+                </div>
+                { if c.experiment == Experiment::Requests { html! {
+                    <>
+                        <fieldset class="modes" disabled={running}>
+                            <legend>{ "How the requests are awaited" }</legend>
+                            { radio("aio-mode", "aio-mode-seq".into(), c.strategy == Strategy::Sequential, "one after another (for + await)", Msg::SetStrategy(Strategy::Sequential)) }
+                            { radio("aio-mode", "aio-mode-gather".into(), c.strategy == Strategy::Gather, "gather(..., return_exceptions=True)", Msg::SetStrategy(Strategy::Gather)) }
+                            { radio("aio-mode", "aio-mode-taskgroup".into(), c.strategy == Strategy::TaskGroup, "TaskGroup", Msg::SetStrategy(Strategy::TaskGroup)) }
+                        </fieldset>
+                        <div class="field-row">
+                            { self.input(ctx, Field::N, "Requests", c.n.to_string(), "How many requests") }
+                            { self.input(ctx, Field::Limit, "Semaphore (0 = none)", c.limit.to_string(), "At most this many in flight") }
+                            { self.input(ctx, Field::Timeout, "wait_for timeout, ms (0 = none)", c.timeout_ms.to_string(), "Per request") }
+                            { self.input(ctx, Field::Deadline, "Deadline, ms (0 = none)", c.deadline_ms.to_string(), "asyncio.timeout around everything") }
+                        </div>
+                        <div class="segmented">
+                            { radio("aio-net", "aio-net-sim".into(), c.network == Network::Sim, "Simulated network", Msg::SetNetwork(Network::Sim)) }
+                            { radio("aio-net", "aio-net-live".into(), c.network == Network::Live, "Live HTTP", Msg::SetNetwork(Network::Live)) }
+                        </div>
+                        { if c.network == Network::Sim { html! {
+                            <div class="field-row">
+                                { self.input(ctx, Field::Latency, "Latency, ms", c.latency_ms.to_string(), "Mean latency") }
+                                { self.input(ctx, Field::Jitter, "\u{b1} jitter, ms", c.jitter_ms.to_string(), "Uniform spread around the mean") }
+                                { self.input(ctx, Field::Fail, "Failure rate, %", c.fail_pct.to_string(), "Chance each request fails") }
+                                { self.input(ctx, Field::Seed, "Seed", c.seed.to_string(), "Same seed, same latencies") }
+                            </div>
+                        } } else { html! {
+                            <div class="field-row one">
+                                { self.input(ctx, Field::Url, "URL with {id} (empty: AniList GraphQL)", c.url.clone().unwrap_or_default(), "GET this URL for each id") }
+                            </div>
+                        } } }
+                        <div class="field-row">
+                            { self.input(ctx, Field::Block, "CPU work in coroutine 1, ms", c.block_ms.to_string(), "Synchronous work before its request") }
+                            <label class="check"><input type="checkbox" data-testid="aio-offload" checked={c.offload} disabled={running}
+                                onchange={link.callback(|_| Msg::ToggleOffload)} />{ " run it with asyncio.to_thread" }</label>
+                        </div>
+                        { if c.offload && !self.pool.is_ready() { html! {
+                            <p class="small warn">{ "No workers on this page, so to_thread has nowhere to run the work: it blocks the loop as well." }</p>
+                        } } else { html! {} } }
+                    </>
+                } } else { html! {
+                    <>
+                        <div class="field-row one">
+                            { self.input(ctx, Field::Items, "Items the producer puts", c.pipeline.items.iter().map(|v| format!("{v}")).collect::<Vec<_>>().join(","), "Numbers, comma-separated") }
+                        </div>
+                        <div class="field-row">
+                            { self.input(ctx, Field::Q1, "Queue 1 size (0 = unbounded)", c.pipeline.q1.to_string(), "asyncio.Queue(maxsize)") }
+                            { self.input(ctx, Field::Q2, "Queue 2 size (0 = unbounded)", c.pipeline.q2.to_string(), "asyncio.Queue(maxsize)") }
+                            { self.input(ctx, Field::Pms, "Producer, ms per item", (c.pipeline.produce_ms as u64).to_string(), "") }
+                            { self.input(ctx, Field::Tms, "Transformer, ms per item", (c.pipeline.transform_ms as u64).to_string(), "") }
+                            { self.input(ctx, Field::Sms, "Saver, ms per item", (c.pipeline.save_ms as u64).to_string(), "") }
+                        </div>
+                    </>
+                } } }
+                { if problems.is_empty() { html! {} } else { html! {
+                    <div class="notice error" data-testid="validation-errors" role="alert">
+                        <strong>{ "Fix these to run:" }</strong>
+                        <ul>{ for problems.iter().map(|p| html! { <li>{ p }</li> }) }</ul>
+                    </div>
+                } } }
+                <div class="actions">
+                    <button class="primary" data-testid="run" disabled={running || !problems.is_empty()} onclick={link.callback(|_| Msg::Run)}>{ "Run" }</button>
+                    <button data-testid="cancel" disabled={!running} onclick={link.callback(|_| Msg::Cancel)}>{ "Cancel" }</button>
+                    <Heartbeat />
+                </div>
+                <div class="share">
+                    <div class="actions">
+                        <button data-testid="copy-link" onclick={link.callback(|_| Msg::CopyLink)}>{ "Copy link" }</button>
+                        <button data-testid="export-json" onclick={link.callback(|_| Msg::Export)}>{ "Export JSON" }</button>
+                    </div>
+                    { match &self.copy_message {
+                        Some((ok, m)) => html! { <p class={classes!("small", if *ok { "ok" } else { "warn" })} data-testid="copy-status">{ m }</p> },
+                        None => html! {},
+                    } }
+                    <input class="share-url" readonly=true value={glue::absolute_link("/async", &self.config.to_query(true))} data-testid="share-url" aria-label="Link to this experiment" />
+                </div>
+            </section>
+        }
+    }
+
+    fn view_requests(&self) -> Html {
+        let Some(Last::Requests { rec, config }) = &self.last else {
+            return html! { <section class="card"><h2>{ "Results" }</h2><p class="muted">{ "Run the experiment to see every request on a timeline." }</p></section> };
+        };
+        let r = rec.borrow();
+        let running = self.status == Status::Running;
+        let n = r.requests.len();
+        let done = r.requests.iter().filter(|q| q.phase.is_final()).count();
+        let sum = r.sum_of_latencies();
+        html! {
+            <>
+            <section class="card results" aria-label="Results">
+                <h2>{ "Results" }</h2>
+                { if running { html! {
+                    <div class="progress-row">
+                        <progress data-testid="progress" max={n.to_string()} value={done.to_string()}></progress>
+                        <span>{ format!("{done} / {n} finished") }</span>
+                    </div>
+                } } else { html! {} } }
+                { match (r.finished_at, running) {
+                    (Some(wall), false) => html! {
+                        <div class="figures">
+                            <dl>
+                                <div><dt>{ "Wall time" }</dt><dd data-testid="wall-ms">{ format!("{wall:.0} ms") }</dd></div>
+                                <div><dt>{ "Sum of latencies" }</dt><dd>{ format!("{sum:.0} ms") }</dd></div>
+                                <div><dt>{ "Speedup vs sequential" }</dt><dd>{ if wall > 0.0 { format!("{:.2}\u{d7}", sum / wall) } else { "\u{2014}".into() } }</dd></div>
+                                <div><dt>{ "Most in flight" }</dt><dd>{ r.in_flight.iter().map(|x| x.1).max().unwrap_or(0) }</dd></div>
+                            </dl>
+                            <p class="small" data-testid="aio-pitfall">
+                                { match r.creation_ms.unwrap_or(0.0) {
+                                    c if c < 0.01 => format!("Creating the {n} coroutines took under 0.01 ms (below this clock's resolution); running them took {wall:.0} ms. "),
+                                    c => format!("Creating the {n} coroutines took {c:.3} ms; running them took {wall:.0} ms. "),
+                                } }
+                                { "A timing decorator that wraps the async function without awaiting it measures only the first figure, which is how a tutorial came to report 3.1e-06 s for 15 requests." }
+                            </p>
+                            { match &r.note { Some(m) => html! { <p class="warn" data-testid="aio-note">{ m }</p> }, None => html! {} } }
+                            { phase_counts(&r.requests) }
+                        </div>
+                    },
+                    _ => html! {},
+                } }
+                { request_timeline(&r, config) }
+                { concurrency_chart(&r) }
+            </section>
+            <section class="card">
+                <h2>{ "Event log" }</h2>
+                <ol class="event-log" data-testid="aio-events">
+                    { for r.events.iter().rev().take(SHOWN_EVENTS).collect::<Vec<_>>().into_iter().rev().map(|e| html! {
+                        <li><span class="t">{ format!("{:>8.1} ms", e.t) }</span>{ format!(" request {} (id {}): {}", e.index + 1, r.requests.get(e.index).map(|q| q.id).unwrap_or(0), e.text) }</li>
+                    }) }
+                </ol>
+                { if r.events.len() > SHOWN_EVENTS { html! { <p class="small muted">{ format!("Showing the last {SHOWN_EVENTS} of {} events; all are in the JSON.", r.events.len()) }</p> } } else { html! {} } }
+                <details open={n <= 20}>
+                    <summary>{ format!("Requests ({n})") }</summary>
+                    <div class="task-table-wrap">
+                        <table data-testid="aio-table">
+                            <thead><tr><th>{ "#" }</th><th>{ "id" }</th><th>{ "outcome" }</th><th>{ "start" }</th><th>{ "end" }</th><th>{ "result" }</th></tr></thead>
+                            <tbody>{ for r.requests.iter().take(SHOWN_ROWS).map(|q| html! {
+                                <tr class={format!("phase-{}", phase_key(q.phase))}>
+                                    <td>{ q.index + 1 }</td><td>{ q.id }</td><td>{ phase_key(q.phase) }</td>
+                                    <td class="num">{ q.start_ms.map(|t| format!("{t:.0}")).unwrap_or_default() }</td>
+                                    <td class="num">{ q.end_ms.map(|t| format!("{t:.0}")).unwrap_or_default() }</td>
+                                    <td>{ q.detail.clone().unwrap_or_default() }</td>
+                                </tr>
+                            }) }</tbody>
+                        </table>
+                    </div>
+                </details>
+            </section>
+            </>
+        }
+    }
+
+    fn view_pipeline(&self) -> Html {
+        let Some(Last::Pipeline { rec, config }) = &self.last else {
+            return html! { <section class="card"><h2>{ "Pipeline" }</h2>
+                <p class="muted">{ "producer \u{2192} queue 1 \u{2192} transformer (\u{d7} 0.2) \u{2192} queue 2 \u{2192} saver; a None sentinel tells each stage to stop. Run it to see the queues fill and drain." }</p></section> };
+        };
+        let r = rec.borrow();
+        let blocked: f64 = r.producer_blocked.iter().map(|(a, b)| b - a).sum();
+        let end = r.finished_at.unwrap_or_else(|| r.depths.last().map(|d| d.0).unwrap_or(0.0)).max(1.0);
+        let q1: Vec<(f64, f64)> = r.depths.iter().map(|d| (d.0, d.1 as f64)).collect();
+        let q2: Vec<(f64, f64)> = r.depths.iter().map(|d| (d.0, d.2 as f64)).collect();
+        html! {
+            <section class="card results" aria-label="Pipeline">
+                <h2>{ "Pipeline" }</h2>
+                <p>{ format!("Queues: maxsize {} and {}. ", config.pipeline.q1, config.pipeline.q2) }
+                   { if blocked > 0.0 { format!("The producer waited {blocked:.0} ms in total on a full queue: backpressure.") }
+                     else { "The producer never waited: nothing held it back.".to_string() } }</p>
+                { step_chart(&[("queue 1", q1), ("queue 2", q2)], end, "queue depth", "aio-depth-chart") }
+                <p data-testid="aio-output"><strong>{ "Saved: " }</strong><code>{ py_list(&r.output) }</code></p>
+                <ol class="event-log">{ for r.events.iter().map(|e| html! {
+                    <li><span class="t">{ format!("{:>8.1} ms", e.t) }</span>{ format!(" {}: {}", ["producer", "transformer", "saver"].get(e.index).copied().unwrap_or("?"), e.text) }</li>
+                }) }</ol>
+                <p class="small muted">{ format!("Python prints the same list: {}", py_list(&config.pipeline.items.iter().map(|v| v * 0.2).collect::<Vec<_>>())) }{ " (each value times 0.2, in order)." }</p>
+            </section>
+        }
+    }
+}
+
+fn phase_key(p: Phase) -> &'static str {
+    match p {
+        Phase::Pending => "pending",
+        Phase::Waiting => "waiting",
+        Phase::InFlight => "in flight",
+        Phase::Done => "done",
+        Phase::Failed => "failed",
+        Phase::Cancelled => "cancelled",
+        Phase::TimedOut => "timed out",
+    }
+}
+
+fn phase_counts(reqs: &[RequestRecord]) -> Html {
+    let phases = [Phase::Done, Phase::Failed, Phase::TimedOut, Phase::Cancelled];
+    html! {
+        <p class="phase-counts">{ for phases.iter().map(|p| {
+            let n = reqs.iter().filter(|q| q.phase == *p).count();
+            html! { <span class={format!("chip phase-{}", phase_key(*p).replace(' ', "-"))}>{ format!("{} {}", n, phase_key(*p)) }</span> }
+        }) }</p>
+    }
+}
+
+fn request_timeline(r: &Recorder, config: &AioConfig) -> Html {
+    let rows = r.requests.len().min(SHOWN_ROWS);
+    if rows == 0 {
+        return html! {};
+    }
+    let end = r.finished_at.unwrap_or_else(|| r.requests.iter().filter_map(|q| q.end_ms.or(q.start_ms)).fold(0.0, f64::max)).max(1.0);
+    let ticks = nice_ticks(end, 6);
+    let axis_end = ticks.last().copied().unwrap_or(end);
+    let (left, width, row_h) = (70.0, 800.0, if rows > 60 { 4.0 } else { 14.0 });
+    let x = Scale::new((0.0, axis_end), (left, width - 8.0));
+    let height = rows as f64 * (row_h + 2.0) + 26.0;
+    let axis_y = rows as f64 * (row_h + 2.0) + 4.0;
+    let _ = config;
+    html! {
+        <figure class="timeline">
+            <svg data-testid="aio-timeline" viewBox={format!("0 0 {width} {height:.1}")} role="img" aria-label="Request timeline">
+                { for r.requests.iter().take(rows).map(|q| {
+                    let y = q.index as f64 * (row_h + 2.0);
+                    let wait = match (q.wait_ms, q.start_ms.or(q.end_ms)) {
+                        (Some(a), Some(b)) if b > a => html! { <rect class="wait" x={format!("{:.1}", x.map(a))} y={format!("{y:.1}")} width={format!("{:.1}", (x.map(b) - x.map(a)).max(0.5))} height={row_h.to_string()} /> },
+                        (Some(a), None) => html! { <rect class="wait" x={format!("{:.1}", x.map(a))} y={format!("{y:.1}")} width={format!("{:.1}", (x.map(end) - x.map(a)).max(0.5))} height={row_h.to_string()} /> },
+                        _ => html! {},
+                    };
+                    let flight = match q.start_ms {
+                        Some(s) => {
+                            let e = q.end_ms.unwrap_or(end);
+                            html! { <rect class={format!("flight phase-{}", phase_key(q.phase).replace(' ', "-"))} x={format!("{:.1}", x.map(s))} y={format!("{y:.1}")}
+                                width={format!("{:.1}", (x.map(e) - x.map(s)).max(1.0))} height={row_h.to_string()} rx="2">
+                                <title>{ format!("request {} (id {}): {} {:.0}\u{2013}{:.0} ms{}", q.index + 1, q.id, phase_key(q.phase), s, e,
+                                    q.detail.as_ref().map(|d| format!(" \u{2014} {d}")).unwrap_or_default()) }</title>
+                            </rect> }
+                        }
+                        None => html! {},
+                    };
+                    html! { <g>
+                        { if row_h >= 10.0 { html! { <text class="lane-label" x="4" y={format!("{:.1}", y + row_h - 3.0)}>{ format!("#{} {}", q.index + 1, q.id) }</text> } } else { html! {} } }
+                        { wait }{ flight }
+                    </g> }
+                }) }
+                <line class="axis" x1={left.to_string()} x2={(width - 8.0).to_string()} y1={format!("{axis_y:.1}")} y2={format!("{axis_y:.1}")} />
+                { for ticks.iter().map(|t| html! {
+                    <text class="tick-label" x={format!("{:.1}", x.map(*t))} y={format!("{:.1}", axis_y + 16.0)}>{ format!("{} ms", tick_label(*t)) }</text>
+                }) }
+            </svg>
+            <figcaption class="small muted">
+                <span class="key-box wait"></span>{ " waiting for a permit " }
+                <span class="key-box phase-done"></span>{ " done " }<span class="key-box phase-failed"></span>{ " failed " }
+                <span class="key-box phase-timed-out"></span>{ " timed out " }<span class="key-box phase-cancelled"></span>{ " cancelled" }
+                { if r.requests.len() > rows { format!(" \u{b7} showing the first {rows} of {} requests", r.requests.len()) } else { String::new() } }
+            </figcaption>
+        </figure>
+    }
+}
+
+fn concurrency_chart(r: &Recorder) -> Html {
+    let end = r.finished_at.unwrap_or_else(|| r.in_flight.last().map(|x| x.0).unwrap_or(0.0)).max(1.0);
+    let points: Vec<(f64, f64)> = r.in_flight.iter().map(|&(t, n)| (t, n as f64)).collect();
+    step_chart(&[("in flight", points)], end, "requests in flight", "aio-concurrency-chart")
+}
+
+/// A step chart of one or more series over time, thinned to at most ~800 points.
+fn step_chart(series: &[(&str, Vec<(f64, f64)>)], end: f64, what: &str, testid: &'static str) -> Html {
+    let thinned: Vec<Vec<(f64, f64)>> = series
+        .iter()
+        .map(|(_, pts)| {
+            let stride = (pts.len() / 800).max(1);
+            let mut out: Vec<(f64, f64)> = vec![(0.0, 0.0)];
+            for (i, p) in pts.iter().enumerate() {
+                if i % stride == 0 || i + 1 == pts.len() {
+                    if let Some(last) = out.last().copied() {
+                        out.push((p.0, last.1));
+                    }
+                    out.push(*p);
+                }
+            }
+            out.push((end, out.last().map(|p| p.1).unwrap_or(0.0)));
+            out
+        })
+        .collect();
+    let c = chart::line_chart(&thinned, 800.0, 200.0);
+    let x_ticks = nice_ticks(end, 6);
+    let sx = Scale::new((0.0, thinned.iter().flatten().map(|p| p.0).fold(1.0, f64::max)), (c.left, c.width - 12.0));
+    html! {
+        <figure class="step-chart">
+            <svg data-testid={testid} viewBox={format!("0 0 {} {}", c.width, c.height)} role="img" aria-label={what.to_string()}>
+                { for c.y_ticks.iter().map(|(y, l)| html! { <g>
+                    <line class="grid" x1={c.left.to_string()} x2={(c.width - 12.0).to_string()} y1={y.to_string()} y2={y.to_string()} />
+                    <text class="tick-label end" x={(c.left - 6.0).to_string()} y={(y + 4.0).to_string()}>{ l }</text>
+                </g> }) }
+                { for x_ticks.iter().filter(|t| **t <= sx.domain.1).map(|t| html! {
+                    <text class="tick-label" x={format!("{:.1}", sx.map(*t))} y={(c.bottom + 16.0).to_string()}>{ format!("{} ms", tick_label(*t)) }</text>
+                }) }
+                { for c.paths.iter().enumerate().map(|(i, d)| html! { <path class={format!("series series-{i}")} d={d.clone()} /> }) }
+            </svg>
+            <figcaption class="small muted">{ for series.iter().enumerate().map(|(i, (name, _))| html! {
+                <span><span class={format!("key-line series-{i}")}></span>{ format!(" {name} ") }</span>
+            }) }{ format!("\u{b7} {what} over time") }</figcaption>
+        </figure>
+    }
+}
