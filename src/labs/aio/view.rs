@@ -684,6 +684,13 @@ fn request_timeline(r: &Recorder, config: &AioConfig) -> Html {
                         { wait }{ flight }
                     </g> }
                 }) }
+                { match blocked_interval(r) {
+                    Some((a, b)) => html! { <g class="blocked-band">
+                        <rect x={format!("{:.1}", x.map(a))} y="0" width={format!("{:.1}", (x.map(b) - x.map(a)).max(1.0))} height={format!("{axis_y:.1}")} />
+                        <text x={format!("{:.1}", (x.map(a) + x.map(b)) / 2.0)} y={format!("{:.1}", axis_y / 2.0)}>{ "event loop blocked" }</text>
+                    </g> },
+                    None => html! {},
+                } }
                 <line class="axis" x1={left.to_string()} x2={(width - 8.0).to_string()} y1={format!("{axis_y:.1}")} y2={format!("{axis_y:.1}")} />
                 { for ticks.iter().map(|t| html! {
                     <text class="tick-label" x={format!("{:.1}", x.map(*t))} y={format!("{:.1}", axis_y + 16.0)}>{ format!("{} ms", tick_label(*t)) }</text>
@@ -697,6 +704,14 @@ fn request_timeline(r: &Recorder, config: &AioConfig) -> Html {
             </figcaption>
         </figure>
     }
+}
+
+/// When the first coroutine held the loop with synchronous work: from its "blocks" event
+/// to the moment its own request could start.
+fn blocked_interval(r: &Recorder) -> Option<(f64, f64)> {
+    let from = r.events.iter().find(|e| e.index == 0 && e.text.starts_with("blocks the event loop"))?.t;
+    let to = r.requests.first()?.start_ms?;
+    (to > from).then_some((from, to))
 }
 
 fn concurrency_chart(r: &Recorder) -> Html {
