@@ -160,3 +160,70 @@ fn race_timing_model_is_deterministic_in_wasm() {
     let b: Vec<_> = (0..50).map(|seed| sched::complete(&program, sched::Scheduler::CPython, seed, &[])).collect();
     assert_eq!(a, b);
 }
+
+mod async_lab {
+    use super::*;
+    use concurrency_playground::glue::aio::BrowserEnv;
+    use concurrency_playground::labs::aio::config::Network;
+    use concurrency_playground::labs::aio::model::{self, ids_for, plan, Env, Phase, Recorder, RunSpec, Strategy};
+    use std::rc::Rc;
+
+    fn spec(strategy: Strategy, limit: Option<usize>) -> RunSpec {
+        RunSpec { strategy, limit, timeout_ms: None, deadline_ms: None, block_ms: 0.0, offload: false }
+    }
+
+    async fn run_with(env: BrowserEnv, n: usize, s: RunSpec) -> model::Rec {
+        let env: Rc<dyn Env> = Rc::new(env);
+        let rec = Recorder::new(&ids_for(n), env.now());
+        model::run(env, Rc::clone(&rec), s).await;
+        rec
+    }
+
+    #[wasm_bindgen_test]
+    async fn real_timers_give_gather_and_semaphore_their_shape() {
+        let sim = |n| BrowserEnv { network: Network::Sim, plan: plan(&ids_for(n), 200.0, 0.0, 0.0, 1), url: None, workers: false };
+        let rec = run_with(sim(15), 15, spec(Strategy::Gather, Some(5))).await;
+        let r = rec.borrow();
+        assert!(r.requests.iter().all(|q| q.phase == Phase::Done));
+        assert_eq!(r.in_flight.iter().map(|x| x.1).max(), Some(5));
+        let wall = r.finished_at.unwrap();
+        // Three waves of 200 ms; timers are never early, so at least 600 ms.
+        assert!(wall >= 599.0, "{wall}");
+    }
+
+    #[wasm_bindgen_test]
+    async fn real_fetches_report_status_and_errors() {
+        let origin = web_sys::window().unwrap().location().origin().unwrap();
+        let ok = BrowserEnv { network: Network::Live, plan: plan(&ids_for(3), 0.0, 0.0, 0.0, 1), url: Some(format!("{origin}/?id={{id}}")), workers: false };
+        let rec = run_with(ok, 3, spec(Strategy::Gather, None)).await;
+        for q in rec.borrow().requests.iter() {
+            assert_eq!(q.phase, Phase::Done, "{q:?}");
+            assert!(q.detail.as_deref().unwrap().starts_with("HTTP 200"), "{q:?}");
+        }
+        let missing = BrowserEnv { network: Network::Live, plan: plan(&ids_for(2), 0.0, 0.0, 0.0, 1), url: Some(format!("{origin}/no-such-file-{{id}}.json")), workers: false };
+        let rec = run_with(missing, 2, spec(Strategy::Gather, None)).await;
+        for q in rec.borrow().requests.iter() {
+            assert_eq!(q.phase, Phase::Failed, "{q:?}");
+            assert!(q.detail.as_deref().unwrap().contains("404"), "{q:?}");
+        }
+        let refused = BrowserEnv { network: Network::Live, plan: plan(&ids_for(1), 0.0, 0.0, 0.0, 1), url: Some("http://127.0.0.1:9/{id}".into()), workers: false };
+        let rec = run_with(refused, 1, spec(Strategy::Gather, None)).await;
+        let q = rec.borrow().requests[0].clone();
+        assert_eq!(q.phase, Phase::Failed);
+        assert!(q.detail.unwrap().contains("network error"));
+    }
+
+    #[wasm_bindgen_test]
+    async fn to_thread_runs_on_a_worker_while_timers_fire() {
+        pool().await;
+        let env = BrowserEnv { network: Network::Sim, plan: plan(&ids_for(4), 100.0, 0.0, 0.0, 1), url: None, workers: true };
+        let mut s = spec(Strategy::Gather, None);
+        s.block_ms = 600.0;
+        s.offload = true;
+        let rec = run_with(env, 4, s).await;
+        let r = rec.borrow();
+        // The others were not held up by request 0's work.
+        assert!(r.requests[1..].iter().all(|q| q.end_ms.unwrap() < 450.0), "{:?}", r.requests);
+        assert!(r.requests[0].start_ms.unwrap() >= 590.0);
+    }
+}
