@@ -1,7 +1,7 @@
 //! Small pieces shared by the labs' pages.
 
 use crate::core::link::LinkError;
-use crate::glue;
+use crate::glue::{self, PoolStatus};
 use yew::prelude::*;
 
 /// A dot that moves on every animation frame, driven from the main thread, so it stops
@@ -62,6 +62,101 @@ pub fn link_errors(props: &LinkErrorsProps) -> Html {
                 }) }
             </ul>
             <button class="link-button" onclick={dismiss}>{ "Dismiss" }</button>
+        </div>
+    }
+}
+
+/// Subscribes a lab component to the worker pool's status; `msg` wraps each change.
+pub fn subscribe_pool<C: Component>(ctx: &Context<C>, msg: fn(PoolStatus) -> C::Message) -> (PoolStatus, Option<ContextHandle<PoolStatus>>) {
+    match ctx.link().context::<PoolStatus>(ctx.link().callback(msg)) {
+        Some((status, handle)) => (status, Some(handle)),
+        None => (PoolStatus::Starting, None),
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct PresetBarProps {
+    /// The lab whose presets to show.
+    pub lab: &'static str,
+    /// The preset currently loaded, if any, to highlight.
+    #[prop_or_default]
+    pub selected: Option<&'static str>,
+    #[prop_or_default]
+    pub disabled: bool,
+    pub on_pick: Callback<&'static str>,
+}
+
+/// A lab's presets as buttons; picking one loads its configuration.
+#[function_component(PresetBar)]
+pub fn preset_bar(props: &PresetBarProps) -> Html {
+    let Some(lab) = crate::labs::find(props.lab) else { return html! {} };
+    html! {
+        <section class="presets" aria-label="Presets">
+            { for lab.meta.presets.iter().map(|p| {
+                let id = p.id;
+                let pick = props.on_pick.reform(move |_: MouseEvent| id);
+                html! {
+                    <button class={classes!("preset", (props.selected == Some(id)).then_some("selected"))}
+                        data-testid={format!("preset-{id}")} title={p.blurb} disabled={props.disabled} onclick={pick}>
+                        <strong>{ p.title }</strong>
+                        <span class="small muted">{ p.blurb }</span>
+                    </button>
+                }
+            }) }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ShareBarProps {
+    /// The lab's route, e.g. `/cpu`.
+    pub path: &'static str,
+    /// The experiment's query string, without `run`.
+    pub query: String,
+    pub on_export: Callback<()>,
+}
+
+/// Copy link (optionally with `run=1`), the link itself, and Export JSON.
+#[function_component(ShareBar)]
+pub fn share_bar(props: &ShareBarProps) -> Html {
+    let run_on_open = use_state(|| true);
+    let message = use_state(|| None::<(bool, String)>);
+    let query = if *run_on_open {
+        if props.query.is_empty() { "run=1".to_string() } else { format!("{}&run=1", props.query) }
+    } else {
+        props.query.clone()
+    };
+    let url = glue::absolute_link(props.path, &query);
+    let copy = {
+        let (url, message) = (url.clone(), message.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (url, message) = (url.clone(), message.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                message.set(Some(match glue::copy_text(&url).await {
+                    Ok(()) => (true, "Link copied.".to_string()),
+                    Err(e) => (false, format!("Could not copy ({e}); copy the link from the box below.")),
+                }));
+            });
+        })
+    };
+    let toggle = {
+        let run_on_open = run_on_open.clone();
+        Callback::from(move |_: Event| run_on_open.set(!*run_on_open))
+    };
+    let export = props.on_export.reform(|_: MouseEvent| ());
+    html! {
+        <div class="share">
+            <div class="actions">
+                <button data-testid="copy-link" onclick={copy}>{ "Copy link" }</button>
+                <label class="small check"><input type="checkbox" checked={*run_on_open} data-testid="run-in-link" onchange={toggle} />{ " run when opened" }</label>
+                <button data-testid="export-json" onclick={export}>{ "Export JSON" }</button>
+            </div>
+            { match &*message {
+                Some((ok, m)) => html! { <p class={classes!("small", if *ok { "ok" } else { "warn" })} data-testid="copy-status">{ m }</p> },
+                None => html! {},
+            } }
+            <input class="share-url" readonly=true value={url} aria-label="Link to this experiment" data-testid="share-url"
+                onfocus={Callback::from(|e: FocusEvent| e.target_unchecked_into::<web_sys::HtmlInputElement>().select())} />
         </div>
     }
 }

@@ -2,7 +2,7 @@
 
 use super::config::{parse_items, url_problem, AioConfig, Experiment, Network, MAX_BLOCK_MS, MAX_LATENCY_MS, MAX_TIMEOUT_MS};
 use super::model::{self, ids_for, plan, py_list, Env, Phase, PipelineRecord, Rec, Recorder, RequestRecord, Strategy};
-use crate::app::widgets::{Heartbeat, LinkErrors};
+use crate::app::widgets::{subscribe_pool, Heartbeat, LinkErrors, PresetBar, ShareBar};
 use crate::core::chart::{self, nice_ticks, tick_label, Scale};
 use crate::core::link::{group, LinkError};
 use crate::glue::{self, aio::BrowserEnv, PoolStatus};
@@ -48,8 +48,6 @@ pub enum Msg {
     Tick,
     Finished,
     Cancel,
-    CopyLink,
-    Copied(Result<(), String>),
     Export,
 }
 
@@ -82,7 +80,6 @@ pub struct AsyncLab {
     status: Status,
     /// The results document, computed once per finished run (it can be large).
     doc_cache: Option<String>,
-    copy_message: Option<(bool, String)>,
 }
 
 fn typed(e: &InputEvent) -> String {
@@ -276,10 +273,7 @@ impl Component for AsyncLab {
 
     fn create(ctx: &Context<Self>) -> Self {
         let decoded = AioConfig::from_query(&glue::current_query());
-        let (pool, listener) = match ctx.link().context::<PoolStatus>(ctx.link().callback(Msg::Pool)) {
-            Some((p, h)) => (p, Some(h)),
-            None => (PoolStatus::Starting, None),
-        };
+        let (pool, listener) = subscribe_pool(ctx, Msg::Pool);
         let lab = AsyncLab {
             config: decoded.config,
             link_errors: decoded.errors,
@@ -292,7 +286,6 @@ impl Component for AsyncLab {
             last: None,
             status: Status::Idle,
             doc_cache: None,
-            copy_message: None,
         };
         lab.sync_url();
         lab
@@ -345,17 +338,6 @@ impl Component for AsyncLab {
                     h.abort();
                 }
             }
-            Msg::CopyLink => {
-                let url = glue::absolute_link("/async", &self.config.to_query(true));
-                let cb = ctx.link().callback(Msg::Copied);
-                wasm_bindgen_futures::spawn_local(async move { cb.emit(glue::copy_text(&url).await) });
-            }
-            Msg::Copied(r) => {
-                self.copy_message = Some(match r {
-                    Ok(()) => (true, "Link copied.".into()),
-                    Err(e) => (false, format!("Could not copy ({e}); copy the link from the box below.")),
-                })
-            }
             Msg::Export => {
                 if let Err(e) = glue::download_text("async-lab-results.json", "application/json", &self.results_doc()) {
                     self.field_errors.push((Field::Url, format!("Export failed: {e}")));
@@ -381,18 +363,7 @@ impl Component for AsyncLab {
                            inside the browser even without a semaphore." }</p>
                 </section>
                 <LinkErrors errors={self.link_errors.clone()} on_dismiss={link.callback(|_| Msg::DismissLinkErrors)} />
-                <section class="presets" aria-label="Presets">
-                    { for super::META.presets.iter().map(|p| {
-                        let id = p.id;
-                        html! {
-                            <button class="preset" data-testid={format!("preset-{id}")} title={p.blurb} disabled={self.running.is_some()}
-                                onclick={link.callback(move |_| Msg::LoadPreset(id))}>
-                                <strong>{ p.title }</strong>
-                                <span class="small muted">{ p.blurb }</span>
-                            </button>
-                        }
-                    }) }
-                </section>
+                <PresetBar lab="async" disabled={self.running.is_some()} on_pick={link.callback(Msg::LoadPreset)} />
                 <div class="lab-grid">
                     { self.view_controls(ctx) }
                     <div class="race-main">
@@ -508,17 +479,7 @@ impl AsyncLab {
                     <button data-testid="cancel" disabled={!running} onclick={link.callback(|_| Msg::Cancel)}>{ "Cancel" }</button>
                     <Heartbeat />
                 </div>
-                <div class="share">
-                    <div class="actions">
-                        <button data-testid="copy-link" onclick={link.callback(|_| Msg::CopyLink)}>{ "Copy link" }</button>
-                        <button data-testid="export-json" onclick={link.callback(|_| Msg::Export)}>{ "Export JSON" }</button>
-                    </div>
-                    { match &self.copy_message {
-                        Some((ok, m)) => html! { <p class={classes!("small", if *ok { "ok" } else { "warn" })} data-testid="copy-status">{ m }</p> },
-                        None => html! {},
-                    } }
-                    <input class="share-url" readonly=true value={glue::absolute_link("/async", &self.config.to_query(true))} data-testid="share-url" aria-label="Link to this experiment" />
-                </div>
+                <ShareBar path="/async" query={self.config.to_query(false)} on_export={link.callback(|_| Msg::Export)} />
             </section>
         }
     }

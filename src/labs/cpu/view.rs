@@ -3,7 +3,7 @@
 
 use super::config::{CpuConfig, Mode, Workers, MAX_WORKERS};
 use super::model::{self, Run, Task, TaskRecord, Workload, MAX_MAIN_THREAD_WORK};
-use crate::app::widgets::{Heartbeat, LinkErrors};
+use crate::app::widgets::{subscribe_pool, Heartbeat, LinkErrors, PresetBar, ShareBar};
 use crate::core::chart::{self, TimelineLayout};
 use crate::core::link::{group, LinkError};
 use crate::glue::{self, PoolStatus};
@@ -111,9 +111,6 @@ pub enum Msg {
     Tick,
     Cancel,
     Sweep,
-    CopyLink,
-    Copied(Result<(), String>),
-    ToggleRunInLink,
     Export,
 }
 
@@ -138,8 +135,6 @@ pub struct CpuLab {
     sweep: Vec<SweepPoint>,
     sweep_pending: Vec<usize>,
     sweeping: bool,
-    run_in_link: bool,
-    copy_message: Option<(bool, String)>,
 }
 
 impl CpuLab {
@@ -334,10 +329,7 @@ impl Component for CpuLab {
 
     fn create(ctx: &Context<Self>) -> Self {
         let decoded = CpuConfig::from_query(&glue::current_query());
-        let (pool, listener) = match ctx.link().context::<PoolStatus>(ctx.link().callback(Msg::Pool)) {
-            Some((p, h)) => (p, Some(h)),
-            None => (PoolStatus::Starting, None),
-        };
+        let (pool, listener) = subscribe_pool(ctx, Msg::Pool);
         let lab = CpuLab {
             config: decoded.config,
             link_errors: decoded.errors,
@@ -355,8 +347,6 @@ impl Component for CpuLab {
             sweep: Vec::new(),
             sweep_pending: Vec::new(),
             sweeping: false,
-            run_in_link: true,
-            copy_message: None,
         };
         lab.sync_url();
         lab
@@ -502,18 +492,6 @@ impl Component for CpuLab {
                     }
                 }
             }
-            Msg::CopyLink => {
-                let url = glue::absolute_link("/cpu", &self.config.to_query(self.run_in_link));
-                let cb = ctx.link().callback(Msg::Copied);
-                wasm_bindgen_futures::spawn_local(async move { cb.emit(glue::copy_text(&url).await) });
-            }
-            Msg::Copied(r) => {
-                self.copy_message = Some(match r {
-                    Ok(()) => (true, "Link copied.".into()),
-                    Err(e) => (false, format!("Could not copy ({e}); copy the link from the box below.")),
-                });
-            }
-            Msg::ToggleRunInLink => self.run_in_link = !self.run_in_link,
             Msg::Export => {
                 if let Err(e) = glue::download_text("cpu-lab-results.json", "application/json", &self.results_doc()) {
                     self.error = Some(format!("Export failed: {e}"));
@@ -539,7 +517,7 @@ impl Component for CpuLab {
                            copied; Python's processes copy every argument and result between them." }</p>
                 </section>
                 <LinkErrors errors={self.link_errors.clone()} on_dismiss={link.callback(|_| Msg::DismissLinkErrors)} />
-                { self.view_presets(ctx) }
+                <PresetBar lab="cpu" disabled={running} on_pick={link.callback(Msg::LoadPreset)} />
                 <div class="lab-grid">
                     { self.view_controls(ctx, &problems, running) }
                     { self.view_results(ctx) }
@@ -550,24 +528,6 @@ impl Component for CpuLab {
 }
 
 impl CpuLab {
-    fn view_presets(&self, ctx: &Context<Self>) -> Html {
-        html! {
-            <section class="presets" aria-label="Presets">
-                { for super::META.presets.iter().map(|p| {
-                    let id = p.id;
-                    html! {
-                        <button class="preset" data-testid={format!("preset-{id}")} title={p.blurb}
-                            disabled={self.is_running()}
-                            onclick={ctx.link().callback(move |_| Msg::LoadPreset(id))}>
-                            <strong>{ p.title }</strong>
-                            <span class="small muted">{ p.blurb }</span>
-                        </button>
-                    }
-                }) }
-            </section>
-        }
-    }
-
     fn view_controls(&self, ctx: &Context<Self>, problems: &[String], running: bool) -> Html {
         let link = ctx.link();
         let cores = self.cores();
@@ -665,29 +625,8 @@ impl CpuLab {
                         onclick={link.callback(|_| Msg::Cancel)}>{ "Cancel" }</button>
                     <Heartbeat />
                 </div>
-                { self.view_share(ctx) }
+                <ShareBar path="/cpu" query={self.config.to_query(false)} on_export={ctx.link().callback(|_| Msg::Export)} />
             </section>
-        }
-    }
-
-    fn view_share(&self, ctx: &Context<Self>) -> Html {
-        let link = ctx.link();
-        let url = glue::absolute_link("/cpu", &self.config.to_query(self.run_in_link));
-        html! {
-            <div class="share">
-                <div class="actions">
-                    <button data-testid="copy-link" onclick={link.callback(|_| Msg::CopyLink)}>{ "Copy link" }</button>
-                    <label class="small"><input type="checkbox" checked={self.run_in_link}
-                        data-testid="run-in-link" onchange={link.callback(|_| Msg::ToggleRunInLink)} />{ " run when opened" }</label>
-                    <button data-testid="export-json" onclick={link.callback(|_| Msg::Export)}>{ "Export JSON" }</button>
-                </div>
-                { match &self.copy_message {
-                    Some((ok, m)) => html! { <p class={classes!("small", if *ok { "ok" } else { "warn" })} data-testid="copy-status">{ m }</p> },
-                    None => html! {},
-                } }
-                <input class="share-url" readonly=true value={url} aria-label="Link to this experiment" data-testid="share-url"
-                    onfocus={Callback::from(|e: FocusEvent| e.target_unchecked_into::<web_sys::HtmlInputElement>().select())} />
-            </div>
         }
     }
 

@@ -6,7 +6,7 @@ use super::lang::{self, OpKind, ParseError};
 use super::machine::{enabled, is_done, outcome, replay, Outcome, Trace};
 use super::sched::{self, Scheduler};
 use super::SCENARIOS;
-use crate::app::widgets::LinkErrors;
+use crate::app::widgets::{subscribe_pool, LinkErrors, PresetBar, ShareBar};
 use crate::core::link::{group, LinkError};
 use crate::glue::{self, PoolStatus};
 use gloo_timers::callback::Interval;
@@ -66,8 +66,6 @@ pub enum Msg {
     LoadWitness(usize),
     Key(KeyboardEvent),
     DismissLinkErrors,
-    CopyLink,
-    Copied(Result<(), String>),
     Export,
 }
 
@@ -88,7 +86,6 @@ pub struct RaceLab {
     seed_draft: String,
     runs_draft: String,
     field_error: Option<String>,
-    copy_message: Option<(bool, String)>,
     _keys: Option<Closure<dyn FnMut(KeyboardEvent)>>,
 }
 
@@ -291,10 +288,7 @@ impl Component for RaceLab {
 
     fn create(ctx: &Context<Self>) -> Self {
         let decoded = RaceConfig::from_query(&glue::current_query());
-        let (pool, listener) = match ctx.link().context::<PoolStatus>(ctx.link().callback(Msg::Pool)) {
-            Some((p, h)) => (p, Some(h)),
-            None => (PoolStatus::Starting, None),
-        };
+        let (pool, listener) = subscribe_pool(ctx, Msg::Pool);
         let trace = replay(&decoded.config.program, &decoded.config.steps);
         let lab = RaceLab {
             draft: decoded.config.source.clone(),
@@ -313,7 +307,6 @@ impl Component for RaceLab {
             many: None,
             status: Status::Idle,
             field_error: None,
-            copy_message: None,
             _keys: None,
         };
         lab.sync_url();
@@ -496,17 +489,6 @@ impl Component for RaceLab {
                 return <Self as Component>::update(self, ctx, msg);
             }
             Msg::DismissLinkErrors => self.link_errors.clear(),
-            Msg::CopyLink => {
-                let url = glue::absolute_link("/race", &self.config.to_query(true));
-                let cb = ctx.link().callback(Msg::Copied);
-                wasm_bindgen_futures::spawn_local(async move { cb.emit(glue::copy_text(&url).await) });
-            }
-            Msg::Copied(r) => {
-                self.copy_message = Some(match r {
-                    Ok(()) => (true, "Link copied: it opens at this exact step.".into()),
-                    Err(e) => (false, format!("Could not copy ({e}); copy the link from the box below.")),
-                })
-            }
             Msg::Export => {
                 if let Err(e) = glue::download_text("race-lab-results.json", "application/json", &self.results_doc()) {
                     self.field_error = Some(format!("Export failed: {e}"));
@@ -530,19 +512,7 @@ impl Component for RaceLab {
                            simulator can try every order they could happen in; real CPython timings vary by machine." }</p>
                 </section>
                 <LinkErrors errors={self.link_errors.clone()} on_dismiss={link.callback(|_| Msg::DismissLinkErrors)} />
-                <section class="presets" aria-label="Presets">
-                    { for super::META.presets.iter().map(|p| {
-                        let id = p.id;
-                        html! {
-                            <button class={classes!("preset", (self.config.preset_id() == Some(id)).then_some("selected"))}
-                                data-testid={format!("preset-{id}")} title={p.blurb}
-                                onclick={link.callback(move |_| Msg::LoadPreset(id))}>
-                                <strong>{ p.title }</strong>
-                                <span class="small muted">{ p.blurb }</span>
-                            </button>
-                        }
-                    }) }
-                </section>
+                <PresetBar lab="race" selected={self.config.preset_id()} on_pick={link.callback(Msg::LoadPreset)} />
                 <div class="lab-grid race-grid">
                     { self.view_editor(ctx) }
                     <div class="race-main">
@@ -565,7 +535,6 @@ impl RaceLab {
     fn view_editor(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
         let dirty = self.draft != self.config.source;
-        let url = glue::absolute_link("/race", &self.config.to_query(true));
         html! {
             <section class="card controls" aria-label="Scenario">
                 <h2>{ "Scenario" }</h2>
@@ -618,17 +587,7 @@ impl RaceLab {
                     } }</p>
                 } } else { html! {} } }
                 { match &self.field_error { Some(m) => html! { <p class="notice error small" data-testid="race-field-error">{ m }</p> }, None => html! {} } }
-                <div class="share">
-                    <div class="actions">
-                        <button data-testid="copy-link" onclick={link.callback(|_| Msg::CopyLink)}>{ "Copy link" }</button>
-                        <button data-testid="export-json" onclick={link.callback(|_| Msg::Export)}>{ "Export JSON" }</button>
-                    </div>
-                    { match &self.copy_message {
-                        Some((ok, m)) => html! { <p class={classes!("small", if *ok { "ok" } else { "warn" })} data-testid="copy-status">{ m }</p> },
-                        None => html! {},
-                    } }
-                    <input class="share-url" readonly=true value={url} aria-label="Link to this moment" data-testid="share-url" />
-                </div>
+                <ShareBar path="/race" query={self.config.to_query(false)} on_export={link.callback(|_| Msg::Export)} />
             </section>
         }
     }
