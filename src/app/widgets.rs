@@ -160,3 +160,13 @@ pub fn share_bar(props: &ShareBarProps) -> Html {
         </div>
     }
 }
+
+/// The machine-readable results every lab shows (and tests read), folded away.
+pub fn results_json(doc: String) -> Html {
+    html! {
+        <details class="json">
+            <summary>{ "Results as JSON" }</summary>
+            <pre data-testid="results-json">{ doc }</pre>
+        </details>
+    }
+}

@@ -2,7 +2,7 @@
 
 use super::config::{parse_items, url_problem, AioConfig, Experiment, Network, MAX_BLOCK_MS, MAX_LATENCY_MS, MAX_TIMEOUT_MS};
 use super::model::{self, ids_for, plan, py_list, Env, Phase, PipelineRecord, Rec, Recorder, RequestRecord, Strategy};
-use crate::app::widgets::{subscribe_pool, Heartbeat, LinkErrors, PresetBar, ShareBar};
+use crate::app::widgets::{results_json, subscribe_pool, Heartbeat, LinkErrors, PresetBar, ShareBar};
 use crate::core::chart::{self, nice_ticks, tick_label, Scale};
 use crate::core::link::{group, LinkError};
 use crate::glue::{self, aio::BrowserEnv, PoolStatus};
@@ -369,10 +369,7 @@ impl Component for AsyncLab {
                     <div class="race-main">
                         { match exp { Experiment::Requests => self.view_requests(), Experiment::Pipeline => self.view_pipeline() } }
                         <section class="card">
-                            <details class="json">
-                                <summary>{ "Results as JSON" }</summary>
-                                <pre data-testid="results-json">{ self.results_doc() }</pre>
-                            </details>
+                            { results_json(self.results_doc()) }
                         </section>
                     </div>
                 </div>

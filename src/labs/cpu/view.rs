@@ -3,7 +3,7 @@
 
 use super::config::{CpuConfig, Mode, Workers, MAX_WORKERS};
 use super::model::{self, Run, Task, TaskRecord, Workload, MAX_MAIN_THREAD_WORK};
-use crate::app::widgets::{subscribe_pool, Heartbeat, LinkErrors, PresetBar, ShareBar};
+use crate::app::widgets::{results_json, subscribe_pool, Heartbeat, LinkErrors, PresetBar, ShareBar};
 use crate::core::chart::{self, TimelineLayout};
 use crate::core::link::{group, LinkError};
 use crate::glue::{self, PoolStatus};
@@ -656,10 +656,7 @@ impl CpuLab {
                 } } }
                 { self.view_sweep() }
                 { if records.is_empty() { html! {} } else { view_table(records) } }
-                <details class="json">
-                    <summary>{ "Results as JSON" }</summary>
-                    <pre data-testid="results-json">{ self.results_doc() }</pre>
-                </details>
+                { results_json(self.results_doc()) }
             </section>
         }
     }

@@ -6,7 +6,7 @@ use super::lang::{self, OpKind, ParseError};
 use super::machine::{enabled, is_done, outcome, replay, Outcome, Trace};
 use super::sched::{self, Scheduler};
 use super::SCENARIOS;
-use crate::app::widgets::{subscribe_pool, LinkErrors, PresetBar, ShareBar};
+use crate::app::widgets::{results_json, subscribe_pool, LinkErrors, PresetBar, ShareBar};
 use crate::core::link::{group, LinkError};
 use crate::glue::{self, PoolStatus};
 use gloo_timers::callback::Interval;
@@ -519,10 +519,7 @@ impl Component for RaceLab {
                         { self.view_stepper(ctx) }
                         { self.view_histograms(ctx) }
                         <section class="card">
-                            <details class="json">
-                                <summary>{ "Results as JSON" }</summary>
-                                <pre data-testid="results-json">{ self.results_doc() }</pre>
-                            </details>
+                            { results_json(self.results_doc()) }
                         </section>
                     </div>
                 </div>
