@@ -3,6 +3,8 @@
 #   CPU lab: the 20-task preset natively (sequential, rayon) and in headless Chromium
 #            (one worker, all cores), with speedups and wasm/native ratios.
 #   Race lab: exhaustive counting of the bank scenario, 2..8 threads, native and browser.
+#   Async lab: 15 requests of 200 ms per mode against the ideal, and 10,000 concurrent
+#              requests with the largest pause of the page thread.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -15,6 +17,7 @@ browser_out=$(cd e2e && node bench.mjs 2>/dev/null)
 echo "$browser_out" | grep -v '^BENCH_'
 race_out=$(cd e2e && node bench-race.mjs)
 echo "$race_out" | grep -v '^BENCH_'
+(cd e2e && node bench-async.mjs 2>/dev/null) | grep -v '^BENCH_'
 node e2e/compare.mjs \
   "$(echo "$native_out" | sed -n 's/^BENCH_JSON //p')" \
   "$(echo "$browser_out" | sed -n 's/^BENCH_JSON //p')" \

@@ -106,6 +106,8 @@ pub struct Recorder {
     /// (time, requests in flight) after every change.
     pub in_flight: Vec<(f64, usize)>,
     pub finished_at: Option<f64>,
+    /// Requests in flight right now (kept as a count: recounting is O(n) per event).
+    pub in_flight_now: usize,
     /// How long creating the coroutines took, before any of them ran.
     pub creation_ms: Option<f64>,
     pub note: Option<String>,
@@ -130,14 +132,18 @@ impl Recorder {
         self.events.push(Event { t, index, text: text.into() });
     }
 
-    fn count_in_flight(&mut self, t: f64) {
-        let n = self.requests.iter().filter(|r| r.phase == Phase::InFlight).count();
-        self.in_flight.push((t, n));
+    fn record_in_flight(&mut self, t: f64) {
+        self.in_flight.push((t, self.in_flight_now));
     }
 
-    /// Sum of the time requests spent in flight: what sequential awaiting would take.
+    /// Sum of the time finished requests spent in flight: what awaiting them one after
+    /// another would take. Cancelled requests never finished, so they do not count.
     pub fn sum_of_latencies(&self) -> f64 {
-        self.requests.iter().filter_map(|r| Some(r.end_ms? - r.start_ms?)).sum()
+        self.requests
+            .iter()
+            .filter(|r| matches!(r.phase, Phase::Done | Phase::Failed | Phase::TimedOut))
+            .filter_map(|r| Some(r.end_ms? - r.start_ms?))
+            .sum()
     }
 }
 
@@ -149,6 +155,7 @@ fn finish(rec: &Rec, env: &dyn Env, index: usize, phase: Phase, detail: Option<S
     if req.phase.is_final() {
         return;
     }
+    let was_in_flight = req.phase == Phase::InFlight;
     req.phase = phase;
     req.end_ms = Some(t);
     req.detail = detail;
@@ -160,7 +167,31 @@ fn finish(rec: &Rec, env: &dyn Env, index: usize, phase: Phase, detail: Option<S
         _ => String::new(),
     };
     r.event(t, index, text);
-    r.count_in_flight(t);
+    if was_in_flight {
+        r.in_flight_now = r.in_flight_now.saturating_sub(1);
+        r.record_in_flight(t);
+    }
+}
+
+/// Marks every request that never finished as cancelled: in a sequential run the later
+/// requests were never even started when the run was stopped.
+fn cancel_unfinished(rec: &Rec, env: &dyn Env) {
+    let n = rec.borrow().requests.len();
+    for i in 0..n {
+        finish(rec, env, i, Phase::Cancelled, None);
+    }
+}
+
+/// Cancels what is left if the whole run is dropped (the Cancel button).
+struct RunGuard {
+    rec: Rec,
+    env: Rc<dyn Env>,
+}
+
+impl Drop for RunGuard {
+    fn drop(&mut self) {
+        cancel_unfinished(&self.rec, &*self.env);
+    }
 }
 
 /// Marks its request cancelled if dropped before the request finished.
@@ -238,7 +269,8 @@ async fn one_request(env: Rc<dyn Env>, rec: Rec, index: usize, spec: Rc<RunSpec>
         r.requests[index].phase = Phase::InFlight;
         r.requests[index].start_ms = Some(t);
         r.event(t, index, "started");
-        r.count_in_flight(t);
+        r.in_flight_now += 1;
+        r.record_in_flight(t);
     }
     let outcome = match spec.timeout_ms {
         Some(limit) => match select(env.fetch(index), env.sleep(limit)).await {
@@ -309,6 +341,7 @@ pub fn run(env: Rc<dyn Env>, rec: Rec, spec: RunSpec) -> LocalBoxFuture<'static,
         // Times count from when the loop first runs this, not from when it was created.
         let origin = env.now();
         rec.borrow_mut().origin = origin;
+        let _guard = RunGuard { rec: Rc::clone(&rec), env: Rc::clone(&env) };
         match deadline_ms {
             Some(ms) => {
                 if let Either::Right(_) = select(body, env.sleep(ms)).await {
@@ -317,6 +350,7 @@ pub fn run(env: Rc<dyn Env>, rec: Rec, spec: RunSpec) -> LocalBoxFuture<'static,
             }
             None => body.await,
         }
+        cancel_unfinished(&rec, &*env);
         let t = env.now() - rec.borrow().origin;
         rec.borrow_mut().finished_at = Some(t);
     })
@@ -399,10 +433,12 @@ pub fn pipeline(env: Rc<dyn Env>, spec: PipelineSpec) -> (Rc<RefCell<PipelineRec
                 if x.is_some() {
                     env.sleep(spec.produce_ms).await;
                 }
+                // Only a full queue makes put() wait; an unbounded one never does.
+                let full = tx1.is_full();
                 let asked = env.now() - origin;
                 let _ = tx1.send(x).await;
                 let got = env.now() - origin;
-                if got - asked > 1e-9 {
+                if full {
                     rec.borrow_mut().producer_blocked.push((asked, got));
                 }
                 log(0, match x { Some(v) => format!("put {}", py_float(v)), None => "put None (done)".into() });

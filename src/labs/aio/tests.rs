@@ -99,7 +99,28 @@ fn timeouts_and_deadline() {
     let (clock, rec) = go(&[200.0, 200.0, 200.0], &[], s);
     assert_eq!(clock.now(), 450.0);
     assert_eq!(phases(&rec), vec![Phase::Done, Phase::Done, Phase::Cancelled]);
+    // A request that had not started when the deadline passed is cancelled too.
+    let mut s = spec(Strategy::Sequential, None);
+    s.deadline_ms = Some(250.0);
+    let (_, rec) = go(&[200.0, 200.0, 200.0, 200.0], &[], s);
+    assert_eq!(phases(&rec), vec![Phase::Done, Phase::Cancelled, Phase::Cancelled, Phase::Cancelled]);
     assert!(rec.borrow().note.as_deref().unwrap().contains("deadline"));
+}
+
+#[test]
+fn cancelling_a_sequential_run_cancels_the_unstarted_ones() {
+    let (clock, env, rec) = sim(&[100.0; 5], &[]);
+    assert!(block_on_cancelled_at(&clock, run(env, Rc::clone(&rec), spec(Strategy::Sequential, None)), 250.0));
+    assert_eq!(phases(&rec), vec![Phase::Done, Phase::Done, Phase::Cancelled, Phase::Cancelled, Phase::Cancelled]);
+    assert_eq!(rec.borrow().in_flight_now, 0);
+}
+
+#[test]
+fn cancelled_requests_are_not_latencies() {
+    let mut lat = [500.0; 4];
+    lat[0] = 100.0;
+    let (_, rec) = go(&lat, &[0], spec(Strategy::TaskGroup, None));
+    assert_eq!(rec.borrow().sum_of_latencies(), 100.0);
 }
 
 #[test]
@@ -165,7 +186,7 @@ fn bounded_queue_holds_the_producer_back() {
     assert_eq!(out, 20);
     let (_, m2, blocked, out) = run_with(0);
     assert!(m2 > 10, "an unbounded queue grows: {m2}");
-    assert_eq!(blocked, 0);
+    assert_eq!(blocked, 0, "an unbounded queue never makes the producer wait");
     assert_eq!(out, 20);
 }
 

@@ -254,8 +254,9 @@ impl AsyncLab {
     }
 }
 
+/// Rounds to microseconds; `+ 0.0` turns the `-0.0` of an empty float sum into `0`.
 fn round3(v: f64) -> f64 {
-    (v * 1000.0).round() / 1000.0
+    (v * 1000.0).round() / 1000.0 + 0.0
 }
 
 fn field_label(f: Field) -> &'static str {
