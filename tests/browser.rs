@@ -161,6 +161,21 @@ fn race_timing_model_is_deterministic_in_wasm() {
     assert_eq!(a, b);
 }
 
+#[wasm_bindgen_test]
+fn race_hostile_scenarios_fail_cleanly_in_wasm() {
+    // wasm's stack is small and a panic kills the app: a long expression chain and
+    // nested loops of `pass` must end in parse errors, not a stack overflow or a hang.
+    use concurrency_playground::labs::race::lang::parse;
+    let chain = vec!["1"; 3_900].join("+");
+    assert!(parse(&format!("shared c = 0\nthread t:\n    c = {chain}\n")).unwrap_err().message.contains("too long"));
+    let mut src = String::from("shared c = 0\nthread t:\n");
+    for depth in 0..8 {
+        src.push_str(&format!("{}for _ in range(64):\n", "    ".repeat(depth + 1)));
+    }
+    src.push_str(&format!("{}pass\n", "    ".repeat(9)));
+    assert!(parse(&src).unwrap_err().message.contains("unrolls"));
+}
+
 mod async_lab {
     use super::*;
     use concurrency_playground::glue::aio::BrowserEnv;

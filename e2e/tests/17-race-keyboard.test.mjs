@@ -25,7 +25,7 @@ test('the stepper keys: End, Home, arrows; not while typing in the editor', { ti
 
     await page.keyboard.press('Home');
     await waitForPosition(page, 0);
-    assert.equal(await outcome.count(), 0, 'the outcome box stays after Home');
+    assert.equal(await outcome.count(), 0, 'the outcome box is still shown after Home (it should be gone at step 0)');
 
     await page.keyboard.press('ArrowRight');
     await page.keyboard.press('ArrowRight');

@@ -6,14 +6,15 @@
 //! | `src`     | the scenario text itself (instead of `preset`)     |                |
 //! | `sched`   | `manual`, `rr`, `random`, `cpython`                | `cpython`      |
 //! | `seed`    | 0..=4294967295                                     | `1`            |
-//! | `steps`   | the schedule, one digit (thread number from 0) per step | from `sched` |
+//! | `steps`   | steps chosen by hand, one digit (thread number from 0) each; `sched` chooses the rest | from `sched` |
 //! | `at`      | how many steps of the schedule have been taken     | `0`            |
 //! | `mode`    | `step`, `exhaustive`, `runs`                       | `step`         |
 //! | `runs`    | runs for `mode=runs`, 1..=10000                    | `1000`         |
-//! | `predict` | the final value of the first shared variable the user expects | none |
+//! | `predict` | the expected final value of the first shared variable (within ±10^12), or `deadlock` | none |
 //! | `run`     | `1`: run to the end / count / run N times on open  | off            |
 
 use super::lang::{self, Program};
+use super::machine::Outcome;
 use super::sched::{self, Scheduler};
 use super::{scenario, SCENARIOS};
 use crate::core::link::{self, quote, LinkError, Query};
@@ -21,6 +22,62 @@ use serde::Serialize;
 
 pub const MAX_RUNS: u64 = 10_000;
 pub const MAX_SCHEDULE: usize = 1024;
+const DEFAULT_RUNS: u32 = 1000;
+/// Predictions are whole numbers within ±10^12 (the page's field and the link agree).
+pub const MAX_PREDICT: i64 = 1_000_000_000_000;
+
+/// What the user expects before running: the first shared variable's final value, or
+/// that the run deadlocks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prediction {
+    Value(i64),
+    Deadlock,
+}
+
+impl Prediction {
+    /// Parses what the user typed or the link gave: a whole number or `deadlock`.
+    pub fn parse(raw: &str) -> Result<Prediction, String> {
+        let t = raw.trim();
+        if t.eq_ignore_ascii_case("deadlock") {
+            return Ok(Prediction::Deadlock);
+        }
+        let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+        let integer_like = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit());
+        // Compared as i64 without `abs()`, which overflows on i64::MIN.
+        match t.parse::<i64>() {
+            Ok(n) if (-MAX_PREDICT..=MAX_PREDICT).contains(&n) => Ok(Prediction::Value(n)),
+            _ if integer_like => Err(format!("{} is out of range: predictions are from -10^12 to 10^12", quote(t))),
+            _ => Err(format!("{} is not a whole number or the word deadlock", quote(t))),
+        }
+    }
+
+    /// The link form, which [`Prediction::parse`] reads back.
+    pub fn key(self) -> String {
+        match self {
+            Prediction::Value(n) => n.to_string(),
+            Prediction::Deadlock => "deadlock".into(),
+        }
+    }
+
+    /// Whether a run that ended in `o` bears the prediction out. A value is about a run
+    /// that finished: a deadlocked run has no final value to compare.
+    pub fn matches(self, o: &Outcome) -> bool {
+        match self {
+            Prediction::Deadlock => o.deadlock,
+            Prediction::Value(n) => !o.deadlock && o.values.first() == Some(&n),
+        }
+    }
+}
+
+/// In the results JSON: the number, or the string "deadlock".
+impl Serialize for Prediction {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Prediction::Value(n) => s.serialize_i64(*n),
+            Prediction::Deadlock => s.serialize_str("deadlock"),
+        }
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -49,10 +106,13 @@ pub struct RaceConfig {
     pub seed: u64,
     /// The schedule being stepped through (for manual: the steps chosen so far).
     pub steps: Vec<u8>,
+    /// How many leading steps were chosen by hand (or given in the link) rather than by
+    /// the scheduler; [`sched::finisher`] chose the rest. Always all of them for manual.
+    pub given: usize,
     pub at: usize,
     pub mode: Mode,
     pub runs: u32,
-    pub predict: Option<i64>,
+    pub predict: Option<Prediction>,
 }
 
 pub struct Decoded {
@@ -65,7 +125,12 @@ impl RaceConfig {
     /// A config for `source` (which must parse) with a fresh schedule from `scheduler`.
     pub fn new(source: &str, program: Program, scheduler: Scheduler, seed: u64) -> RaceConfig {
         let steps = sched::complete(&program, scheduler, seed, &[]);
-        RaceConfig { source: source.to_string(), program, scheduler, seed, steps, at: 0, mode: Mode::Step, runs: 1000, predict: None }
+        RaceConfig { source: source.to_string(), program, scheduler, seed, steps, given: 0, at: 0, mode: Mode::Step, runs: DEFAULT_RUNS, predict: None }
+    }
+
+    /// Who chose the steps after the given ones, if there are any.
+    pub fn finished_by(&self) -> Option<Scheduler> {
+        (self.given < self.steps.len()).then(|| sched::finisher(self.scheduler, self.given))
     }
 
     pub fn default_config() -> RaceConfig {
@@ -118,15 +183,16 @@ impl RaceConfig {
         let runs = q.uint("runs", 1, MAX_RUNS, u64::from(defaults.runs)) as u32;
         let predict = match q.take("predict") {
             None => None,
-            Some(v) => match v.trim().parse::<i64>() {
-                Ok(n) if n.abs() <= lang::MAX_CONST * 1000 => Some(n),
-                _ => {
-                    q.error("predict", format!("{} is not a whole number; no prediction", quote(&v)));
+            Some(v) => match Prediction::parse(&v) {
+                Ok(p) => Some(p),
+                Err(m) => {
+                    q.error("predict", format!("{m}; no prediction"));
                     None
                 }
             },
         };
         let mut steps = sched::complete(&program, scheduler, seed, &[]);
+        let mut given = 0;
         if let Some(raw) = q.take("steps") {
             match parse_steps(&raw, program.threads.len()) {
                 Ok(wanted) => {
@@ -141,6 +207,7 @@ impl RaceConfig {
                             ),
                         );
                     }
+                    given = valid.len();
                     steps = if scheduler == Scheduler::Manual { valid } else { sched::complete(&program, scheduler, seed, &valid) };
                 }
                 Err(m) => q.error("steps", format!("{m}; using the scheduler's own schedule")),
@@ -157,7 +224,7 @@ impl RaceConfig {
         };
         let run = q.flag("run");
         Decoded {
-            config: RaceConfig { source, program, scheduler, seed, steps, at, mode, runs, predict },
+            config: RaceConfig { source, program, scheduler, seed, steps, given, at, mode, runs, predict },
             run,
             errors: q.finish(),
         }
@@ -172,19 +239,21 @@ impl RaceConfig {
         pairs.push(("mode", self.mode.key().into()));
         pairs.push(("sched", self.scheduler.key().into()));
         pairs.push(("seed", self.seed.to_string()));
-        // Automatic schedules are recomputed from (scenario, scheduler, seed).
-        let automatic = sched::complete(&self.program, self.scheduler, self.seed, &[]);
-        if self.scheduler == Scheduler::Manual || self.steps != automatic {
-            pairs.push(("steps", self.steps.iter().map(|t| char::from(b'0' + t)).collect()));
+        // Only the given steps travel: the scheduler's part is recomputed from (scenario,
+        // scheduler, seed, given steps), and a manual schedule is all given.
+        let given = if self.scheduler == Scheduler::Manual { self.steps.len() } else { self.given.min(self.steps.len()) };
+        if self.scheduler == Scheduler::Manual || given > 0 {
+            pairs.push(("steps", self.steps[..given].iter().map(|t| char::from(b'0' + t)).collect()));
         }
         if self.at > 0 {
             pairs.push(("at", self.at.to_string()));
         }
-        if self.mode == Mode::Runs {
+        // Also outside mode=runs when changed, so the field's value is not lost.
+        if self.mode == Mode::Runs || self.runs != DEFAULT_RUNS {
             pairs.push(("runs", self.runs.to_string()));
         }
         if let Some(p) = self.predict {
-            pairs.push(("predict", p.to_string()));
+            pairs.push(("predict", p.key()));
         }
         if run {
             pairs.push(("run", "1".into()));

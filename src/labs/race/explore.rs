@@ -5,6 +5,10 @@
 //! (`thread w * 4`) run the same code, so states that differ only by which of them is
 //! where are the same state up to renaming; they share one memo entry, and threads of a
 //! class in the same situation are stepped once and counted with their multiplicity.
+//!
+//! One part of an outcome is not symmetric: *which* threads stopped with an error. When a
+//! thread of a class with several threads can fail, that class is counted again with its
+//! threads told apart (see [`explore`]).
 
 use super::machine::{enabled, initial, outcome, step, Outcome, State};
 use super::lang::Program;
@@ -33,6 +37,7 @@ pub struct Exhaustive {
     pub outcomes: Vec<OutcomeCount>,
     /// Distinct states visited (after symmetry reduction).
     pub states: usize,
+    /// Whether some threads were treated as interchangeable in the final count.
     pub symmetry: bool,
 }
 
@@ -56,7 +61,9 @@ impl std::fmt::Display for ExploreError {
 
 struct Explorer<'p> {
     program: &'p Program,
-    symmetry: bool,
+    /// Per thread: the group of threads it is interchangeable with (its own index when
+    /// it is told apart from the others).
+    group: Vec<usize>,
     memo: FxHashMap<Box<[i64]>, Histogram>,
     outcome_ids: BTreeMap<Outcome, u32>,
     outcomes: Vec<Outcome>,
@@ -66,17 +73,25 @@ struct Explorer<'p> {
 }
 
 impl<'p> Explorer<'p> {
-    fn new(program: &'p Program, symmetry: bool) -> Self {
+    /// `distinct[c]`: the threads of class `c` are told apart rather than interchangeable.
+    fn new(program: &'p Program, distinct: &[bool]) -> Self {
+        let n = program.threads.len();
+        // Groups 0..n are single threads; n + class is a whole class.
+        let group: Vec<usize> = program
+            .threads
+            .iter()
+            .enumerate()
+            .map(|(t, th)| if distinct.get(th.class).copied().unwrap_or(true) { t } else { n + th.class })
+            .collect();
         let mut classes: Vec<Vec<usize>> = Vec::new();
-        for (t, th) in program.threads.iter().enumerate() {
-            let class = if symmetry { th.class } else { t };
-            while classes.len() <= class {
+        for (t, &g) in group.iter().enumerate() {
+            while classes.len() <= g {
                 classes.push(Vec::new());
             }
-            classes[class].push(t);
+            classes[g].push(t);
         }
         classes.retain(|c| !c.is_empty());
-        Explorer { program, symmetry, memo: FxHashMap::default(), outcome_ids: BTreeMap::new(), outcomes: Vec::new(), error: None, classes }
+        Explorer { program, group, memo: FxHashMap::default(), outcome_ids: BTreeMap::new(), outcomes: Vec::new(), error: None, classes }
     }
 
     /// Everything about thread `t` that matters for its future, independent of its index.
@@ -125,7 +140,7 @@ impl<'p> Explorer<'p> {
             if !enabled(self.program, s, t) {
                 continue;
             }
-            let mut k = vec![if self.symmetry { self.program.threads[t].class as i64 } else { t as i64 }];
+            let mut k = vec![self.group[t] as i64];
             self.thread_key(s, t, &mut k);
             match moves.iter_mut().find(|m| m.2 == k) {
                 Some(m) => m.1 += 1,
@@ -202,8 +217,37 @@ impl<'p> Explorer<'p> {
 }
 
 /// Counts every interleaving of the scenario by final outcome.
+///
+/// With `symmetry`, threads of one class are first counted as interchangeable. That is
+/// exact for everything an outcome records except which threads failed: "withdraw-1
+/// failed" and "withdraw-2 failed" would be merged. Failures persist to the end, and every
+/// reachable state is a renaming of one the symmetric count visits, so a class whose
+/// threads can fail shows a failed thread among the outcomes found; such classes are then
+/// counted again with their threads told apart.
 pub fn explore(program: &Program, symmetry: bool) -> Result<Exhaustive, ExploreError> {
-    let mut ex = Explorer::new(program, symmetry);
+    let classes = program.threads.iter().map(|t| t.class + 1).max().unwrap_or(0);
+    let mut distinct = vec![!symmetry; classes];
+    loop {
+        let ex = explore_with(program, &distinct)?;
+        let mut recount = false;
+        for o in &ex.outcomes {
+            for (t, th) in program.threads.iter().enumerate() {
+                let shared_class = program.threads.iter().filter(|u| u.class == th.class).count() > 1;
+                if o.outcome.failed & (1 << t) != 0 && shared_class && !distinct[th.class] {
+                    distinct[th.class] = true;
+                    recount = true;
+                }
+            }
+        }
+        if !recount {
+            return Ok(ex);
+        }
+    }
+}
+
+fn explore_with(program: &Program, distinct: &[bool]) -> Result<Exhaustive, ExploreError> {
+    let mut ex = Explorer::new(program, distinct);
+    let symmetry = ex.classes.iter().any(|c| c.len() > 1);
     let (start, _) = initial(program);
     let hist = ex.visit(&start);
     if let Some(e) = ex.error.take() {

@@ -30,6 +30,12 @@ const MAX_LOOP: i64 = 64;
 const MAX_DEPTH: usize = 8;
 /// Total ops per thread before counting visible steps; bounds unrolled loops.
 const MAX_OPS_PER_THREAD: usize = 512;
+/// Statements (and loop iterations) compiled per thread while unrolling loops. Ops alone
+/// cannot bound the work: a loop of `pass` emits none, and nested loops multiply.
+pub const MAX_UNROLLED: usize = 4_096;
+/// Nodes in one expression's tree. Chains like `1+1+1+…` build one level per operator,
+/// and the tree is walked recursively (lowering, evaluation, clone, drop).
+pub const MAX_EXPR_NODES: usize = 100;
 
 /// A parse or limit error, located in the source.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -297,6 +303,8 @@ struct Cursor<'a> {
     pos: usize,
     line: usize,
     end_col: usize,
+    /// Expression nodes built on this line so far (see `MAX_EXPR_NODES`).
+    nodes: usize,
 }
 
 impl<'a> Cursor<'a> {
@@ -348,6 +356,14 @@ impl<'a> Cursor<'a> {
             Ok(())
         }
     }
+    /// Counts one expression node against `MAX_EXPR_NODES`.
+    fn node(&mut self, ast: Ast) -> Result<Ast, ParseError> {
+        self.nodes += 1;
+        if self.nodes > MAX_EXPR_NODES {
+            return err(self.line, self.col(), format!("this expression is too long: at most {MAX_EXPR_NODES} numbers, names and operators"));
+        }
+        Ok(ast)
+    }
     fn expect_number(&mut self, what: &str) -> Result<f64, ParseError> {
         let col = self.col();
         match self.next() {
@@ -365,7 +381,7 @@ impl<'a> Cursor<'a> {
         let mut left = self.and_expr(depth + 1)?;
         while self.eat_name("or") {
             let right = self.and_expr(depth + 1)?;
-            left = Ast::Bin(BinOp::Or, Box::new(left), Box::new(right));
+            left = self.node(Ast::Bin(BinOp::Or, Box::new(left), Box::new(right)))?;
         }
         Ok(left)
     }
@@ -373,7 +389,7 @@ impl<'a> Cursor<'a> {
         let mut left = self.not_expr(depth + 1)?;
         while self.eat_name("and") {
             let right = self.not_expr(depth + 1)?;
-            left = Ast::Bin(BinOp::And, Box::new(left), Box::new(right));
+            left = self.node(Ast::Bin(BinOp::And, Box::new(left), Box::new(right)))?;
         }
         Ok(left)
     }
@@ -382,7 +398,8 @@ impl<'a> Cursor<'a> {
             return err(self.line, self.col(), "expression nested too deeply");
         }
         if self.eat_name("not") {
-            return Ok(Ast::Not(Box::new(self.not_expr(depth + 1)?)));
+            let inner = self.not_expr(depth + 1)?;
+            return self.node(Ast::Not(Box::new(inner)));
         }
         self.comparison(depth + 1)
     }
@@ -399,7 +416,7 @@ impl<'a> Cursor<'a> {
         };
         self.pos += 1;
         let right = self.sum(depth + 1)?;
-        Ok(Ast::Bin(op, Box::new(left), Box::new(right)))
+        self.node(Ast::Bin(op, Box::new(left), Box::new(right)))
     }
     fn sum(&mut self, depth: usize) -> Result<Ast, ParseError> {
         let mut left = self.term(depth + 1)?;
@@ -411,7 +428,7 @@ impl<'a> Cursor<'a> {
             };
             self.pos += 1;
             let right = self.term(depth + 1)?;
-            left = Ast::Bin(op, Box::new(left), Box::new(right));
+            left = self.node(Ast::Bin(op, Box::new(left), Box::new(right)))?;
         }
     }
     fn term(&mut self, depth: usize) -> Result<Ast, ParseError> {
@@ -425,7 +442,7 @@ impl<'a> Cursor<'a> {
             };
             self.pos += 1;
             let right = self.unary(depth + 1)?;
-            left = Ast::Bin(op, Box::new(left), Box::new(right));
+            left = self.node(Ast::Bin(op, Box::new(left), Box::new(right)))?;
         }
     }
     fn unary(&mut self, depth: usize) -> Result<Ast, ParseError> {
@@ -433,7 +450,8 @@ impl<'a> Cursor<'a> {
             return err(self.line, self.col(), "expression nested too deeply");
         }
         if self.eat_op("-") {
-            return Ok(Ast::Neg(Box::new(self.unary(depth + 1)?)));
+            let inner = self.unary(depth + 1)?;
+            return self.node(Ast::Neg(Box::new(inner)));
         }
         if self.eat_op("+") {
             return self.unary(depth + 1);
@@ -443,11 +461,11 @@ impl<'a> Cursor<'a> {
     fn atom(&mut self, depth: usize) -> Result<Ast, ParseError> {
         let col = self.col();
         match self.next() {
-            Some(Tok::Int(v)) => Ok(Ast::Int(v)),
-            Some(Tok::Name(n)) if n == "True" => Ok(Ast::Int(1)),
-            Some(Tok::Name(n)) if n == "False" => Ok(Ast::Int(0)),
+            Some(Tok::Int(v)) => self.node(Ast::Int(v)),
+            Some(Tok::Name(n)) if n == "True" => self.node(Ast::Int(1)),
+            Some(Tok::Name(n)) if n == "False" => self.node(Ast::Int(0)),
             Some(Tok::Name(n)) if is_keyword(&n) => err(self.line, col, format!("`{n}` cannot be used in an expression")),
-            Some(Tok::Name(n)) => Ok(Ast::Name(n, col)),
+            Some(Tok::Name(n)) => self.node(Ast::Name(n, col)),
             Some(Tok::Op("(")) => {
                 let inner = self.expr(depth + 1)?;
                 self.expect_op(")", "to close `(`")?;
@@ -482,7 +500,7 @@ fn block(lines: &[Line], i: &mut usize, indent: usize, is_async: bool, depth: us
             return err(line.no, line.indent + 1, "unexpected indentation");
         }
         *i += 1;
-        let mut c = Cursor { toks: &line.toks, pos: 0, line: line.no, end_col: line.end_col };
+        let mut c = Cursor { toks: &line.toks, pos: 0, line: line.no, end_col: line.end_col, nodes: 0 };
         let stmt = statement(&mut c, lines, i, indent, is_async, depth)?;
         out.push((line.no, stmt));
     }
@@ -495,7 +513,10 @@ fn nested(lines: &[Line], i: &mut usize, parent: usize, header_line: usize, is_a
     }
     match lines.get(*i) {
         Some(next) if next.indent > parent => block(lines, i, next.indent, is_async, depth + 1),
-        _ => err(header_line + 1, parent + 1, "expected an indented block"),
+        // `lines` holds only lines with code, so this is the next one Python would
+        // complain about; blank and comment-only lines in between are skipped.
+        Some(next) => err(next.no, next.indent + 1, format!("expected an indented block after line {header_line}")),
+        None => err(header_line, 1, "expected an indented block after this line"),
     }
 }
 
@@ -560,7 +581,7 @@ fn statement(c: &mut Cursor, lines: &[Line], i: &mut usize, indent: usize, is_as
             let mut orelse = Vec::new();
             if let Some(next) = lines.get(*i) {
                 if next.indent == indent && matches!(next.toks.first().map(|t| &t.tok), Some(Tok::Name(n)) if n == "else") {
-                    let mut ec = Cursor { toks: &next.toks, pos: 1, line: next.no, end_col: next.end_col };
+                    let mut ec = Cursor { toks: &next.toks, pos: 1, line: next.no, end_col: next.end_col, nodes: 0 };
                     ec.expect_op(":", "after `else`")?;
                     ec.expect_end()?;
                     let else_line = next.no;
@@ -653,6 +674,10 @@ struct Compiler<'p> {
     ops: Vec<Op>,
     /// Locks taken by enclosing `with` blocks, innermost last.
     held: Vec<usize>,
+    /// Statements and loop iterations compiled so far (see `MAX_UNROLLED`).
+    work: usize,
+    /// Line of the outermost `for` being unrolled, to name in a budget error.
+    outer_loop: Option<usize>,
 }
 
 impl Compiler<'_> {
@@ -712,7 +737,21 @@ impl Compiler<'_> {
 
     fn stmts(&mut self, body: &[(usize, Stmt)]) -> Result<(), ParseError> {
         for (line, stmt) in body {
+            self.tick(*line)?;
             self.stmt(*line, stmt)?;
+        }
+        Ok(())
+    }
+
+    /// Counts one unit of compile work, so unrolling stays bounded even when nothing is
+    /// emitted (`for _ in range(64): pass`, nested eight deep, is 2.8 x 10^14 iterations).
+    fn tick(&mut self, line: usize) -> Result<(), ParseError> {
+        self.work += 1;
+        if self.work > MAX_UNROLLED {
+            return match self.outer_loop {
+                Some(l) => err(l, 1, format!("this loop unrolls to more than {MAX_UNROLLED} statements; use fewer or shorter loops")),
+                None => err(line, 1, format!("this thread has more than {MAX_UNROLLED} statements")),
+            };
         }
         Ok(())
     }
@@ -767,8 +806,16 @@ impl Compiler<'_> {
                 }
             }
             Stmt::For { count, body } => {
+                let outermost = self.outer_loop.is_none();
+                if outermost {
+                    self.outer_loop = Some(line);
+                }
                 for _ in 0..*count {
+                    self.tick(line)?;
                     self.stmts(body)?;
+                }
+                if outermost {
+                    self.outer_loop = None;
                 }
             }
         }
@@ -811,8 +858,11 @@ impl Compiler<'_> {
 
 /// Parses and compiles a scenario. Never panics, whatever the input.
 pub fn parse(source: &str) -> Result<Program, ParseError> {
-    if source.len() > MAX_SOURCE_LEN {
-        return err(1, 1, format!("the scenario is {} characters long; the limit is {MAX_SOURCE_LEN}", source.len()));
+    // The limit is in characters, as the message says (a byte count would reject
+    // 8,000 characters of non-ASCII text early).
+    let chars = source.chars().count();
+    if chars > MAX_SOURCE_LEN {
+        return err(1, 1, format!("the scenario is {chars} characters long; the limit is {MAX_SOURCE_LEN}"));
     }
     let mut lines = Vec::new();
     for (idx, raw) in source.lines().enumerate() {
@@ -843,7 +893,7 @@ pub fn parse(source: &str) -> Result<Program, ParseError> {
         if line.indent != 0 {
             return err(line.no, 1, "unexpected indentation: statements belong inside a `thread` block");
         }
-        let mut c = Cursor { toks: &line.toks, pos: 0, line: line.no, end_col: line.end_col };
+        let mut c = Cursor { toks: &line.toks, pos: 0, line: line.no, end_col: line.end_col, nodes: 0 };
         let col = c.col();
         let (word, _) = c.expect_name("`shared`, `lock`, `thread` or `async task`")?;
         i += 1;
@@ -917,7 +967,8 @@ pub fn parse(source: &str) -> Result<Program, ParseError> {
 
     let mut threads = Vec::new();
     for (class, (name, count, _, header_line, body, lines_span)) in headers.iter().enumerate() {
-        let mut comp = Compiler { shared: &shared, locks: &locks, locals: Vec::new(), ops: Vec::new(), held: Vec::new() };
+        let mut comp =
+            Compiler { shared: &shared, locks: &locks, locals: Vec::new(), ops: Vec::new(), held: Vec::new(), work: 0, outer_loop: None };
         comp.stmts(body)?;
         let visible = comp.ops.iter().filter(|o| o.kind.is_shared() || matches!(o.kind, OpKind::Await { .. })).count();
         if visible > MAX_STEPS_PER_THREAD {

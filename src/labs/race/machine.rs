@@ -250,6 +250,39 @@ pub struct Trace {
     pub invalid_at: Option<usize>,
 }
 
+/// Versions of one shared variable (by number) whose changes a value includes: a value
+/// written from a read of version r includes r's changes and its own.
+#[derive(Clone, Debug, Default)]
+struct Changes(Vec<u64>);
+
+impl Changes {
+    fn insert(&mut self, k: usize) {
+        if self.0.len() <= k / 64 {
+            self.0.resize(k / 64 + 1, 0);
+        }
+        self.0[k / 64] |= 1 << (k % 64);
+    }
+    fn has(&self, k: usize) -> bool {
+        self.0.get(k / 64).is_some_and(|w| w >> (k % 64) & 1 == 1)
+    }
+    fn union(&mut self, other: &Changes) {
+        if self.0.len() < other.0.len() {
+            self.0.resize(other.0.len(), 0);
+        }
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a |= b;
+        }
+    }
+}
+
+/// One version of a shared variable, for telling lost updates apart.
+#[derive(Clone, Debug)]
+struct Version {
+    /// The thread that wrote it (none for the initial value).
+    writer: Option<usize>,
+    includes: Changes,
+}
+
 /// Where a local's value came from: reads of shared variables at given versions.
 type Origin = Vec<(usize, u32)>;
 
@@ -257,7 +290,8 @@ pub fn replay(program: &Program, schedule: &[u8]) -> Trace {
     let (mut state, _) = initial(program);
     let n = program.threads.len();
     let mut versions = vec![0u32; program.shared.len()];
-    let mut last_writer: Vec<Option<usize>> = vec![None; program.shared.len()];
+    // history[var][k]: version k of var (0 is the initial value).
+    let mut history: Vec<Vec<Version>> = vec![vec![Version { writer: None, includes: Changes::default() }]; program.shared.len()];
     let mut origins: Vec<Vec<Origin>> = program.threads.iter().map(|t| vec![Vec::new(); t.locals.len()]).collect();
     // Checks a thread has passed: (var, version, line of the `if`).
     let mut guards: Vec<Vec<(usize, u32, usize)>> = vec![Vec::new(); n];
@@ -309,36 +343,76 @@ pub fn replay(program: &Program, schedule: &[u8]) -> Trace {
                     }
                 }
                 OpKind::Write { var, expr } => {
+                    // A write that failed (division by zero…) changed nothing.
+                    if info.failure.is_some() && info.ops.last() == Some(&pc) {
+                        continue;
+                    }
                     let value = eval(expr, &scratch).unwrap_or(state.shared[*var]);
                     current[*var] = value;
-                    let mut stale: Option<(usize, u32)> = None;
+                    let name = &program.shared[*var].0;
+                    texts.push(format!("writes {name} = {value}"));
+                    step.wrote = Some((*var, value));
+                    let me = &program.threads[t].name;
+                    let hist = &mut history[*var];
+                    let cur = hist.len() - 1;
+                    let new = hist.len();
+                    // Versions of this variable the written value was computed from.
+                    let mut reads: Vec<usize> = Vec::new();
                     for l in expr_locals(expr) {
                         for &(v, ver) in &origins[t][l] {
-                            if v == *var && ver != versions[*var] {
-                                stale = Some((v, ver));
+                            if v == *var && !reads.contains(&(ver as usize)) {
+                                reads.push(ver as usize);
                             }
                         }
                     }
-                    let name = &program.shared[*var].0;
-                    if info.failure.is_none() {
-                        texts.push(format!("writes {name} = {value}"));
-                        step.wrote = Some((*var, value));
+                    let mut includes = Changes::default();
+                    includes.insert(new);
+                    for &r in &reads {
+                        includes.union(&hist[r].includes);
                     }
-                    let who = last_writer[*var].map(|w| program.threads[w].name.clone()).unwrap_or_else(|| "another thread".into());
-                    if stale.is_some() {
-                        step.lost_update = Some(format!(
-                            "Lost update: {} wrote {name} = {value} from a value it read before {who} changed {name}, \
-                             so {who}'s change is overwritten and lost.",
-                            program.threads[t].name
-                        ));
-                    } else if let Some(&(_, _, line)) = guards[t].iter().find(|(v, ver, _)| *v == *var && *ver != versions[*var]) {
-                        step.lost_update = Some(format!(
-                            "Stale check: {} acted on the check at line {line}, but {who} changed {name} after that check.",
-                            program.threads[t].name
-                        ));
+                    // Only a read-modify-write can lose an update (a plain `x = 5` just
+                    // replaces the value), and only another thread's change counts: a
+                    // thread replacing its own earlier write is its program running.
+                    let by_other = |k: usize| hist[k].writer.is_some_and(|w| w != t);
+                    let first_read = reads.iter().copied().min();
+                    let last_read = reads.iter().copied().max().unwrap_or(cur);
+                    // Changes the overwritten value had and this one does not: lost now.
+                    let lost_now: Vec<usize> =
+                        (1..=cur).filter(|&k| by_other(k) && hist[cur].includes.has(k) && !includes.has(k)).collect();
+                    // Changes made after the read that this value lacks, lost or not.
+                    let missed = first_read.and_then(|r| (r + 1..=cur).rev().find(|&k| by_other(k) && !includes.has(k)));
+                    let writer_name = |k: usize| hist[k].writer.map_or("another thread", |w| program.threads[w].name.as_str());
+                    if first_read.is_some() {
+                        if let Some(&k) = lost_now.iter().rev().find(|&&k| k > last_read).or(lost_now.last()) {
+                            let who = writer_name(k);
+                            step.lost_update = Some(if k > last_read {
+                                format!(
+                                    "Lost update: {me} wrote {name} = {value} from a value it read before {who} changed {name}, \
+                                     so {who}'s change is overwritten and lost."
+                                )
+                            } else {
+                                format!("Lost update: {me} wrote {name} = {value} from a value without {who}'s change, so that change is lost.")
+                            });
+                        } else if let Some(k) = missed {
+                            // Nothing new is lost, but the value is still stale: say so
+                            // without blaming this thread for its own earlier write.
+                            let who = writer_name(k);
+                            step.lost_update = Some(format!(
+                                "Stale write: {me} wrote {name} = {value} from a value it read before {who} changed {name}; \
+                                 {who}'s change had already been overwritten."
+                            ));
+                        }
                     }
-                    versions[*var] = versions[*var].wrapping_add(1);
-                    last_writer[*var] = Some(t);
+                    if step.lost_update.is_none() {
+                        // The last other thread to change the variable since a check on it.
+                        let other_since = |ver: u32| (ver as usize + 1..=cur).rev().find(|&k| by_other(k));
+                        if let Some((k, line)) = guards[t].iter().filter(|(v, _, _)| *v == *var).find_map(|&(_, ver, line)| other_since(ver).map(|k| (k, line))) {
+                            let who = writer_name(k);
+                            step.lost_update = Some(format!("Stale check: {me} acted on the check at line {line}, but {who} changed {name} after that check."));
+                        }
+                    }
+                    hist.push(Version { writer: Some(t), includes });
+                    versions[*var] = new as u32;
                 }
                 OpKind::Acquire { lock } => texts.push(format!("acquires {}", program.locks[*lock])),
                 OpKind::Release { lock } => texts.push(format!("releases {}", program.locks[*lock])),

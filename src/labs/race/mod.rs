@@ -46,8 +46,7 @@ shared counter = 0
 
 thread worker * 3:
     for _ in range(2):
-        tmp = counter        # LOAD counter
-        counter = tmp + 1    # STORE counter
+        counter += 1         # LOAD counter, then STORE counter + 1
 ";
 
 pub const CHECK_THEN_ACT: &str = "\

@@ -42,8 +42,18 @@ impl Scheduler {
     }
 }
 
-/// Completes `prefix` into a full run with the given scheduler. Manual "completes"
-/// nothing: it returns the prefix as far as it is valid.
+/// Who chooses the steps after a prefix of `given` steps picked by hand. The timing
+/// model cannot pick up from a state it did not time (it does not know who holds the
+/// GIL or who is asleep), so CPython continues with seeded random choices.
+pub fn finisher(scheduler: Scheduler, given: usize) -> Scheduler {
+    match scheduler {
+        Scheduler::CPython if given > 0 => Scheduler::Random,
+        s => s,
+    }
+}
+
+/// Completes `prefix` into a full run with [`finisher`]. Manual "completes" nothing: it
+/// returns the prefix as far as it is valid.
 pub fn complete(program: &Program, scheduler: Scheduler, seed: u64, prefix: &[u8]) -> Vec<u8> {
     match scheduler {
         Scheduler::CPython if prefix.is_empty() => return timing_model(program, seed, &TimingParams::for_program(program)).schedule,
@@ -68,13 +78,12 @@ pub fn complete(program: &Program, scheduler: Scheduler, seed: u64, prefix: &[u8
         if choices.is_empty() {
             break;
         }
-        let t = match scheduler {
+        let t = match finisher(scheduler, prefix.len()) {
             Scheduler::RoundRobin => {
                 let last = schedule.last().map(|&t| usize::from(t));
                 let start = last.map(|l| l + 1).unwrap_or(0);
                 (0..n).map(|i| (start + i) % n).find(|t| choices.contains(t)).unwrap_or(choices[0])
             }
-            // CPython continuing a hand-made prefix: no timing is known, so pick at random.
             _ => choices[rng.random_range(0..choices.len())],
         };
         step(program, &mut state, t);

@@ -1,4 +1,4 @@
-use super::config::{Mode, RaceConfig};
+use super::config::{Mode, Prediction, RaceConfig, MAX_PREDICT};
 use super::explore::{brute_force, explore};
 use super::lang::{parse, Program};
 use super::machine::{initial, outcome, replay, step, Outcome};
@@ -188,7 +188,7 @@ fn link_round_trip_and_hostile_links() {
     let mut c = RaceConfig::default_config();
     c.mode = Mode::Exhaustive;
     c.at = 3;
-    c.predict = Some(900);
+    c.predict = Some(Prediction::Value(900));
     let d = RaceConfig::from_query(&c.to_query(true));
     assert!(d.errors.is_empty(), "{:?}", d.errors);
     assert!(d.run);
@@ -199,6 +199,7 @@ fn link_round_trip_and_hostile_links() {
     let p = parse(src).unwrap();
     let mut c = RaceConfig::new(src, p, Scheduler::Manual, 7);
     c.steps = vec![0, 1, 1];
+    c.given = 3;
     c.at = 2;
     let d = RaceConfig::from_query(&c.to_query(false));
     assert!(d.errors.is_empty(), "{:?}", d.errors);
@@ -217,7 +218,8 @@ fn link_round_trip_and_hostile_links() {
     assert_eq!(d.errors.len(), 1);
 }
 
-/// Small random programs: straight-line code over one or two shared variables.
+/// Small random programs over one or two shared variables, with statements that can
+/// fail at run time (division by zero, releasing a lock not held), loops and `pass`.
 fn arb_program() -> impl Strategy<Value = String> {
     let stmt = prop_oneof![
         Just("t = x".to_string()),
@@ -227,6 +229,14 @@ fn arb_program() -> impl Strategy<Value = String> {
         Just("t = t - y".to_string()),
         Just("if x > 1:\n        y -= 1".to_string()),
         Just("with m:\n        x = x - 1".to_string()),
+        Just("z = 1 // (t - 1)".to_string()),
+        // Fails only for a thread that reads 0 first: which one depends on the order.
+        Just("t = x\n    x = t + 1\n    z = 1 // t".to_string()),
+        Just("z = 1 // (x - 1)".to_string()),
+        Just("y = 10 // (x - 2)".to_string()),
+        Just("m.release()".to_string()),
+        Just("for _ in range(2):\n        pass".to_string()),
+        Just("for _ in range(2):\n        if x < 3:\n            x += 1\n        else:\n            pass".to_string()),
     ];
     (prop::collection::vec(prop::collection::vec(stmt, 1..4), 1..4), 1usize..3).prop_map(|(threads, copies)| {
         let mut src = String::from("shared x = 0, y = 5\nlock m\n");
@@ -241,8 +251,249 @@ fn arb_program() -> impl Strategy<Value = String> {
     })
 }
 
+#[test]
+fn counts_match_brute_force_when_threads_of_a_class_can_fail() {
+    // Whoever reads 1000 fails after its write: which thread fails depends on the order.
+    let src = "shared b = 1000\nthread w * 2:\n    local = b\n    b = local - 50\n    z = 1 // (local - 1000)\n";
+    let p = parse(src).unwrap();
+    let brute = brute_force(&p, 1_000).unwrap();
+    let label = |o: &Outcome| o.label(&p);
+    let by_label: BTreeMap<String, u128> = brute.iter().map(|(o, n)| (label(o), *n)).collect();
+    let want: BTreeMap<String, u128> = [
+        ("b = 900 [error in w-1]", 1),
+        ("b = 900 [error in w-2]", 1),
+        ("b = 950 [error in w-1, w-2]", 4),
+    ]
+    .into_iter()
+    .map(|(l, n)| (l.to_string(), n))
+    .collect();
+    assert_eq!(by_label, want);
+    for symmetry in [true, false] {
+        let ex = explore(&p, symmetry).unwrap();
+        let counted: BTreeMap<Outcome, u128> = ex.outcomes.iter().map(|o| (o.outcome.clone(), o.count)).collect();
+        assert_eq!(counted, brute, "symmetry {symmetry}");
+        for o in &ex.outcomes {
+            assert_eq!(final_of(&p, &o.witness), o.outcome);
+        }
+    }
+    // The step that writes and then fails shows its write.
+    let trace = replay(&p, &[0, 0]);
+    assert_eq!(trace.steps[1].wrote, Some((0, 950)));
+    assert!(trace.steps[1].text.starts_with("writes b = 950, fails"), "{}", trace.steps[1].text);
+    // A class that cannot fail keeps its symmetry next to one that can.
+    let mixed = parse(&format!("{src}thread v * 3:\n    c = b\n")).unwrap();
+    let ex = explore(&mixed, true).unwrap();
+    assert!(ex.symmetry);
+    let counted: BTreeMap<Outcome, u128> = ex.outcomes.iter().map(|o| (o.outcome.clone(), o.count)).collect();
+    assert_eq!(counted, brute_force(&mixed, 100_000).unwrap());
+}
+
+#[test]
+fn loops_of_pass_are_bounded_by_the_unrolling_budget() {
+    // 64^8 iterations of nothing: it used to unroll for hours. The budget stops it at
+    // the outermost loop, which the error names.
+    let mut src = String::from("shared c = 0\nthread t:\n    c = 1\n");
+    for depth in 0..8 {
+        src.push_str(&format!("{}for _ in range(64):\n", "    ".repeat(depth + 1)));
+    }
+    src.push_str(&format!("{}pass\n", "    ".repeat(9)));
+    let e = parse(&src).unwrap_err();
+    assert_eq!(e.line, 4, "{e}");
+    assert!(e.message.contains("unrolls to more than 4096 statements"), "{e}");
+    // Short loops of pass still compile, to nothing.
+    let p = parse("shared c = 0\nthread t:\n    for _ in range(8):\n        for _ in range(8):\n            pass\n    c = 1\n").unwrap();
+    assert_eq!(p.threads[0].ops.len(), 1);
+    // 64 x 64 iterations plus their bodies are just over the budget.
+    let e = parse("shared c = 0\nthread t:\n    for _ in range(64):\n        for _ in range(64):\n            pass\n").unwrap_err();
+    assert!(e.message.contains("unrolls"), "{e}");
+}
+
+#[test]
+fn long_expressions_are_refused_before_they_nest_deeply() {
+    // A chain of 3,900 additions fits the 8,000-character limit but would be a
+    // 3,900-deep tree.
+    let chain = vec!["1"; 3_900].join("+");
+    let e = parse(&format!("shared c = 0\nthread t:\n    c = {chain}\n")).unwrap_err();
+    assert_eq!(e.line, 3);
+    assert!(e.message.contains("too long"), "{e}");
+    let e = parse(&format!("shared c = 0\nthread t:\n    if {}:\n        pass\n", vec!["not 0"; 200].join(" and "))).unwrap_err();
+    assert!(e.message.contains("too long"), "{e}");
+    // 50 terms (99 nodes) are fine, and add up like Python.
+    let p = parse(&format!("shared c = 0\nthread t:\n    c = {}\n", vec!["2"; 50].join("+"))).unwrap();
+    assert_eq!(final_of(&p, &[0]).values, vec![100]);
+}
+
+#[test]
+fn missing_block_points_at_the_next_line_with_code() {
+    let e = parse("shared c = 0\nthread t:\n    for _ in range(2):\n\n    # nothing here\n    c = 1\n").unwrap_err();
+    assert_eq!((e.line, e.column), (6, 5), "{e}");
+    assert!(e.message.contains("indented block after line 3"), "{e}");
+    // At the end of the text there is no next line: the header is named.
+    let e = parse("shared c = 0\nthread t:\n    if c > 0:\n\n# end\n").unwrap_err();
+    assert_eq!(e.line, 3, "{e}");
+    let e = parse("thread t:\n\n\nx = 1\n").unwrap_err();
+    assert_eq!((e.line, e.column), (4, 1), "{e}");
+}
+
+#[test]
+fn source_limit_counts_characters() {
+    // 6,000 two-byte characters in a comment: 12,000 bytes but within 8,000 characters.
+    let src = format!("# {}\n{BANK}", "\u{e9}".repeat(6_000));
+    assert!(src.len() > lang::MAX_SOURCE_LEN && src.chars().count() <= lang::MAX_SOURCE_LEN);
+    parse(&src).unwrap();
+    let src = format!("# {}\n{BANK}", "\u{e9}".repeat(8_000));
+    let e = parse(&src).unwrap_err();
+    assert!(e.message.contains(&format!("{} characters", src.chars().count())), "{e}");
+}
+
+#[test]
+fn counter_preset_shows_load_and_store_as_two_steps() {
+    assert!(COUNTER.contains("counter += 1"));
+    let p = parse(COUNTER).unwrap();
+    // One thread alone: each `counter += 1` is a read step and a write step on one line.
+    let trace = replay(&p, &[0, 0, 0, 0]);
+    let texts: Vec<&str> = trace.steps.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(texts, ["reads counter = 0", "writes counter = 1", "reads counter = 1", "writes counter = 2"]);
+    assert!(trace.steps.iter().all(|s| s.line == trace.steps[0].line));
+    // Two loads before either store: the second store loses the first.
+    let trace = replay(&p, &[0, 1, 0, 1]);
+    assert!(trace.steps[3].lost_update.as_deref().is_some_and(|m| m.starts_with("Lost update: worker-2")), "{:#?}", trace.steps);
+}
+
+#[test]
+fn a_thread_overwriting_its_own_write_is_not_blamed_on_itself() {
+    let src = "shared x = 0\nthread a * 2:\n    t = x\n    x = t + 1\n    x = t + 2\n";
+    let p = parse(src).unwrap();
+    // Alone, a thread's second write from its own read is just its program.
+    assert!(replay(&p, &[0, 0, 0]).steps.iter().all(|s| s.lost_update.is_none()));
+    // a-1 reads, a-2 reads and writes, a-1 writes over a-2 (lost), then writes again.
+    let trace = replay(&p, &[0, 1, 1, 0, 0]);
+    let third = trace.steps[3].lost_update.as_deref().expect("a-1 loses a-2's update");
+    assert!(third.starts_with("Lost update: a-1") && third.contains("a-2's change is overwritten"), "{third}");
+    // Its second write from the same read loses nothing new: a-2's change is gone.
+    let fourth = trace.steps[4].lost_update.as_deref().expect("still a stale value");
+    assert!(fourth.starts_with("Stale write: a-1"), "{fourth}");
+    assert!(fourth.contains("before a-2 changed x") && fourth.contains("already been overwritten"), "{fourth}");
+    assert!(!fourth.contains("a-1 changed") && !fourth.contains("a-1's change"), "{fourth}");
+
+    // But a write that replaces a value which did include the other change loses it,
+    // even when the value replaced is the thread's own.
+    let p = parse("shared x = 0\nthread a:\n    t = x\n    u = x\n    x = u + 1\n    x = t + 5\nthread b:\n    x += 1\n").unwrap();
+    // a reads 0; b reads 0 and writes 1; a reads 1 and writes 2; a writes 0 + 5.
+    let trace = replay(&p, &[0, 1, 1, 0, 0, 0]);
+    assert!(trace.steps[..5].iter().all(|s| s.lost_update.is_none()), "{:#?}", trace.steps);
+    let last = trace.steps[5].lost_update.as_deref().expect("b's change is lost here");
+    assert!(last.starts_with("Lost update: a wrote x = 5") && last.contains("b's change is overwritten"), "{last}");
+}
+
+#[test]
+fn predictions_parse_within_bounds_and_match_outcomes() {
+    assert_eq!(Prediction::parse(" 900 "), Ok(Prediction::Value(900)));
+    assert_eq!(Prediction::parse("-1000000000000"), Ok(Prediction::Value(-MAX_PREDICT)));
+    assert_eq!(Prediction::parse("Deadlock"), Ok(Prediction::Deadlock));
+    for bad in ["-9223372036854775808", "9223372036854775807", "1000000000001", "99999999999999999999999", "-", "9a", "", "1e3"] {
+        assert!(Prediction::parse(bad).is_err(), "{bad}");
+    }
+    assert!(Prediction::parse("-9223372036854775808").unwrap_err().contains("out of range"));
+    // The link uses the same rule and says why.
+    let d = RaceConfig::from_query("preset=bank&predict=-9223372036854775808");
+    assert_eq!(d.config.predict, None);
+    assert_eq!(d.errors.len(), 1);
+    assert_eq!(d.errors[0].key, "predict");
+    let d = RaceConfig::from_query("preset=deadlock&predict=deadlock");
+    assert!(d.errors.is_empty(), "{:?}", d.errors);
+    assert_eq!(d.config.predict, Some(Prediction::Deadlock));
+    assert!(d.config.to_query(false).contains("predict=deadlock"));
+
+    let ex = explore(&parse(DEADLOCK).unwrap(), true).unwrap();
+    let dead = ex.outcomes.iter().find(|o| o.outcome.deadlock).unwrap();
+    let done = ex.outcomes.iter().find(|o| !o.outcome.deadlock).unwrap();
+    assert!(Prediction::Deadlock.matches(&dead.outcome) && !Prediction::Deadlock.matches(&done.outcome));
+    let v = done.outcome.values[0];
+    assert!(Prediction::Value(v).matches(&done.outcome) && !Prediction::Value(v + 1).matches(&done.outcome));
+    // A deadlocked run has no final value to be right about.
+    assert!(!Prediction::Value(dead.outcome.values[0]).matches(&dead.outcome));
+}
+
+#[test]
+fn edited_schedules_say_how_they_were_finished() {
+    let d = RaceConfig::from_query("preset=bank&sched=cpython&steps=01");
+    assert!(d.errors.is_empty(), "{:?}", d.errors);
+    assert_eq!(d.config.given, 2);
+    assert_eq!(&d.config.steps[..2], &[0, 1]);
+    assert_eq!(d.config.steps.len(), 8);
+    // The timing model cannot continue a hand-made start: random choices finish it.
+    assert_eq!(d.config.finished_by(), Some(Scheduler::Random));
+    // Only the given steps travel in the link; the rest is recomputed the same way.
+    let q = d.config.to_query(false);
+    assert!(q.contains("steps=01&") || q.ends_with("steps=01"), "{q}");
+    assert_eq!(RaceConfig::from_query(&q).config, d.config);
+    // The scheduler's own schedule.
+    let d = RaceConfig::from_query("preset=bank&sched=cpython");
+    assert_eq!((d.config.given, d.config.finished_by()), (0, Some(Scheduler::CPython)));
+    assert!(!d.config.to_query(false).contains("steps"));
+    let d = RaceConfig::from_query("preset=bank&sched=rr&steps=3");
+    assert_eq!(d.config.finished_by(), Some(Scheduler::RoundRobin));
+    assert_eq!(d.config.steps, vec![3, 0, 1, 2, 3, 0, 1, 2]);
+    let d = RaceConfig::from_query("preset=bank&sched=manual&steps=01");
+    assert_eq!((d.config.given, d.config.finished_by()), (2, None));
+}
+
+fn arb_config() -> impl Strategy<Value = RaceConfig> {
+    let scheds = prop::sample::select(Scheduler::ALL.iter().map(|(_, s)| *s).collect::<Vec<_>>());
+    let modes = prop::sample::select(Mode::ALL.iter().map(|(_, m)| *m).collect::<Vec<_>>());
+    let predict = prop_oneof![
+        Just(None),
+        Just(Some(Prediction::Deadlock)),
+        (-MAX_PREDICT..=MAX_PREDICT).prop_map(|v| Some(Prediction::Value(v))),
+    ];
+    (0..SCENARIOS.len(), scheds, 0u64..=u64::from(u32::MAX), prop::collection::vec(0u8..8, 0..12), 0usize..20, modes, 1u32..=10_000, predict).prop_map(
+        |(i, scheduler, seed, wanted, at, mode, runs, predict)| {
+            let source = SCENARIOS[i].source;
+            let program = parse(source).unwrap();
+            let n = program.threads.len() as u8;
+            let wanted: Vec<u8> = wanted.into_iter().map(|t| t % n).collect();
+            let given = sched::complete(&program, Scheduler::Manual, 0, &wanted);
+            let mut c = RaceConfig::new(source, program, scheduler, seed);
+            c.steps = sched::complete(&c.program, scheduler, seed, &given);
+            c.given = given.len();
+            c.at = at.min(c.steps.len());
+            c.mode = mode;
+            c.runs = runs;
+            c.predict = predict;
+            c
+        },
+    )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn race_configs_round_trip_through_links(c in arb_config(), run in any::<bool>()) {
+        let d = RaceConfig::from_query(&c.to_query(run));
+        prop_assert!(d.errors.is_empty(), "{:?}", d.errors);
+        prop_assert_eq!(d.run, run);
+        prop_assert_eq!(d.config, c);
+    }
+
+    #[test]
+    fn predictions_parse_or_say_why(raw in "[-+]?[0-9]{0,22}|.{0,30}") {
+        match Prediction::parse(&raw) {
+            Ok(Prediction::Value(v)) => prop_assert!((-MAX_PREDICT..=MAX_PREDICT).contains(&v)),
+            Ok(Prediction::Deadlock) => prop_assert!(raw.trim().eq_ignore_ascii_case("deadlock")),
+            Err(m) => prop_assert!(!m.is_empty()),
+        }
+    }
+
+    #[test]
+    fn nested_blocks_of_any_shape_parse_or_fail_cleanly(body in arb_nested_body(4)) {
+        let src = format!("shared x = 0\nlock m\nthread t * 2:\n{body}");
+        if let Ok(p) = parse(&src) {
+            prop_assert!(p.threads.iter().all(|t| t.ops.len() <= 512));
+            let _ = explore(&p, true);
+        }
+    }
 
     #[test]
     fn random_programs_count_like_brute_force(src in arb_program()) {
@@ -276,4 +527,43 @@ proptest! {
     fn race_links_never_panic(raw in ".{0,200}") {
         let _ = RaceConfig::from_query(&raw);
     }
+}
+
+/// Random nested bodies (indented one level) of `for`, `if`/`else`, `with` and `pass`,
+/// up to `depth` levels, with loop counts up to 64: many of them blow the unrolling
+/// budget, which must end in an error, not a hang.
+fn arb_nested_body(depth: u32) -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just(vec!["pass".to_string()]),
+        Just(vec!["x += 1".to_string()]),
+        Just(vec!["t = x".to_string()]),
+        Just(vec!["time.sleep(0.001)".to_string()]),
+    ];
+    let tree = leaf.prop_recursive(depth, 64, 4, |inner| {
+        let block = prop::collection::vec(inner, 1..4).prop_map(|stmts| stmts.concat());
+        let indent = |lines: Vec<String>| lines.into_iter().map(|l| format!("    {l}")).collect::<Vec<_>>();
+        prop_oneof![
+            (0i64..=64, block.clone()).prop_map(move |(n, b)| {
+                let mut out = vec![format!("for _ in range({n}):")];
+                out.extend(indent(b));
+                out
+            }),
+            (block.clone(), prop::option::of(block.clone())).prop_map(move |(b, e)| {
+                let mut out = vec!["if x > 1:".to_string()];
+                out.extend(indent(b));
+                if let Some(e) = e {
+                    out.push("else:".into());
+                    out.extend(indent(e));
+                }
+                out
+            }),
+            block.clone().prop_map(move |b| {
+                let mut out = vec!["with m:".to_string()];
+                out.extend(indent(b));
+                out
+            }),
+            block,
+        ]
+    });
+    prop::collection::vec(tree, 1..4).prop_map(|parts| parts.concat().into_iter().map(|l| format!("    {l}\n")).collect())
 }

@@ -1,6 +1,6 @@
 //! The race lab's page: scenario editor, step-through, exhaustive counts and repeated runs.
 
-use super::config::{Mode, RaceConfig, MAX_RUNS};
+use super::config::{Mode, Prediction, RaceConfig, MAX_RUNS};
 use super::explore::{explore, Exhaustive};
 use super::lang::{self, OpKind, ParseError};
 use super::machine::{enabled, is_done, outcome, replay, Outcome, Trace};
@@ -79,10 +79,16 @@ pub struct RaceLab {
     _pool_listener: Option<ContextHandle<PoolStatus>>,
     run_on_open: bool,
     counted: Option<Counted>,
-    counting: Option<(Arc<Mutex<Option<Counted>>>, Interval)>,
+    /// The count in progress: the scenario generation it counts, where the worker puts
+    /// the result, and the poll timer.
+    counting: Option<(u64, Arc<Mutex<Option<Counted>>>, Interval)>,
+    /// Bumped whenever the scenario changes, so a count of an older scenario that is
+    /// still running on a worker is dropped instead of shown against the new one.
+    generation: u64,
     many: Option<ManyRuns>,
     status: Status,
     predict_draft: String,
+    predict_error: Option<String>,
     seed_draft: String,
     runs_draft: String,
     field_error: Option<String>,
@@ -104,11 +110,13 @@ impl RaceLab {
             self.config.steps.truncate(i);
         }
         self.config.at = self.config.at.min(self.config.steps.len());
+        self.config.given = self.config.given.min(self.config.steps.len());
     }
 
     /// New schedule from the current scheduler and seed; back to the start.
     fn reschedule(&mut self) {
         self.config.steps = sched::complete(&self.config.program, self.config.scheduler, self.config.seed, &[]);
+        self.config.given = 0;
         self.config.at = 0;
         self.retrace();
     }
@@ -120,6 +128,12 @@ impl RaceLab {
         self.parse_error = None;
         self.counted = None;
         self.many = None;
+        // A count still running belongs to the old scenario: stop polling for it (the
+        // worker finishes into a slot nobody reads) and let a new count start.
+        self.generation += 1;
+        if self.counting.take().is_some() {
+            self.status = Status::Idle;
+        }
         self.reschedule();
     }
 
@@ -163,7 +177,7 @@ impl RaceLab {
             job();
         }
         let link = ctx.link().clone();
-        self.counting = Some((slot, Interval::new(30, move || link.send_message(Msg::CountPoll))));
+        self.counting = Some((self.generation, slot, Interval::new(30, move || link.send_message(Msg::CountPoll))));
         self.status = Status::Running;
         ctx.link().send_message(Msg::CountPoll);
     }
@@ -213,6 +227,10 @@ impl RaceLab {
             scheduler: Scheduler,
             seed: u64,
             schedule: &'a [u8],
+            /// Leading steps chosen by hand or given in the link.
+            steps_given: usize,
+            /// Who chose the steps after those (null when there are none).
+            finished_by: Option<Scheduler>,
             at: usize,
             #[serde(rename = "finalState")]
             final_state: BTreeMap<String, i64>,
@@ -220,7 +238,7 @@ impl RaceLab {
             lost_updates: Vec<usize>,
             exhaustive: Option<serde_json::Value>,
             runs: Option<serde_json::Value>,
-            prediction: Option<i64>,
+            prediction: Option<Prediction>,
             error: Option<String>,
         }
         let p = &self.config.program;
@@ -269,6 +287,8 @@ impl RaceLab {
             scheduler: self.config.scheduler,
             seed: self.config.seed,
             schedule: &self.config.steps,
+            steps_given: self.config.given,
+            finished_by: self.config.finished_by(),
             at: self.config.at,
             final_state: end.as_ref().map(values).unwrap_or_default(),
             outcome: end.filter(|_| finished).map(|o| o.label(p)),
@@ -292,7 +312,9 @@ impl Component for RaceLab {
         let trace = replay(&decoded.config.program, &decoded.config.steps);
         let lab = RaceLab {
             draft: decoded.config.source.clone(),
-            predict_draft: decoded.config.predict.map(|p| p.to_string()).unwrap_or_default(),
+            predict_draft: decoded.config.predict.map(|p| p.key()).unwrap_or_default(),
+            predict_error: None,
+            generation: 0,
             seed_draft: decoded.config.seed.to_string(),
             runs_draft: decoded.config.runs.to_string(),
             config: decoded.config,
@@ -391,8 +413,19 @@ impl Component for RaceLab {
                 }
             }
             Msg::SetPredict(v) => {
-                self.predict_draft = v.clone();
-                self.config.predict = v.trim().parse::<i64>().ok();
+                // Same rule as the link's `predict`; a bad entry is said, and no
+                // prediction is kept (nor put in the link) until it is fixed.
+                let (predict, error) = if v.trim().is_empty() {
+                    (None, None)
+                } else {
+                    match Prediction::parse(&v) {
+                        Ok(p) => (Some(p), None),
+                        Err(m) => (None, Some(m)),
+                    }
+                };
+                self.predict_draft = v;
+                self.config.predict = predict;
+                self.predict_error = error;
                 self.sync_url();
             }
             Msg::Forward => {
@@ -416,10 +449,16 @@ impl Component for RaceLab {
                 self.config.mode = Mode::Step;
                 if self.config.scheduler == Scheduler::Manual {
                     // Play the hand-made (or witness) schedule to its end, then finish it
-                    // with seeded random choices if it stops before the threads do.
+                    // with seeded random choices if it stops before the threads do. The
+                    // scheduler then says so: those steps were not chosen by hand.
                     let chosen = self.config.steps.clone();
-                    self.config.steps = sched::complete(&self.config.program, Scheduler::Random, self.config.seed, &chosen);
-                    self.retrace();
+                    let full = sched::complete(&self.config.program, Scheduler::Random, self.config.seed, &chosen);
+                    if full.len() > chosen.len() {
+                        self.config.scheduler = Scheduler::Random;
+                        self.config.given = chosen.len();
+                        self.config.steps = full;
+                        self.retrace();
+                    }
                 }
                 self.config.at = self.config.steps.len();
                 self.status = Status::Done;
@@ -431,6 +470,7 @@ impl Component for RaceLab {
                     let at = self.config.at;
                     self.config.steps.truncate(at);
                     self.config.steps.push(t as u8);
+                    self.config.given = self.config.steps.len();
                     self.config.at = at + 1;
                     self.config.scheduler = Scheduler::Manual;
                     self.retrace();
@@ -444,7 +484,11 @@ impl Component for RaceLab {
             }
             Msg::Count => self.start_count(ctx),
             Msg::CountPoll => {
-                let Some((slot, _)) = &self.counting else { return false };
+                let Some((generation, slot, _)) = &self.counting else { return false };
+                if *generation != self.generation {
+                    self.counting = None;
+                    return true;
+                }
                 let done = slot.lock().ok().and_then(|mut s| s.take());
                 match done {
                     Some(c) => {
@@ -460,6 +504,7 @@ impl Component for RaceLab {
                 let witness = self.counted.as_ref().and_then(|c| c.result.as_ref().ok()).and_then(|ex| ex.outcomes.get(i)).map(|o| o.witness.clone());
                 if let Some(w) = witness {
                     self.config.scheduler = Scheduler::Manual;
+                    self.config.given = w.len();
                     self.config.steps = w;
                     self.config.at = 0;
                     self.retrace();
@@ -583,10 +628,29 @@ impl RaceLab {
                         "Threads start one after another (about 0.25\u{2013}0.5 ms each); one holds the GIL until it sleeps, waits for a lock, ends, or has run 5 ms while another waits."
                     } }</p>
                 } } else { html! {} } }
+                { self.view_schedule_note() }
                 { match &self.field_error { Some(m) => html! { <p class="notice error small" data-testid="race-field-error">{ m }</p> }, None => html! {} } }
                 <ShareBar path="/race" query={self.config.to_query(false)} on_export={link.callback(|_| Msg::Export)} />
             </section>
         }
+    }
+
+    /// Says when part of the schedule did not come from the selected scheduler.
+    fn view_schedule_note(&self) -> Html {
+        let c = &self.config;
+        if c.scheduler == Scheduler::Manual || c.given == 0 {
+            return html! {};
+        }
+        let given = if c.given == 1 { "The first step was".to_string() } else { format!("The first {} steps were", c.given) };
+        let rest = match c.finished_by() {
+            None => String::new(),
+            Some(Scheduler::RoundRobin) => "; round-robin chose the rest".into(),
+            Some(_) if c.scheduler == Scheduler::CPython => {
+                format!("; the timing model cannot start mid-run, so seeded random choices (seed {}) made the rest", c.seed)
+            }
+            Some(_) => format!("; seeded random choices (seed {}) made the rest", c.seed),
+        };
+        html! { <p class="small" data-testid="race-schedule-note">{ format!("{given} chosen by hand or given in the link{rest}.") }</p> }
     }
 
     fn view_stepper(&self, ctx: &Context<Self>) -> Html {
@@ -736,8 +800,13 @@ impl RaceLab {
                         let taken = i < self.config.at;
                         let step = self.trace.steps.get(i);
                         let lost = taken && step.is_some_and(|s| s.lost_update.is_some());
-                        let title = step.map(|s| format!("step {}: {} line {}: {}{}", i + 1, p.threads[t].name, s.line, s.text,
-                            s.lost_update.as_ref().map(|m| format!(" \u{2014} {m}")).unwrap_or_default())).unwrap_or_default();
+                        // A step still to come names only its thread: what it will read or
+                        // write would give away the ending before the user predicts it.
+                        let title = match step {
+                            Some(s) if taken => format!("step {}: {} line {}: {}{}", i + 1, p.threads[t].name, s.line, s.text,
+                                s.lost_update.as_ref().map(|m| format!(" \u{2014} {m}")).unwrap_or_default()),
+                            _ => format!("step {}: {}, not taken yet", i + 1, p.threads[t].name),
+                        };
                         let target = i + 1;
                         html! {
                             <g class={classes!("step-cell", (!taken).then_some("future"), lost.then_some("lost"))}
@@ -763,15 +832,27 @@ impl RaceLab {
         let p = &self.config.program;
         let o = outcome(p, self.state_at());
         let lost = self.trace.steps.iter().take(self.config.at).filter(|s| s.lost_update.is_some()).count();
-        let prediction = match (self.config.predict, self.first_var()) {
-            (Some(want), Some(var)) => {
-                let got = o.values.first().copied().unwrap_or(0);
-                html! { <p data-testid="race-prediction-result" class={if got == want { "ok" } else { "warn" }}>
-                    { if got == want { format!("You predicted {var} = {want}: right for this run.") }
-                      else { format!("You predicted {var} = {want}; this run ended with {got}.") } }
+        let prediction = match self.config.predict {
+            Some(want) => {
+                let right = want.matches(&o);
+                let var = self.first_var().unwrap_or("the first shared variable");
+                let guess = match want {
+                    Prediction::Value(v) => format!("{var} = {v}"),
+                    Prediction::Deadlock => "a deadlock".into(),
+                };
+                let ending = if o.deadlock {
+                    "this run deadlocked".to_string()
+                } else {
+                    match o.values.first() {
+                        Some(got) => format!("this run ended with {var} = {got}"),
+                        None => "this run finished".to_string(),
+                    }
+                };
+                html! { <p data-testid="race-prediction-result" data-right={right.to_string()} class={if right { "ok" } else { "warn" }}>
+                    { if right { format!("You predicted {guess}: right for this run.") } else { format!("You predicted {guess}; {ending}.") } }
                 </p> }
             }
-            _ => html! {},
+            None => html! {},
         };
         html! {
             <div class="outcome" data-testid="race-outcome">
@@ -788,14 +869,20 @@ impl RaceLab {
         let var = self.first_var().unwrap_or("the result").to_string();
         let counting = self.counting.is_some();
         let exhaustive_total = self.counted.as_ref().and_then(|c| c.result.as_ref().ok()).map(|e| e.total);
+        let predicted = |o: &Outcome| self.config.predict.is_some_and(|w| w.matches(o));
         html! {
             <section class="card histograms" aria-label="Outcomes">
                 <h2>{ "Every outcome" }</h2>
                 <div class="predict">
-                    <label>{ format!("Predict first: what will {var} be at the end?") }
-                        <input class="num-input" type="text" inputmode="numeric" data-testid="race-predict" placeholder="your guess"
+                    <label>{ format!("Predict first: what will {var} be at the end? A whole number, or deadlock.") }
+                        <input class="num-input" type="text" data-testid="race-predict" placeholder="your guess"
+                            aria-invalid={self.predict_error.is_some().to_string()}
                             value={self.predict_draft.clone()} oninput={link.callback(|e: InputEvent| Msg::SetPredict(typed_value(&e)))} />
                     </label>
+                    { match &self.predict_error {
+                        Some(m) => html! { <p class="notice error small" data-testid="race-predict-error" role="alert">{ m }</p> },
+                        None => html! {},
+                    } }
                 </div>
                 <div class="actions">
                     <button class="primary" data-testid="race-count" disabled={counting} onclick={link.callback(|_| Msg::Count)}>
@@ -819,8 +906,9 @@ impl RaceLab {
                                         <strong>{ ex.total.to_string() }</strong>{ " interleavings" }
                                         <span class="muted">{ format!(" \u{b7} {} states \u{b7} {:.0} ms{}", group(ex.states as u64), ms, if *on_worker { " in a worker" } else { "" }) }</span>
                                     </p>
-                                    { bars(ex.outcomes.iter().enumerate().map(|(i, o)| (o.outcome.label(p), o.count as f64, o.count.to_string(), Some(i))).collect(),
-                                        ex.total as f64, self.config.predict.and_then(|w| self.first_var().map(|v| format!("{v} = {w}"))), Some(link.callback(Msg::LoadWitness)), "exhaustive") }
+                                    { bars(ex.outcomes.iter().enumerate().map(|(i, o)| Bar {
+                                            label: o.outcome.label(p), value: o.count as f64, shown: o.count.to_string(), witness: Some(i), predicted: predicted(&o.outcome),
+                                        }).collect(), ex.total as f64, Some(link.callback(Msg::LoadWitness)), "exhaustive") }
                                     <p class="small muted">{ "Click a bar to step through one interleaving that ends that way." }</p>
                                 </>
                             },
@@ -833,7 +921,9 @@ impl RaceLab {
                             Some(m) => html! {
                                 <>
                                     <p class="small"><strong>{ group(u64::from(m.n)) }</strong>{ format!(" runs, {} scheduler, seeds {}\u{2013}{}", match m.scheduler { Scheduler::CPython => "CPython-like", _ => "random" }, m.first_seed, m.first_seed + u64::from(m.n) - 1) }</p>
-                                    { bars(m.counts.iter().map(|(o, n)| (o.label(p), f64::from(*n), n.to_string(), None)).collect(), f64::from(m.n), None, None, "runs") }
+                                    { bars(m.counts.iter().map(|(o, n)| Bar {
+                                            label: o.label(p), value: f64::from(*n), shown: n.to_string(), witness: None, predicted: predicted(o),
+                                        }).collect(), f64::from(m.n), None, "runs") }
                                     { if m.scheduler == Scheduler::CPython && !p.is_async { html! {
                                         <p class="small muted">{ "Measured on a 2-core machine, CPython 3.11 printed 900 in 66 of 100 runs of the bank program and 950 in 34; a different machine gives a different split." }</p>
                                     } } else { html! {} } }
@@ -859,20 +949,32 @@ fn strip_comment(line: &str) -> String {
     }
 }
 
-/// Horizontal bars: (label, value, shown count, witness index).
-fn bars(rows: Vec<(String, f64, String, Option<usize>)>, total: f64, predicted: Option<String>, on_click: Option<Callback<usize>>, kind: &'static str) -> Html {
+/// One histogram bar.
+struct Bar {
+    label: String,
+    value: f64,
+    /// The count as shown (exact, even beyond f64's integers).
+    shown: String,
+    /// Index of the outcome whose witness a click loads.
+    witness: Option<usize>,
+    /// The outcome bears out the user's prediction.
+    predicted: bool,
+}
+
+/// Horizontal bars.
+fn bars(rows: Vec<Bar>, total: f64, on_click: Option<Callback<usize>>, kind: &'static str) -> Html {
     html! {
         <ul class="bars">
-            { for rows.into_iter().map(|(label, value, shown, index)| {
+            { for rows.into_iter().map(|Bar { label, value, shown, witness: index, predicted: is_prediction }| {
                 let share = if total > 0.0 { value / total } else { 0.0 };
-                let is_prediction = predicted.as_deref().is_some_and(|p| label == p || label.starts_with(&format!("{p},")));
                 let onclick = match (&on_click, index) {
                     (Some(cb), Some(i)) => { let cb = cb.clone(); Some(Callback::from(move |_: MouseEvent| cb.emit(i))) }
                     _ => None,
                 };
                 html! {
                     <li class={classes!("bar-row", onclick.is_some().then_some("clickable"), is_prediction.then_some("predicted"))}
-                        data-testid={format!("{kind}-bar")} data-outcome={label.clone()} data-count={shown.clone()} onclick={onclick}>
+                        data-testid={format!("{kind}-bar")} data-outcome={label.clone()} data-count={shown.clone()}
+                        data-predicted={is_prediction.to_string()} onclick={onclick}>
                         <span class="bar-label">{ &label }{ if is_prediction { " \u{2190} your guess" } else { "" } }</span>
                         <span class="bar-track"><span class="bar-fill" style={format!("width: {:.2}%", share * 100.0)}></span></span>
                         <span class="bar-value">{ format!("{shown} ({:.1}%)", share * 100.0) }</span>
