@@ -225,7 +225,33 @@ mod async_lab {
         let rec = run_with(refused, 1, spec(Strategy::Gather, None)).await;
         let q = rec.borrow().requests[0].clone();
         assert_eq!(q.phase, Phase::Failed);
-        assert!(q.detail.unwrap().contains("network error"));
+        // The test page is online and not https, so it is the generic network error.
+        assert!(q.detail.unwrap().starts_with("network error: the server refused"));
+    }
+
+    #[wasm_bindgen_test]
+    async fn timers_due_together_wake_together_as_in_python() {
+        // Semaphore(2) over 4 requests of 300 ms: the two first timers are due together,
+        // so both requests finish and release before the waiting two acquire, as Python
+        // logs it, although the browser runs each setTimeout as its own task.
+        let env = BrowserEnv { network: Network::Sim, plan: plan(&ids_for(4), 300.0, 0.0, 0.0, 1), url: None, workers: false };
+        let rec = run_with(env, 4, spec(Strategy::Gather, Some(2))).await;
+        let log: Vec<String> = rec
+            .borrow()
+            .events
+            .iter()
+            .filter(|e| ["completed", "released", "acquired"].contains(&e.text.as_str()))
+            .map(|e| format!("{} {}", e.index, e.text))
+            .collect();
+        assert_eq!(
+            log,
+            [
+                "0 acquired", "1 acquired", "0 completed", "0 released", "1 completed", "1 released", "2 acquired", "3 acquired",
+                "2 completed", "2 released", "3 completed", "3 released",
+            ]
+        );
+        // Waking together is not waking early: the second wave starts after 300 ms.
+        assert!(rec.borrow().requests[2].start_ms.unwrap() >= 299.0, "{:?}", rec.borrow().requests);
     }
 
     #[wasm_bindgen_test]

@@ -14,7 +14,7 @@ test('TaskGroup cancels the siblings at the first failure; gather lets them fini
 
     const tg = await runLink(app, TASKGROUP, 30_000);
     let dump = JSON.stringify(tg);
-    const requests = assertRequestsRun(tg, { n: 15, mode: 'task-group', network: 'sim' });
+    const requests = assertRequestsRun(tg, { n: 15, mode: 'taskgroup', network: 'sim' });
     const failed = requests.filter((r) => r.phase === 'failed');
     const cancelled = requests.filter((r) => r.phase === 'cancelled');
     assert.ok(failed.length >= 1, `no request failed: ${dump}`);

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { withApp, waitForStatus, testId, sleep, assertNoPageErrors } from '../lib.mjs';
+import { withApp, waitForStatus, testId, sleep, assertNoPageErrors, isFiniteNumber } from '../lib.mjs';
 import { assertRequestsRun, waitForRunEnabled } from './aio-helpers.mjs';
 import { clickAndWaitForDone } from './cpu-helpers.mjs';
 
@@ -23,7 +23,7 @@ test('cancelling a sequential run keeps the finished requests and cancels the re
   await withApp(LINK, async ({ page }) => {
     const json = await cancelAfterTwoSeconds(page);
     const dump = JSON.stringify(json);
-    const requests = assertRequestsRun(json, { n: 15, mode: 'sequential', status: 'cancelled' });
+    const requests = assertRequestsRun(json, { n: 15, mode: 'seq', status: 'cancelled' });
     assert.ok(json.done === 2 || json.done === 3, `done after cancelling at ~2.2 s: ${json.done}; ${dump}`);
     const done = requests.filter((r) => r.phase === 'done');
     assert.deepEqual(
@@ -40,6 +40,9 @@ test('cancelling a sequential run keeps the finished requests and cancels the re
       `requests neither done nor cancelled after Cancel: ${dump}`,
     );
     assert.equal(json.cancelled, 15 - json.done, `cancelled count: ${dump}`);
+    // A cancelled run has a wall time (until the cancel, ~2.2 s in) and shows its figures.
+    assert.ok(isFiniteNumber(json.wallMs) && json.wallMs >= 2000 && json.wallMs <= 5000, `wallMs of the cancelled run: ${dump}`);
+    assert.equal(await page.locator(testId('wall-ms')).count(), 1, 'no wall time shown for the cancelled run');
     assertNoPageErrors(page);
   });
 });

@@ -80,9 +80,14 @@ pub struct Decoded {
 
 const STRATEGIES: [(&str, Strategy); 3] = [("seq", Strategy::Sequential), ("gather", Strategy::Gather), ("taskgroup", Strategy::TaskGroup)];
 
+/// The strategy's name in the link (`mode=`), used by the results JSON as well.
+pub fn strategy_key(s: Strategy) -> &'static str {
+    STRATEGIES.iter().find(|(_, x)| *x == s).map(|(k, _)| *k).unwrap_or("gather")
+}
+
 /// Why a URL template cannot be used, if it cannot.
 pub fn url_problem(url: &str) -> Option<String> {
-    if url.len() > MAX_URL_LEN {
+    if url.chars().count() > MAX_URL_LEN {
         return Some(format!("the URL is longer than {MAX_URL_LEN} characters"));
     }
     if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -175,7 +180,7 @@ impl AioConfig {
     }
 
     pub fn to_query(&self, run: bool) -> String {
-        let key = STRATEGIES.iter().find(|(_, s)| *s == self.strategy).map(|(k, _)| *k).unwrap_or("gather");
+        let key = strategy_key(self.strategy);
         let mut pairs: Vec<(&str, String)> = Vec::new();
         if self.experiment == Experiment::Pipeline {
             pairs.push(("exp", "pipeline".into()));

@@ -21,7 +21,10 @@ pub trait Env {
     /// Computes for `ms` on the event loop's own thread: nothing else runs meanwhile.
     fn block(&self, ms: f64);
     /// Computes for `ms` on another thread (`asyncio.to_thread`), awaiting the result.
+    /// Only called when [`Env::has_workers`] says there is another thread.
     fn offload(&self, ms: f64) -> LocalBoxFuture<'static, ()>;
+    /// Whether there is a thread besides the loop's to offload to.
+    fn has_workers(&self) -> bool;
 }
 
 /// The AniList IDs of the classic demo.
@@ -48,13 +51,10 @@ pub fn plan(ids: &[u32], mean_ms: f64, jitter_ms: f64, fail_rate: f64, seed: u64
         .collect()
 }
 
-/// The ids of `n` requests: the classic 15 first, then 1, 2, 3...
+/// The ids of `n` requests: the classic 15 first, then 1, 2, 3... skipping those already
+/// used, so every id is asked for once.
 pub fn ids_for(n: usize) -> Vec<u32> {
-    if n <= CLASSIC_IDS.len() {
-        CLASSIC_IDS[..n].to_vec()
-    } else {
-        (1..=n as u32).collect()
-    }
+    CLASSIC_IDS.iter().copied().chain((1..=u32::MAX).filter(|id| !CLASSIC_IDS.contains(id))).take(n).collect()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -111,6 +111,8 @@ pub struct Recorder {
     /// How long creating the coroutines took, before any of them ran.
     pub creation_ms: Option<f64>,
     pub note: Option<String>,
+    /// When the loop's thread was held by synchronous work (from, to).
+    pub blocked: Option<(f64, f64)>,
 }
 
 pub type Rec = Rc<RefCell<Recorder>>;
@@ -182,7 +184,9 @@ fn cancel_unfinished(rec: &Rec, env: &dyn Env) {
     }
 }
 
-/// Cancels what is left if the whole run is dropped (the Cancel button).
+/// Ends the run when it is dropped, whether it finished or was cancelled (the Cancel
+/// button drops it): what is left is cancelled, and the wall time is taken then, so a
+/// cancelled run has one too.
 struct RunGuard {
     rec: Rec,
     env: Rc<dyn Env>,
@@ -191,6 +195,8 @@ struct RunGuard {
 impl Drop for RunGuard {
     fn drop(&mut self) {
         cancel_unfinished(&self.rec, &*self.env);
+        let t = self.env.now() - self.rec.borrow().origin;
+        self.rec.borrow_mut().finished_at.get_or_insert(t);
     }
 }
 
@@ -207,8 +213,9 @@ impl Drop for Guard {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+/// How the requests are awaited. Its name in links and in the results JSON is
+/// [`crate::labs::aio::config::strategy_key`]'s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Strategy {
     /// `for id in ids: await fetch(id)`
     Sequential,
@@ -255,12 +262,20 @@ async fn one_request(env: Rc<dyn Env>, rec: Rec, index: usize, spec: Rc<RunSpec>
     };
     if index == 0 && spec.block_ms > 0.0 {
         let t = now(&env, &rec);
-        if spec.offload {
-            rec.borrow_mut().event(t, index, format!("to_thread: {:.0} ms of CPU work on a worker", spec.block_ms));
-            env.offload(spec.block_ms).await;
+        let ms = spec.block_ms;
+        if spec.offload && env.has_workers() {
+            rec.borrow_mut().event(t, index, format!("to_thread: {ms:.0} ms of CPU work on a worker"));
+            env.offload(ms).await;
         } else {
-            rec.borrow_mut().event(t, index, format!("blocks the event loop with {:.0} ms of CPU work", spec.block_ms));
-            env.block(spec.block_ms);
+            let text = if spec.offload {
+                format!("to_thread has no worker on this page, so {ms:.0} ms of CPU work blocks the event loop")
+            } else {
+                format!("blocks the event loop with {ms:.0} ms of CPU work")
+            };
+            rec.borrow_mut().event(t, index, text);
+            env.block(ms);
+            let to = now(&env, &rec);
+            rec.borrow_mut().blocked = Some((t, to));
         }
     }
     {
@@ -350,9 +365,7 @@ pub fn run(env: Rc<dyn Env>, rec: Rec, spec: RunSpec) -> LocalBoxFuture<'static,
             }
             None => body.await,
         }
-        cancel_unfinished(&rec, &*env);
-        let t = env.now() - rec.borrow().origin;
-        rec.borrow_mut().finished_at = Some(t);
+        // `_guard` ends the run here.
     })
 }
 
@@ -389,13 +402,39 @@ pub struct PipelineRecord {
     pub finished_at: Option<f64>,
 }
 
-/// Python's repr of a float: `1.0`, `0.4`, `1.2000000000000002`.
+/// Python's repr of a float: the shortest digits that read back as the same number
+/// (`0.4`, `1.2000000000000002`), plain with at least one decimal (`1.0`, `0.0001`) when
+/// the decimal exponent is from -4 to 15, otherwise in exponent form (`2e-05`, `1e+16`).
 pub fn py_float(x: f64) -> String {
-    if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e16 {
-        format!("{x:.1}")
-    } else {
-        format!("{x}")
+    if x.is_nan() {
+        return "nan".into();
     }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    // Rust's `{:e}` also gives the shortest round-trip digits: `-1.2345e20`, `5e-324`.
+    let sci = format!("{:e}", x.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let sign = if x.is_sign_negative() { "-" } else { "" };
+    if !(-4..16).contains(&exp) {
+        let sign_e = if exp < 0 { '-' } else { '+' };
+        return format!("{sign}{mantissa}e{sign_e}{:02}", exp.unsigned_abs());
+    }
+    // Plain form: place the point `exp + 1` digits in, padding with zeros either side.
+    let point = exp + 1;
+    let body = if point <= 0 {
+        format!("0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
+    } else {
+        let point = point as usize;
+        if digits.len() > point {
+            format!("{}.{}", &digits[..point], &digits[point..])
+        } else {
+            format!("{digits}{}.0", "0".repeat(point - digits.len()))
+        }
+    };
+    format!("{sign}{body}")
 }
 
 pub fn py_list(xs: &[f64]) -> String {
@@ -489,12 +528,26 @@ pub fn pipeline(env: Rc<dyn Env>, spec: PipelineSpec) -> (Rc<RefCell<PipelineRec
             }
         }
     };
-    let rec2 = Rc::clone(&rec);
+    let end = PipelineEnd { rec: Rc::clone(&rec), env, origin };
     let fut = Box::pin(async move {
+        let _end = end;
         futures::join!(producer, transformer, saver);
-        rec2.borrow_mut().finished_at = Some(env.now() - origin);
     });
     (rec, fut)
+}
+
+/// Takes the pipeline's wall time when it is dropped: finished, or cancelled midway.
+struct PipelineEnd {
+    rec: Rc<RefCell<PipelineRecord>>,
+    env: Rc<dyn Env>,
+    origin: f64,
+}
+
+impl Drop for PipelineEnd {
+    fn drop(&mut self) {
+        let t = self.env.now() - self.origin;
+        self.rec.borrow_mut().finished_at.get_or_insert(t);
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -596,6 +649,8 @@ pub mod virtual_time {
     pub struct SimEnv {
         pub clock: Rc<Clock>,
         pub plan: Vec<Planned>,
+        /// Whether `to_thread` has a worker thread (the browser's pool may not start).
+        pub workers: bool,
     }
 
     impl Env for SimEnv {
@@ -619,6 +674,9 @@ pub mod virtual_time {
         }
         fn offload(&self, ms: f64) -> LocalBoxFuture<'static, ()> {
             Box::pin(sleep(&self.clock, ms))
+        }
+        fn has_workers(&self) -> bool {
+            self.workers
         }
     }
 

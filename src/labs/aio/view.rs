@@ -1,6 +1,6 @@
 //! The async lab's page: request experiments and the queue pipeline.
 
-use super::config::{parse_items, url_problem, AioConfig, Experiment, Network, MAX_BLOCK_MS, MAX_LATENCY_MS, MAX_TIMEOUT_MS};
+use super::config::{parse_items, strategy_key, url_problem, AioConfig, Experiment, Network, MAX_BLOCK_MS, MAX_LATENCY_MS, MAX_TIMEOUT_MS};
 use super::model::{self, ids_for, plan, py_list, Env, Phase, PipelineRecord, Rec, Recorder, RequestRecord, Strategy};
 use crate::app::widgets::{results_json, subscribe_pool, Heartbeat, LinkErrors, PresetBar, ShareBar};
 use crate::core::chart::{self, nice_ticks, tick_label, Scale};
@@ -207,8 +207,9 @@ impl AsyncLab {
                     "experiment": "requests",
                     "status": self.status,
                     "network": config.network,
-                    "mode": config.strategy,
-                    "limit": (config.limit > 0).then_some(config.limit),
+                    "mode": strategy_key(config.strategy),
+                    // null when no semaphore is used: k = 0, or one request at a time anyway.
+                    "limit": config.run_spec().limit,
                     "timeoutMs": (config.timeout_ms > 0).then_some(config.timeout_ms),
                     "deadlineMs": (config.deadline_ms > 0).then_some(config.deadline_ms),
                     "blockMs": config.block_ms,
@@ -265,6 +266,13 @@ fn field_label(f: Field) -> &'static str {
         Field::Seed => "seed", Field::Limit => "semaphore", Field::Timeout => "timeout", Field::Deadline => "deadline",
         Field::Block => "blocking work", Field::Url => "URL", Field::Items => "items", Field::Q1 => "queue 1 size",
         Field::Q2 => "queue 2 size", Field::Pms => "producer delay", Field::Tms => "transformer delay", Field::Sms => "saver delay",
+    }
+}
+
+impl AsyncLab {
+    /// The preset whose settings are the ones on screen, if any.
+    fn matching_preset(&self) -> Option<&'static str> {
+        super::META.presets.iter().find(|p| AioConfig::from_query(p.query).config == self.config).map(|p| p.id)
     }
 }
 
@@ -364,7 +372,7 @@ impl Component for AsyncLab {
                            inside the browser even without a semaphore." }</p>
                 </section>
                 <LinkErrors errors={self.link_errors.clone()} on_dismiss={link.callback(|_| Msg::DismissLinkErrors)} />
-                <PresetBar lab="async" disabled={self.running.is_some()} on_pick={link.callback(Msg::LoadPreset)} />
+                <PresetBar lab="async" selected={self.matching_preset()} disabled={self.running.is_some()} on_pick={link.callback(Msg::LoadPreset)} />
                 <div class="lab-grid">
                     { self.view_controls(ctx) }
                     <div class="race-main">
@@ -507,13 +515,16 @@ impl AsyncLab {
                             <dl>
                                 <div><dt>{ "Wall time" }</dt><dd data-testid="wall-ms">{ format!("{wall:.0} ms") }</dd></div>
                                 <div><dt>{ "Sum of latencies" }</dt><dd>{ format!("{sum:.0} ms") }</dd></div>
-                                <div><dt>{ "Speedup vs sequential" }</dt><dd>{ if wall > 0.0 { format!("{:.2}\u{d7}", sum / wall) } else { "\u{2014}".into() } }</dd></div>
+                                <div><dt>{ "Speedup (sum of latencies \u{f7} wall time)" }</dt><dd>{ if wall > 0.0 { format!("{:.2}\u{d7}", sum / wall) } else { "\u{2014}".into() } }</dd></div>
                                 <div><dt>{ "Most in flight" }</dt><dd>{ r.in_flight.iter().map(|x| x.1).max().unwrap_or(0) }</dd></div>
                             </dl>
                             <p class="small" data-testid="aio-pitfall">
-                                { match r.creation_ms.unwrap_or(0.0) {
-                                    c if c < 0.01 => format!("Creating the {n} coroutines took under 0.01 ms (below this clock's resolution); running them took {wall:.0} ms. "),
-                                    c => format!("Creating the {n} coroutines took {c:.3} ms; running them took {wall:.0} ms. "),
+                                { {
+                                    let ran = if self.status == Status::Cancelled { "running them until the cancel took" } else { "running them took" };
+                                    match r.creation_ms.unwrap_or(0.0) {
+                                        c if c < 0.01 => format!("Creating the {n} coroutines took under 0.01 ms (below this clock's resolution); {ran} {wall:.0} ms. "),
+                                        c => format!("Creating the {n} coroutines took {c:.3} ms; {ran} {wall:.0} ms. "),
+                                    }
                                 } }
                                 { "A timing decorator that wraps the async function without awaiting it measures only the first figure, which is how a tutorial came to report 3.1e-06 s for 15 requests." }
                             </p>
@@ -665,12 +676,10 @@ fn request_timeline(r: &Recorder, config: &AioConfig) -> Html {
     }
 }
 
-/// When the first coroutine held the loop with synchronous work: from its "blocks" event
-/// to the moment its own request could start.
+/// When the first coroutine held the loop with synchronous work (also with to_thread
+/// when the page has no worker to send it to).
 fn blocked_interval(r: &Recorder) -> Option<(f64, f64)> {
-    let from = r.events.iter().find(|e| e.index == 0 && e.text.starts_with("blocks the event loop"))?.t;
-    let to = r.requests.first()?.start_ms?;
-    (to > from).then_some((from, to))
+    r.blocked.filter(|(from, to)| to > from)
 }
 
 fn concurrency_chart(r: &Recorder) -> Html {
