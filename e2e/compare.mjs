@@ -32,6 +32,12 @@ line('wasm parallel speedup', `${wasmSpeedup.toFixed(2)}x`, `>= ${(0.9 * cores).
 line('native parallel speedup', `${nativeSpeedup.toFixed(2)}x`, '(reference)', true);
 line('wasm/native sequential', `${seqRatio.toFixed(2)}x`, '<= 1.30x', seqRatio <= 1.3);
 line('wasm/native parallel', `${parRatio.toFixed(2)}x`, '(reference)', true);
+if (browser.tiny_speedup !== undefined && browser.tiny_speedup !== null) {
+  console.log(
+    `\n  tiny-tasks preset (1,000 tasks x 100 iterations): 1 worker ${browser.tiny_sequential_ms.toFixed(1)} ms, ` +
+      `${browser.k} workers ${browser.tiny_parallel_ms.toFixed(1)} ms: ${browser.tiny_speedup.toFixed(2)}x`,
+  );
+}
 console.log(
   `BENCH_SUMMARY ${JSON.stringify({ cores, wasmSpeedup, nativeSpeedup, wasmOverNativeSequential: seqRatio, wasmOverNativeParallel: parRatio })}`,
 );

@@ -368,3 +368,66 @@ export function median(values) {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
+
+/**
+ * Start recording the heartbeat's data-frames in the page itself, with a
+ * performance.now() timestamp per change. Readings taken from the test process are
+ * useless while the page's thread is blocked (they queue until it is free), so the page
+ * keeps its own log. Returns a function that fetches the log: [[ms, frames], ...].
+ */
+export async function recordHeartbeat(page) {
+  const heartbeat = page.locator(testId('heartbeat'));
+  await heartbeat.waitFor({ state: 'attached', timeout: 30_000 });
+  await heartbeat.evaluate((el) => {
+    const log = [[performance.now(), Number(el.getAttribute('data-frames'))]];
+    window.__heartbeatLog = log;
+    new MutationObserver(() => log.push([performance.now(), Number(el.getAttribute('data-frames'))])).observe(el, {
+      attributes: true,
+      attributeFilter: ['data-frames'],
+    });
+  });
+  return () => page.evaluate(() => window.__heartbeatLog.slice());
+}
+
+/** The heartbeat's frame count at page time `ms`, from a log of recordHeartbeat(). */
+export function framesAt(log, ms) {
+  let frames = log[0][1];
+  for (const [t, f] of log) {
+    if (t > ms) break;
+    frames = f;
+  }
+  return frames;
+}
+
+/** Frames the heartbeat counted in the page-time window [from, from + length). */
+export const framesDuring = (log, from, length) => framesAt(log, from + length) - framesAt(log, from);
+
+/**
+ * Click a button from inside the page on the next task, without waiting for its
+ * handler: the run it starts may hold the page's thread. Returns the performance.now()
+ * of the click.
+ */
+export async function clickSoon(page, id) {
+  return page.evaluate(
+    (sel) =>
+      new Promise((resolve) => {
+        setTimeout(() => {
+          const at = performance.now();
+          resolve(at);
+          document.querySelector(sel).click();
+        }, 0);
+      }),
+    testId(id),
+  );
+}
+
+/** Wait until the run button is enabled (or disabled when `enabled` is false). */
+export async function waitForRunEnabled(page, enabled = true, timeout = 5_000) {
+  const run = page.locator(testId('run'));
+  await waitFor(async () => (await run.isEnabled()) === enabled, {
+    timeout,
+    message: `the run button to be ${enabled ? 'enabled' : 'disabled'}`,
+  });
+  return run;
+}
+

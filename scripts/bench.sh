@@ -13,11 +13,12 @@ unset RUSTFLAGS
 trunk build --release --locked >/dev/null
 native_out=$(cargo run --release --locked --quiet --bin bench-native)
 echo "$native_out" | grep -v '^BENCH_'
-browser_out=$(cd e2e && node bench.mjs 2>/dev/null)
+# Progress goes to stderr and is dropped, but a failure says why on its last line.
+browser_out=$(cd e2e && node bench.mjs 2>/tmp/bench-cpu.err) || { tail -n 3 /tmp/bench-cpu.err >&2; exit 1; }
 echo "$browser_out" | grep -v '^BENCH_'
 race_out=$(cd e2e && node bench-race.mjs)
 echo "$race_out" | grep -v '^BENCH_'
-(cd e2e && node bench-async.mjs 2>/dev/null) | grep -v '^BENCH_'
+(cd e2e && node bench-async.mjs 2>/tmp/bench-async.err) | grep -v '^BENCH_' || { tail -n 3 /tmp/bench-async.err >&2; exit 1; }
 node e2e/compare.mjs \
   "$(echo "$native_out" | sed -n 's/^BENCH_JSON //p')" \
   "$(echo "$browser_out" | sed -n 's/^BENCH_JSON //p')" \

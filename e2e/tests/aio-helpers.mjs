@@ -46,7 +46,7 @@ export const eventPosition = (json, event) => json.events.indexOf(event);
  * Check a finished requests run against the results JSON contract and return its
  * requests in order.
  *   expect.n        number of requests (default: json.total)
- *   expect.mode     "sequential" | "gather" | "task-group"
+ *   expect.mode     "seq" | "gather" | "taskgroup" (the link's mode= values)
  *   expect.network  "sim" | "live"
  *   expect.status   default "done"
  */
@@ -113,74 +113,12 @@ export async function eventLines(page) {
   return page.locator(`${testId('aio-events')} li`).allInnerTexts();
 }
 
-/**
- * Start recording the heartbeat's data-frames in the page itself, with a
- * performance.now() timestamp per change. Readings taken from the test process are
- * useless while the page's thread is blocked (they queue until it is free), so the page
- * keeps its own log. Returns a function that fetches the log: [[ms, frames], ...].
- */
-export async function recordHeartbeat(page) {
-  const heartbeat = page.locator(testId('heartbeat'));
-  await heartbeat.waitFor({ state: 'attached', timeout: 30_000 });
-  await heartbeat.evaluate((el) => {
-    const log = [[performance.now(), Number(el.getAttribute('data-frames'))]];
-    window.__heartbeatLog = log;
-    new MutationObserver(() => log.push([performance.now(), Number(el.getAttribute('data-frames'))])).observe(el, {
-      attributes: true,
-      attributeFilter: ['data-frames'],
-    });
-  });
-  return () => page.evaluate(() => window.__heartbeatLog.slice());
-}
-
-/** The heartbeat's frame count at page time `ms`, from a log of recordHeartbeat(). */
-export function framesAt(log, ms) {
-  let frames = log[0][1];
-  for (const [t, f] of log) {
-    if (t > ms) break;
-    frames = f;
-  }
-  return frames;
-}
-
-/** Frames the heartbeat counted in the page-time window [from, from + length). */
-export const framesDuring = (log, from, length) => framesAt(log, from + length) - framesAt(log, from);
-
-/**
- * Click a button from inside the page on the next task, without waiting for its
- * handler: the run it starts may hold the page's thread. Returns the performance.now()
- * of the click.
- */
-export async function clickSoon(page, id) {
-  return page.evaluate(
-    (sel) =>
-      new Promise((resolve) => {
-        setTimeout(() => {
-          const at = performance.now();
-          resolve(at);
-          document.querySelector(sel).click();
-        }, 0);
-      }),
-    testId(id),
-  );
-}
-
 /** Type into an input as a user would (one input event per character after clearing it). */
 export async function typeInto(page, id, text) {
   const input = page.locator(testId(id));
   await input.fill('');
   await input.pressSequentially(text);
   return input;
-}
-
-/** Wait until the run button is enabled (or disabled when `enabled` is false). */
-export async function waitForRunEnabled(page, enabled = true, timeout = 5_000) {
-  const run = page.locator(testId('run'));
-  await waitFor(async () => (await run.isEnabled()) === enabled, {
-    timeout,
-    message: `the run button to be ${enabled ? 'enabled' : 'disabled'}`,
-  });
-  return run;
 }
 
 /** The raw text of the results JSON (to tell a new run's document from the last one). */
@@ -197,3 +135,6 @@ export async function waitForNextDone(page, previous, timeout = 30_000) {
   });
   return waitForStatus(page, ['done'], timeout);
 }
+
+// Freeze detection and clicking without waiting are shared by every lab's tests.
+export { recordHeartbeat, framesAt, framesDuring, clickSoon, waitForRunEnabled } from '../lib.mjs';

@@ -55,7 +55,7 @@ pub fn link_errors(props: &LinkErrorsProps) -> Html {
     let dismiss = props.on_dismiss.reform(|_: MouseEvent| ());
     html! {
         <div class="notice error" data-testid="link-errors" role="alert">
-            <strong>{ "Some of this link could not be used; those settings were reset to their defaults:" }</strong>
+            <strong>{ "Some of this link could not be used; the rest of it applies:" }</strong>
             <ul>
                 { for props.errors.iter().map(|e| html! {
                     <li><code>{ crate::core::link::quote(&e.key) }</code>{ " " }{ &e.message }</li>
@@ -162,7 +162,8 @@ pub fn share_bar(props: &ShareBarProps) -> Html {
 }
 
 /// The machine-readable results every lab shows (and tests read), folded away.
-pub fn results_json(doc: String) -> Html {
+pub fn results_json(doc: impl Into<AttrValue>) -> Html {
+    let doc: AttrValue = doc.into();
     html! {
         <details class="json">
             <summary>{ "Results as JSON" }</summary>

@@ -142,12 +142,12 @@ pub fn parse_tasks(raw: &str) -> Result<Vec<Task>, String> {
             format!("item {} ({}) is not START-END or START-END*COUNT", i + 1, quote(item))
         };
         let (range, count) = match item.split_once('*') {
-            Some((range, count)) => (range, link::parse_uint(count).ok_or_else(bad)?),
+            Some((range, count)) => (range, whole_number(count).ok_or_else(bad)?),
             None => (item, 1),
         };
         let (start, end) = range.split_once('-').ok_or_else(bad)?;
-        let start = link::parse_uint(start).ok_or_else(bad)?;
-        let end = link::parse_uint(end).ok_or_else(bad)?;
+        let start = whole_number(start).ok_or_else(bad)?;
+        let end = whole_number(end).ok_or_else(bad)?;
         let task = Task::new(start, end);
         if let Some(problem) = task_problem(task) {
             return Err(format!("item {}: {problem}", i + 1));
@@ -162,6 +162,15 @@ pub fn parse_tasks(raw: &str) -> Result<Vec<Task>, String> {
         tasks.extend(std::iter::repeat_n(task, count as usize));
     }
     Ok(tasks)
+}
+
+/// Digits as a number; too many digits for u64 give u64::MAX, so that the limits below
+/// report the number as too large rather than as not a number.
+fn whole_number(raw: &str) -> Option<u64> {
+    link::parse_uint(raw).or_else(|| {
+        let digits = raw.trim().replace('_', "");
+        (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(u64::MAX)
+    })
 }
 
 /// The inverse of [`parse_tasks`], folding runs of equal tasks into `*N`.
@@ -229,6 +238,10 @@ mod tests {
         assert!(parse_tasks(&format!("1-{}", MAX_SPAN + 5)).is_err());
         assert!(parse_tasks(&format!("{}-{}", MAX_VALUE + 1, MAX_VALUE + 2)).is_err());
         assert!(parse_tasks("").is_err());
+        // A number too large for any integer is out of range, not "not a number".
+        assert!(parse_tasks("1-99999999999999999999999").unwrap_err().contains("above the limit"));
+        assert!(parse_tasks("1-2*99999999999999999999999").unwrap_err().contains("more than"));
+        assert!(parse_tasks("1-x").unwrap_err().contains("is not START-END"));
         assert!(parse_tasks("1-").is_err());
         assert!(parse_tasks("-1-2").is_err());
     }

@@ -106,30 +106,70 @@ pub fn task_problem(t: Task) -> Option<String> {
 /// return result
 /// ```
 ///
-/// After one iteration the value is below 2^31, so only the product needs big integers,
-/// and only when `iterations == 0` (otherwise the product is reduced modulo p as it grows,
-/// which gives the same remainder). Returns `None` when cancelled midway.
+/// Returns `None` when cancelled midway.
 pub fn kernel(task: Task, iterations: u64, cancelled: &AtomicBool) -> Option<String> {
-    if iterations == 0 {
-        let product = (task.start..=task.end).fold(BigUint::from(1u32), |acc, n| acc * n);
-        return Some(product.to_string());
-    }
-    let mut result: u64 = 1;
-    for n in task.start..=task.end {
-        result = ((result as u128 * (n % MODULUS) as u128) % MODULUS as u128) as u64;
-    }
-    let mut left = iterations;
-    while left > 0 {
-        let chunk = left.min(CANCEL_CHECK_EVERY);
-        for _ in 0..chunk {
-            result = (result % MODULUS) * 2;
-        }
-        left -= chunk;
-        if left > 0 && cancelled.load(Ordering::Relaxed) {
+    let mut state = KernelState::new(task, iterations);
+    while !state.advance(CANCEL_CHECK_EVERY) {
+        if cancelled.load(Ordering::Relaxed) {
             return None;
         }
     }
-    Some(result.to_string())
+    Some(state.result())
+}
+
+/// One task's computation, resumable: the page's thread (when there are no workers)
+/// computes it a slice at a time so that a single long task cannot freeze the page.
+///
+/// After one iteration the value is below 2^31, so only the product needs big integers,
+/// and only when `iterations == 0` (otherwise the product is reduced modulo p as it grows,
+/// which gives the same remainder).
+#[derive(Clone, Debug)]
+pub struct KernelState {
+    value: u64,
+    left: u64,
+    exact_product: Option<String>,
+}
+
+impl KernelState {
+    pub fn new(task: Task, iterations: u64) -> KernelState {
+        if iterations == 0 {
+            let product = (task.start..=task.end).fold(BigUint::from(1u32), |acc, n| acc * n);
+            return KernelState { value: 0, left: 0, exact_product: Some(product.to_string()) };
+        }
+        let mut value: u64 = 1;
+        for n in task.start..=task.end {
+            value = ((value as u128 * (n % MODULUS) as u128) % MODULUS as u128) as u64;
+        }
+        KernelState { value, left: iterations, exact_product: None }
+    }
+
+    /// Runs up to `iterations` more inner iterations; true once the task is finished.
+    pub fn advance(&mut self, iterations: u64) -> bool {
+        let chunk = self.left.min(iterations);
+        let mut value = self.value;
+        for _ in 0..chunk {
+            value = (value % MODULUS) * 2;
+        }
+        self.value = value;
+        self.left -= chunk;
+        self.left == 0
+    }
+
+    /// The task's result as CPython prints it (meaningful once `advance` returned true).
+    pub fn result(&self) -> String {
+        match &self.exact_product {
+            Some(p) => p.clone(),
+            None => self.value.to_string(),
+        }
+    }
+}
+
+/// A task taken from the queue and not yet finished.
+pub struct TaskInProgress {
+    pub index: usize,
+    task: Task,
+    started_at: f64,
+    state: KernelState,
 }
 
 /// One finished task as the run recorded it.
@@ -186,23 +226,42 @@ impl Run {
 
     /// Takes and computes one task. False when there was nothing (more) to do.
     pub fn work_one(&self, id: usize) -> bool {
-        if self.cancelled.load(Ordering::Relaxed) {
-            return false;
+        let Some(mut task) = self.take() else { return false };
+        loop {
+            if self.advance(&mut task, id, CANCEL_CHECK_EVERY) {
+                return true;
+            }
+            if self.is_cancelled() {
+                return false;
+            }
+        }
+    }
+
+    /// Takes the next task off the queue without computing it, unless the run is over.
+    pub fn take(&self) -> Option<TaskInProgress> {
+        if self.is_cancelled() {
+            return None;
         }
         let index = self.next.fetch_add(1, Ordering::Relaxed);
-        let Some(&task) = self.workload.tasks.get(index) else { return false };
-        let t0 = (self.now)();
-        let Some(result) = kernel(task, self.workload.iterations, &self.cancelled) else {
+        let &task = self.workload.tasks.get(index)?;
+        let started_at = (self.now)();
+        Some(TaskInProgress { index, task, started_at, state: KernelState::new(task, self.workload.iterations) })
+    }
+
+    /// Computes up to `iterations` more of a taken task; once it is finished, records it
+    /// for `worker` and returns true.
+    pub fn advance(&self, in_progress: &mut TaskInProgress, worker: usize, iterations: u64) -> bool {
+        if !in_progress.state.advance(iterations) {
             return false;
-        };
+        }
         let t1 = (self.now)();
         let record = TaskRecord {
-            index,
-            start: task.start,
-            end: task.end,
-            result,
-            worker: id,
-            start_ms: to_micros(t0 - self.started_at),
+            index: in_progress.index,
+            start: in_progress.task.start,
+            end: in_progress.task.end,
+            result: in_progress.state.result(),
+            worker,
+            start_ms: to_micros(in_progress.started_at - self.started_at),
             end_ms: to_micros(t1 - self.started_at),
         };
         lock(&self.records).push(record);
@@ -343,6 +402,44 @@ mod tests {
         assert_eq!(kernel(Task::new(2, 38), CANCEL_CHECK_EVERY * 4, &flag), None);
         // A task shorter than one check still completes.
         assert!(kernel(Task::new(2, 38), 10, &flag).is_some());
+    }
+
+    #[test]
+    fn slices_of_any_size_give_the_same_result() {
+        for (task, iterations) in [(Task::new(2, 38), 1_000_000), (Task::new(5, 50), 7), (Task::new(2, 38), 0)] {
+            let whole = kernel(task, iterations, &never()).unwrap();
+            for slice in [1, 3, 1000, 65_536, u64::MAX] {
+                let mut state = KernelState::new(task, iterations);
+                let mut calls = 0u64;
+                while !state.advance(slice) {
+                    calls += 1;
+                }
+                assert_eq!(state.result(), whole, "{task:?} x{iterations} in slices of {slice}");
+                assert_eq!(calls, iterations.div_ceil(slice).saturating_sub(1), "slices of {slice}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_run_computed_in_slices_records_every_task() {
+        let run = Run::new(Workload { tasks: classic_tasks(), iterations: 5_000 }, 1, native_clock);
+        let mut current = None;
+        let mut slices = 0;
+        loop {
+            if current.is_none() {
+                current = run.take();
+            }
+            let Some(task) = current.as_mut() else { break };
+            slices += 1;
+            if run.advance(task, 0, 1_000) {
+                current = None;
+            }
+        }
+        run.retire();
+        assert!(run.is_over());
+        assert_eq!(slices, 20 * 5);
+        let expected: Vec<String> = classic_tasks().into_iter().map(|t| kernel(t, 5_000, &never()).unwrap()).collect();
+        assert_eq!(run.records().into_iter().map(|r| r.result).collect::<Vec<_>>(), expected);
     }
 
     #[test]

@@ -9,6 +9,8 @@ use crate::core::link::{group, LinkError};
 use crate::glue::{self, PoolStatus};
 use gloo_timers::callback::{Interval, Timeout};
 use serde::Serialize;
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 use yew::prelude::*;
 
@@ -18,6 +20,9 @@ const TICK_MS: u32 = 100;
 
 /// How long the one-thread fallback computes before letting the page breathe.
 const FALLBACK_SLICE_MS: f64 = 8.0;
+/// Inner iterations between two looks at the clock in the fallback: about 0.2 ms of work,
+/// so a slice overshoots its 8 ms by little even inside one long task.
+const FALLBACK_CHUNK: u64 = 1 << 16;
 
 pub fn render() -> Html {
     html! { <CpuLab /> }
@@ -41,7 +46,7 @@ pub enum Executor {
     Workers,
     /// The page's thread in one go (the freeze demo).
     MainThread,
-    /// The page's thread, one task per event-loop turn: the fallback without workers.
+    /// The page's thread in slices of a few milliseconds: the fallback without workers.
     MainThreadSliced,
 }
 
@@ -77,6 +82,9 @@ pub struct SweepPoint {
 
 /// A finished or cancelled run as shown on the page.
 struct Outcome {
+    /// The query of the configuration that was run, so the results document links to
+    /// the run it describes even after the settings change.
+    query: String,
     mode: Mode,
     executor: Executor,
     workers: usize,
@@ -89,8 +97,11 @@ struct Outcome {
 
 struct Active {
     run: Arc<Run>,
+    query: String,
     mode: Mode,
     executor: Executor,
+    /// The fallback's task that is partway through (unused with workers).
+    in_progress: Option<model::TaskInProgress>,
     _ticker: Option<Interval>,
     _timeout: Option<Timeout>,
 }
@@ -135,6 +146,20 @@ pub struct CpuLab {
     sweep: Vec<SweepPoint>,
     sweep_pending: Vec<usize>,
     sweeping: bool,
+    /// Counts runs started; with the status and counts it identifies the results document.
+    runs_started: u64,
+    /// The serialised results document and what it was made from: a finished run can hold
+    /// megabytes of exact products, too much to serialise again on every keystroke.
+    doc_cache: RefCell<Option<(DocKey, Rc<str>)>>,
+}
+
+#[derive(Clone, PartialEq)]
+struct DocKey {
+    runs_started: u64,
+    status: Status,
+    live: usize,
+    sweep: usize,
+    error: Option<String>,
 }
 
 impl CpuLab {
@@ -153,6 +178,23 @@ impl CpuLab {
             ));
         }
         out
+    }
+
+    /// A run asked for with settings that cannot run (typed, or from a `run=1` link) ends
+    /// as an error that says why, so nobody waits for a run that never starts.
+    fn refuse_if_invalid(&mut self) -> bool {
+        let problems = self.problems();
+        if problems.is_empty() {
+            return false;
+        }
+        self.status = Status::Error;
+        self.error = Some(format!("Not run: {}.", problems.join("; ")));
+        true
+    }
+
+    /// The preset whose settings are the ones on screen, if any.
+    fn matching_preset(&self) -> Option<&'static str> {
+        super::META.presets.iter().find(|p| CpuConfig::from_query(p.query).config == self.config).map(|p| p.id)
     }
 
     fn sync_url(&self) {
@@ -205,7 +247,9 @@ impl CpuLab {
             Executor::MainThread => (None, Some(Timeout::new(60, move || link.send_message(Msg::RunMainThreadNow)))),
             Executor::MainThreadSliced => (None, Some(Timeout::new(0, move || link.send_message(Msg::FallbackStep)))),
         };
-        self.active = Some(Active { run, mode, executor, _ticker: ticker, _timeout: timeout });
+        let query = self.config.to_query(false);
+        self.active = Some(Active { run, query, mode, executor, in_progress: None, _ticker: ticker, _timeout: timeout });
+        self.runs_started += 1;
         self.live_records.clear();
         self.status = Status::Running;
         self.error = None;
@@ -229,6 +273,7 @@ impl CpuLab {
         self.status = if cancelled { Status::Cancelled } else { Status::Done };
         self.live_records.clear();
         self.last = Some(Outcome {
+            query: active.query,
             mode: active.mode,
             executor: active.executor,
             workers: run.workers,
@@ -257,7 +302,31 @@ impl CpuLab {
         }
     }
 
-    fn results_doc(&self) -> String {
+    /// The results document, serialised again only when what it shows has changed.
+    fn results_doc(&self) -> Rc<str> {
+        if self.active.is_none() && self.last.is_none() {
+            // Nothing has run: the document follows the settings, and is small.
+            return Rc::from(self.build_results_doc());
+        }
+        let key = DocKey {
+            runs_started: self.runs_started,
+            status: self.status,
+            live: self.live_records.len(),
+            sweep: self.sweep.len(),
+            error: self.error.clone(),
+        };
+        let mut cache = self.doc_cache.borrow_mut();
+        if let Some((cached_key, doc)) = cache.as_ref() {
+            if *cached_key == key {
+                return Rc::clone(doc);
+            }
+        }
+        let doc: Rc<str> = Rc::from(self.build_results_doc());
+        *cache = Some((key, Rc::clone(&doc)));
+        doc
+    }
+
+    fn build_results_doc(&self) -> String {
         let (records, wall, sum, speedup, blocked, workers, executor, mode, iterations): (
             &[TaskRecord], Option<f64>, Option<f64>, Option<f64>, Option<f64>, usize, Option<Executor>, Mode, u64,
         ) = match (&self.active, &self.last) {
@@ -286,6 +355,7 @@ impl CpuLab {
             (None, Some(o)) => o.workload.tasks.len(),
             _ => self.config.workload.tasks.len(),
         };
+        let config_query = self.config.to_query(false);
         let doc = ResultsDoc {
             lab: "cpu",
             status: self.status,
@@ -293,7 +363,14 @@ impl CpuLab {
             executor,
             workers,
             iterations,
-            link: glue::absolute_link("/cpu", &self.config.to_query(false)),
+            link: glue::absolute_link(
+                "/cpu",
+                match (&self.active, &self.last) {
+                    (Some(a), _) => &a.query,
+                    (None, Some(o)) => &o.query,
+                    (None, None) => &config_query,
+                },
+            ),
             wall_ms: wall,
             sum_task_ms: sum,
             speedup,
@@ -347,6 +424,8 @@ impl Component for CpuLab {
             sweep: Vec::new(),
             sweep_pending: Vec::new(),
             sweeping: false,
+            runs_started: 0,
+            doc_cache: RefCell::new(None),
         };
         lab.sync_url();
         lab
@@ -423,7 +502,7 @@ impl Component for CpuLab {
             }
             Msg::DismissLinkErrors => self.link_errors.clear(),
             Msg::Run => {
-                if self.is_running() || !self.problems().is_empty() {
+                if self.is_running() || self.refuse_if_invalid() {
                     return true;
                 }
                 self.sweep.clear();
@@ -435,7 +514,7 @@ impl Component for CpuLab {
                 self.start(ctx, self.config.mode, workers);
             }
             Msg::Sweep => {
-                if self.is_running() || !self.problems().is_empty() {
+                if self.is_running() || self.refuse_if_invalid() {
                     return true;
                 }
                 self.sweep.clear();
@@ -451,15 +530,28 @@ impl Component for CpuLab {
                 self.finish(ctx);
             }
             Msg::FallbackStep => {
-                let Some(a) = &self.active else { return false };
+                let Some(a) = &mut self.active else { return false };
                 // Work for a frame's worth of time, then yield so the page can paint and
-                // take clicks (Cancel) before the next slice.
+                // take clicks (Cancel) before the next slice. A task may span many slices.
                 let slice_start = glue::now_ms();
                 let mut more = true;
-                while more && glue::now_ms() - slice_start < FALLBACK_SLICE_MS {
-                    more = a.run.work_one(0);
+                while glue::now_ms() - slice_start < FALLBACK_SLICE_MS {
+                    if a.in_progress.is_none() {
+                        a.in_progress = a.run.take();
+                    }
+                    let Some(task) = a.in_progress.as_mut() else {
+                        more = false;
+                        break;
+                    };
+                    if a.run.advance(task, 0, FALLBACK_CHUNK) {
+                        a.in_progress = None;
+                    }
                 }
-                self.live_records = a.run.records();
+                let finished = a.run.finished();
+                if finished != self.live_records.len() {
+                    self.live_records = a.run.records();
+                }
+                let Some(a) = &self.active else { return false };
                 if !more {
                     a.run.retire();
                 }
@@ -517,7 +609,7 @@ impl Component for CpuLab {
                            copied; Python's processes copy every argument and result between them." }</p>
                 </section>
                 <LinkErrors errors={self.link_errors.clone()} on_dismiss={link.callback(|_| Msg::DismissLinkErrors)} />
-                <PresetBar lab="cpu" disabled={running} on_pick={link.callback(Msg::LoadPreset)} />
+                <PresetBar lab="cpu" selected={self.matching_preset()} disabled={running} on_pick={link.callback(Msg::LoadPreset)} />
                 <div class="lab-grid">
                     { self.view_controls(ctx, &problems, running) }
                     { self.view_results(ctx) }
@@ -648,6 +740,10 @@ impl CpuLab {
                             { if a.run.is_cancelled() { html! { <span class="small muted">{ "cancelling\u{2026}" }</span> } } else { html! {} } }
                         </div>
                     },
+                    None => html! {},
+                } }
+                { match &self.error {
+                    Some(e) => html! { <p class="notice error" data-testid="run-error" role="alert">{ e }</p> },
                     None => html! {},
                 } }
                 { self.view_figures() }
