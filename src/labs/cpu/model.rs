@@ -4,7 +4,7 @@
 
 use num_bigint::BigUint;
 use serde::Serialize;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub const MODULUS: u64 = 1_000_000_007;
@@ -191,7 +191,9 @@ pub struct TaskRecord {
 pub struct Run {
     pub workload: Workload,
     pub workers: usize,
-    started_at: f64,
+    /// When the run began, as f64 bits: reset when workers are spawned, so time spent
+    /// before that (painting the page) is not counted.
+    started_at: AtomicU64,
     now: fn() -> f64,
     next: AtomicUsize,
     cancelled: AtomicBool,
@@ -206,7 +208,7 @@ impl Run {
     pub fn new(workload: Workload, workers: usize, now: fn() -> f64) -> Arc<Run> {
         Arc::new(Run {
             workers: workers.max(1),
-            started_at: now(),
+            started_at: AtomicU64::new(now().to_bits()),
             now,
             next: AtomicUsize::new(0),
             cancelled: AtomicBool::new(false),
@@ -261,8 +263,8 @@ impl Run {
             end: in_progress.task.end,
             result: in_progress.state.result(),
             worker,
-            start_ms: to_micros(in_progress.started_at - self.started_at),
-            end_ms: to_micros(t1 - self.started_at),
+            start_ms: to_micros(in_progress.started_at - self.started_at()),
+            end_ms: to_micros(t1 - self.started_at()),
         };
         lock(&self.records).push(record);
         self.finished_tasks.fetch_add(1, Ordering::Release);
@@ -271,7 +273,7 @@ impl Run {
 
     /// Marks one worker as stopped; the run is over when all have.
     pub fn retire(&self) {
-        let exit = (self.now)() - self.started_at;
+        let exit = (self.now)() - self.started_at();
         {
             let mut last = lock(&self.last_exit_at);
             if exit > *last {
@@ -284,10 +286,15 @@ impl Run {
     /// Starts `workers` jobs on rayon's global pool. Each job occupies one pool thread for
     /// the whole run, so with k <= pool size exactly k tasks run at once.
     pub fn spawn_on_pool(self: &Arc<Self>) {
+        self.started_at.store((self.now)().to_bits(), Ordering::Relaxed);
         for id in 0..self.workers {
             let run = Arc::clone(self);
             rayon::spawn(move || run.work(id));
         }
+    }
+
+    fn started_at(&self) -> f64 {
+        f64::from_bits(self.started_at.load(Ordering::Relaxed))
     }
 
     pub fn cancel(&self) {
@@ -320,7 +327,7 @@ impl Run {
     }
 
     pub fn elapsed_ms(&self) -> f64 {
-        (self.now)() - self.started_at
+        (self.now)() - self.started_at()
     }
 }
 

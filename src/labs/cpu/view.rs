@@ -18,6 +18,10 @@ use yew::prelude::*;
 /// a 2-core machine every millisecond the page spends is taken from a worker.
 const TICK_MS: u32 = 100;
 
+/// How long a worker run waits before starting, so the page paints "running" first: on 2
+/// cores, a page that renders while both workers compute takes a core from one of them.
+const PAINT_GRACE_MS: u32 = 40;
+
 /// How long the one-thread fallback computes before letting the page breathe.
 const FALLBACK_SLICE_MS: f64 = 8.0;
 /// Inner iterations between two looks at the clock in the fallback: about 0.2 ms of work,
@@ -118,6 +122,7 @@ pub enum Msg {
     DismissLinkErrors,
     Run,
     RunMainThreadNow,
+    StartWorkers,
     FallbackStep,
     Tick,
     Cancel,
@@ -239,10 +244,7 @@ impl CpuLab {
         let run = Run::new(workload, workers, glue::now_ms);
         let link = ctx.link().clone();
         let (ticker, timeout) = match executor {
-            Executor::Workers => {
-                run.spawn_on_pool();
-                (Some(Interval::new(TICK_MS, move || link.send_message(Msg::Tick))), None)
-            }
+            Executor::Workers => (None, Some(Timeout::new(PAINT_GRACE_MS, move || link.send_message(Msg::StartWorkers)))),
             // Give the browser time to paint "running" before the thread is taken.
             Executor::MainThread => (None, Some(Timeout::new(60, move || link.send_message(Msg::RunMainThreadNow)))),
             Executor::MainThreadSliced => (None, Some(Timeout::new(0, move || link.send_message(Msg::FallbackStep)))),
@@ -528,6 +530,15 @@ impl Component for CpuLab {
                     a.run.work(0);
                 }
                 self.finish(ctx);
+            }
+            Msg::StartWorkers => {
+                let Some(a) = &mut self.active else { return false };
+                // Spawned even if cancelled meanwhile: the workers then stop at once, and
+                // the run ends the usual way.
+                a.run.spawn_on_pool();
+                let link = ctx.link().clone();
+                a._ticker = Some(Interval::new(TICK_MS, move || link.send_message(Msg::Tick)));
+                return false;
             }
             Msg::FallbackStep => {
                 let Some(a) = &mut self.active else { return false };
