@@ -20,8 +20,20 @@ import {
   PANIC_PATTERN,
   APP_ROOT,
 } from './lib.mjs';
+import { waitForPosition } from './tests/race-helpers.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+/** Each page in a state worth looking at: its name, its link, and what to wait for. */
+const SHOTS = [
+  { name: 'home', path: '/', ready: (page) => page.locator(testId('nav-cpu')).waitFor({ state: 'visible', timeout: 30_000 }) },
+  { name: 'cpu', path: '/cpu?iters=200000&run=1', ready: (page) => waitForStatus(page, ['done'], 120_000) },
+  // Two withdrawals stepped by hand to the moment the second overwrites the first.
+  { name: 'race-step', path: '/race?preset=bank&sched=manual&steps=0101&at=4', ready: (page) => waitForPosition(page, 4, 30_000) },
+  { name: 'race-exhaustive', path: '/race?preset=bank&mode=exhaustive&run=1', ready: (page) => waitForStatus(page, ['done'], 60_000) },
+  { name: 'async-requests', path: '/async?net=sim&n=15&mode=gather&k=5&fail=10&run=1', ready: (page) => waitForStatus(page, ['done'], 60_000) },
+  { name: 'async-pipeline', path: '/async?exp=pipeline&run=1', ready: (page) => waitForStatus(page, ['done'], 60_000) },
+];
 
 const VIEWPORTS = {
   desktop: { viewport: { width: 1280, height: 800 }, isMobile: false, hasTouch: false },
@@ -71,21 +83,15 @@ async function main() {
             written.push(file);
           };
 
-          try {
-            await page.goto(`${server.url}/`, { waitUntil: 'load' });
-            await page.locator(testId('nav-cpu')).waitFor({ state: 'visible', timeout: 30_000 });
-            await shoot('home');
-          } catch (err) {
-            failures.push(`home ${device} ${colorScheme}: ${err.message}`);
-          }
-
-          try {
-            await page.goto(`${server.url}/cpu?iters=200000&run=1`, { waitUntil: 'load' });
-            await waitForStatus(page, ['done'], 120_000);
-            await page.evaluate(() => window.scrollTo(0, 0));
-            await shoot('cpu');
-          } catch (err) {
-            failures.push(`cpu ${device} ${colorScheme}: ${err.message}`);
+          for (const shot of SHOTS) {
+            try {
+              await page.goto(`${server.url}${shot.path}`, { waitUntil: 'load' });
+              await shot.ready(page);
+              await page.evaluate(() => window.scrollTo(0, 0));
+              await shoot(shot.name);
+            } catch (err) {
+              failures.push(`${shot.name} ${device} ${colorScheme}: ${err.message}`);
+            }
           }
 
           const bad = diag.pageErrors.length || diag.consoleErrors.some((e) => PANIC_PATTERN.test(e.text));

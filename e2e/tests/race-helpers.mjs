@@ -102,9 +102,10 @@ export async function barCounts(page, kind) {
 /** The stepper position as { at, total } from "step A of B" (total is a string: B may be "?"). */
 export async function position(page) {
   const text = (await page.locator(testId('race-position')).innerText({ timeout: 10_000 })).trim();
-  const m = /^step (\d+) of (\S+)$/.exec(text);
-  assert.ok(m, `race-position does not read "step A of B": ${JSON.stringify(text)}`);
-  return { at: Number(m[1]), total: m[2], text };
+  // "step A of B", or "step A, your move" while a manual schedule is still being chosen.
+  const m = /^step (\d+)(?: of (\S+)|, your move)$/.exec(text);
+  assert.ok(m, `race-position does not read "step A of B" or "step A, your move": ${JSON.stringify(text)}`);
+  return { at: Number(m[1]), total: m[2] ?? null, text };
 }
 
 /** Wait until the stepper shows step `at`. */

@@ -826,7 +826,7 @@ impl CpuLab {
                     { for t.ticks.iter().map(|(x, label)| html! {
                         <g>
                             <line class="tick" x1={x.to_string()} x2={x.to_string()} y1={t.axis_y.to_string()} y2={(t.axis_y + 4.0).to_string()} />
-                            <text class="tick-label" x={x.to_string()} y={(t.axis_y + 16.0).to_string()}>{ format!("{label} ms") }</text>
+                            <text class={classes!("tick-label", (*x > t.width - 30.0).then_some("end"))} x={x.to_string()} y={(t.axis_y + 16.0).to_string()}>{ format!("{label} ms") }</text>
                         </g>
                     }) }
                 </svg>

@@ -667,7 +667,7 @@ impl RaceLab {
             <section class="card stepper" aria-label="Step through">
                 <div class="stepper-head">
                     <h2>{ "Step through" }</h2>
-                    <span class="small muted" data-testid="race-position">{ format!("step {at} of {}", if manual && !end { "?".to_string() } else { total.to_string() }) }</span>
+                    <span class="small muted" data-testid="race-position">{ if manual && !end { format!("step {at}, your move") } else { format!("step {at} of {total}") } }</span>
                 </div>
                 <div class="actions stepper-buttons">
                     <button data-testid="race-reset" title="Back to the start (Home)" disabled={at == 0} onclick={link.callback(|_| Msg::Reset)}>{ "|\u{25c0} Reset" }</button>
