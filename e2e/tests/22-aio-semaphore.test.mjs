@@ -39,6 +39,17 @@ test('Semaphore(2) over 4 requests: the third waits for the first release', { ti
     );
     assert.ok(acquired2.t >= 950, `request 2 acquired at ${acquired2.t} ms, before the first request could finish`);
     assert.ok(acquired2.t >= firstRelease.t, `request 2 acquired at ${acquired2.t}, first release at ${firstRelease.t}`);
+    // The whole permit log reads as CPython prints this demo: the first two timers fall
+    // due together, so both requests finish and release before the waiting two acquire.
+    const permitLog = json.events
+      .filter((e) => ['acquired', 'completed', 'released'].includes(e.text))
+      .map((e) => `${e.index} ${e.text}`);
+    assert.deepEqual(
+      permitLog,
+      ['0 acquired', '1 acquired', '0 completed', '0 released', '1 completed', '1 released', '2 acquired', '3 acquired',
+        '2 completed', '2 released', '3 completed', '3 released'],
+      'the permit log differs from what Python prints',
+    );
     // Requests 0 and 1 started at once; 2 and 3 only a latency later.
     assert.ok(requests[0].startMs < 100 && requests[1].startMs < 100, `first two did not start at once: ${dump}`);
     assert.ok(requests[2].startMs >= 950 && requests[3].startMs >= 950, `last two started too early: ${dump}`);

@@ -97,6 +97,14 @@ pub struct Event {
     pub text: String,
 }
 
+/// What CPython prints for the Semaphore(2) demo over 4 equally long requests: the first two
+/// timers fall due in one pass of the loop, so both requests finish and release before the
+/// waiting two acquire.
+pub const PYTHON_SEMAPHORE_DEMO_LOG: [&str; 12] = [
+    "0 acquired", "1 acquired", "0 completed", "0 released", "1 completed", "1 released", "2 acquired", "3 acquired",
+    "2 completed", "2 released", "3 completed", "3 released",
+];
+
 /// Everything a run did, in run-relative milliseconds.
 #[derive(Debug, Default)]
 pub struct Recorder {
@@ -128,6 +136,16 @@ impl Recorder {
                 .collect(),
             ..Recorder::default()
         }))
+    }
+
+    /// The permit lines of the event log ("0 acquired", "0 completed", "0 released", ...),
+    /// in the form Python's Semaphore demo prints them.
+    pub fn semaphore_log(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter(|e| ["completed", "released", "acquired"].contains(&e.text.as_str()))
+            .map(|e| format!("{} {}", e.index, e.text))
+            .collect()
     }
 
     fn event(&mut self, t: f64, index: usize, text: impl Into<String>) {
