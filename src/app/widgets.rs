@@ -2,7 +2,23 @@
 
 use crate::core::link::LinkError;
 use crate::glue::{self, PoolStatus};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
+
+/// The current text of the form control an event came from: an input, a textarea or a
+/// select.
+pub fn field_text(e: &Event) -> String {
+    let Some(target) = e.target() else { return String::new() };
+    if let Some(input) = target.dyn_ref::<web_sys::HtmlInputElement>() {
+        input.value()
+    } else if let Some(area) = target.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+        area.value()
+    } else if let Some(select) = target.dyn_ref::<web_sys::HtmlSelectElement>() {
+        select.value()
+    } else {
+        String::new()
+    }
+}
 
 /// A dot that moves on every animation frame, driven from the main thread, so it stops
 /// exactly when the main thread is busy (a CSS animation would keep running on the
@@ -113,10 +129,13 @@ pub struct ShareBarProps {
     pub path: &'static str,
     /// The experiment's query string, without `run`.
     pub query: String,
-    pub on_export: Callback<()>,
+    /// The results document that Export JSON saves, and the file name it saves it as.
+    pub document: AttrValue,
+    pub export_name: &'static str,
 }
 
-/// Copy link (optionally with `run=1`), the link itself, and Export JSON.
+/// Copy link (optionally with `run=1`), the link itself, and Export JSON. Both buttons
+/// report a failure here, under themselves.
 #[function_component(ShareBar)]
 pub fn share_bar(props: &ShareBarProps) -> Html {
     let run_on_open = use_state(|| true);
@@ -143,7 +162,14 @@ pub fn share_bar(props: &ShareBarProps) -> Html {
         let run_on_open = run_on_open.clone();
         Callback::from(move |_: Event| run_on_open.set(!*run_on_open))
     };
-    let export = props.on_export.reform(|_: MouseEvent| ());
+    let export = {
+        let (document, name, message) = (props.document.clone(), props.export_name, message.clone());
+        Callback::from(move |_: MouseEvent| {
+            if let Err(e) = glue::download_text(name, "application/json", &document) {
+                message.set(Some((false, format!("Could not export the results ({e}); copy them from \u{201c}Results as JSON\u{201d}."))));
+            }
+        })
+    };
     html! {
         <div class="share">
             <div class="actions">

@@ -136,13 +136,14 @@ impl Query {
     }
 
     /// One of a fixed set of names.
-    pub fn choice<T: Copy>(&mut self, key: &str, options: &[(&str, T)], default: T) -> T {
+    pub fn choice<T: Copy + PartialEq>(&mut self, key: &str, options: &[(&str, T)], default: T) -> T {
         let Some(raw) = self.take(key) else { return default };
         if let Some((_, v)) = options.iter().find(|(name, _)| *name == raw) {
             return *v;
         }
         let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
-        self.error(key, format!("{} is not one of {}; using the default", quote(&raw), names.join(", ")));
+        let default_name = options.iter().find(|(_, v)| *v == default).map_or("the default", |(n, _)| *n);
+        self.error(key, format!("{} is not one of {}; using {default_name}", quote(&raw), names.join(", ")));
         default
     }
 
@@ -224,6 +225,14 @@ mod tests {
         let mut q = Query::parse("k=99999999999999999999999999");
         assert_eq!(q.uint("k", 1, 64, 2), 2);
         assert_eq!(q.finish().len(), 1);
+    }
+
+    #[test]
+    fn a_bad_choice_names_the_value_used_instead() {
+        let mut q = Query::parse("mode=turbo");
+        let options = [("main", 0), ("parallel", 2)];
+        assert_eq!(q.choice("mode", &options, 2), 2);
+        assert_eq!(q.errors[0].message, "turbo is not one of main, parallel; using parallel");
     }
 
     #[test]

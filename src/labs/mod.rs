@@ -28,6 +28,18 @@ pub struct LabMeta {
     pub presets: &'static [Preset],
 }
 
+impl LabMeta {
+    pub fn preset(&self, id: &str) -> Option<&'static Preset> {
+        self.presets.iter().find(|p| p.id == id)
+    }
+
+    /// The first preset whose query `is_current` accepts: the one whose settings are on
+    /// screen, for the preset bar to mark.
+    pub fn preset_matching(&self, is_current: impl Fn(&str) -> bool) -> Option<&'static str> {
+        self.presets.iter().find(|p| is_current(p.query)).map(|p| p.id)
+    }
+}
+
 pub struct Lab {
     pub meta: &'static LabMeta,
     /// Renders the lab's page (browser builds only).

@@ -11,6 +11,8 @@ pub const MAX_TIMEOUT_MS: u64 = 600_000;
 pub const MAX_BLOCK_MS: u64 = 10_000;
 pub const MAX_ITEMS: usize = 200;
 pub const MAX_STAGE_MS: u64 = 5_000;
+/// Largest pipeline queue (`maxsize`); 0 means unbounded, as in Python.
+pub const MAX_QUEUE: u64 = 100;
 pub const MAX_URL_LEN: usize = 2_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -158,8 +160,8 @@ impl AioConfig {
             },
         };
         let mut pipeline = d.pipeline.clone();
-        pipeline.q1 = q.uint("q1", 0, 100, pipeline.q1 as u64) as usize;
-        pipeline.q2 = q.uint("q2", 0, 100, pipeline.q2 as u64) as usize;
+        pipeline.q1 = q.uint("q1", 0, MAX_QUEUE, pipeline.q1 as u64) as usize;
+        pipeline.q2 = q.uint("q2", 0, MAX_QUEUE, pipeline.q2 as u64) as usize;
         pipeline.produce_ms = q.uint("pms", 0, MAX_STAGE_MS, pipeline.produce_ms as u64) as f64;
         pipeline.transform_ms = q.uint("tms", 0, MAX_STAGE_MS, pipeline.transform_ms as u64) as f64;
         pipeline.save_ms = q.uint("sms", 0, MAX_STAGE_MS, pipeline.save_ms as u64) as f64;

@@ -1,8 +1,12 @@
 //! The async lab's page: request experiments and the queue pipeline.
 
-use super::config::{parse_items, strategy_key, url_problem, AioConfig, Experiment, Network, MAX_BLOCK_MS, MAX_LATENCY_MS, MAX_TIMEOUT_MS};
+use super::config::{
+    parse_items, strategy_key, url_problem, AioConfig, Experiment, Network, MAX_BLOCK_MS, MAX_LATENCY_MS, MAX_QUEUE,
+    MAX_SIMULATED, MAX_STAGE_MS, MAX_TIMEOUT_MS,
+};
 use super::model::{self, ids_for, plan, py_list, Env, Phase, PipelineRecord, Rec, Recorder, RequestRecord, Strategy};
-use crate::app::widgets::{results_json, subscribe_pool, Heartbeat, LinkErrors, PresetBar, ShareBar};
+use crate::app::widgets::{field_text, results_json, subscribe_pool, Heartbeat, LinkErrors, PresetBar, ShareBar};
+use crate::core::round_to_micros;
 use crate::core::chart::{self, nice_ticks, tick_label, Scale};
 use crate::core::link::{group, LinkError};
 use crate::glue::{self, aio::BrowserEnv, PoolStatus};
@@ -10,6 +14,7 @@ use futures::future::{AbortHandle, Abortable};
 use gloo_timers::callback::Interval;
 use serde::Serialize;
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -48,10 +53,10 @@ pub enum Msg {
     Tick,
     Finished,
     Cancel,
-    Export,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+/// A typed input; declared in the form's order, which is the order its errors list in.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub enum Field {
     N, Latency, Jitter, Fail, Seed, Limit, Timeout, Deadline, Block, Url, Items, Q1, Q2, Pms, Tms, Sms,
 }
@@ -70,8 +75,8 @@ impl Field {
 pub struct AsyncLab {
     config: AioConfig,
     link_errors: Vec<LinkError>,
-    drafts: Vec<(Field, String)>,
-    field_errors: Vec<(Field, String)>,
+    drafts: BTreeMap<Field, String>,
+    field_errors: BTreeMap<Field, String>,
     pool: PoolStatus,
     _pool_listener: Option<ContextHandle<PoolStatus>>,
     run_on_open: bool,
@@ -79,11 +84,7 @@ pub struct AsyncLab {
     last: Option<Last>,
     status: Status,
     /// The results document, computed once per finished run (it can be large).
-    doc_cache: Option<String>,
-}
-
-fn typed(e: &InputEvent) -> String {
-    e.target_unchecked_into::<web_sys::HtmlInputElement>().value()
+    doc_cache: Option<Rc<str>>,
 }
 
 fn whole(raw: &str, max: u64) -> Result<u64, String> {
@@ -101,27 +102,26 @@ impl AsyncLab {
     }
 
     fn shown(&self, f: Field, value: String) -> String {
-        self.drafts.iter().find(|(k, _)| *k == f).map(|(_, v)| v.clone()).unwrap_or(value)
+        self.drafts.get(&f).cloned().unwrap_or(value)
     }
 
     fn problems(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.field_errors.iter().map(|(_, m)| m.clone()).collect();
+        let mut out: Vec<String> = self.field_errors.values().cloned().collect();
         out.extend(self.config.problems());
         out
     }
 
     fn set(&mut self, f: Field, raw: String) {
-        self.drafts.retain(|(k, _)| *k != f);
-        self.drafts.push((f, raw.clone()));
-        self.field_errors.retain(|(k, _)| *k != f);
+        self.drafts.insert(f, raw.clone());
+        self.field_errors.remove(&f);
         let c = &mut self.config;
         let result: Result<(), String> = match f {
-            Field::N => whole(&raw, 10_000).and_then(|v| if v == 0 { Err("at least 1".into()) } else { c.n = v as usize; Ok(()) }),
+            Field::N => whole(&raw, MAX_SIMULATED).and_then(|v| if v == 0 { Err("at least 1".into()) } else { c.n = v as usize; Ok(()) }),
             Field::Latency => whole(&raw, MAX_LATENCY_MS).map(|v| c.latency_ms = v),
             Field::Jitter => whole(&raw, MAX_LATENCY_MS).map(|v| c.jitter_ms = v),
             Field::Fail => whole(&raw, 100).map(|v| c.fail_pct = v),
             Field::Seed => whole(&raw, u64::from(u32::MAX)).map(|v| c.seed = v),
-            Field::Limit => whole(&raw, 10_000).map(|v| c.limit = v as usize),
+            Field::Limit => whole(&raw, MAX_SIMULATED).map(|v| c.limit = v as usize),
             Field::Timeout => whole(&raw, MAX_TIMEOUT_MS).map(|v| c.timeout_ms = v),
             Field::Deadline => whole(&raw, MAX_TIMEOUT_MS).map(|v| c.deadline_ms = v),
             Field::Block => whole(&raw, MAX_BLOCK_MS).map(|v| c.block_ms = v),
@@ -138,17 +138,17 @@ impl AsyncLab {
                 }
             }
             Field::Items => parse_items(&raw).map(|v| c.pipeline.items = v),
-            Field::Q1 => whole(&raw, 100).map(|v| c.pipeline.q1 = v as usize),
-            Field::Q2 => whole(&raw, 100).map(|v| c.pipeline.q2 = v as usize),
-            Field::Pms => whole(&raw, 5000).map(|v| c.pipeline.produce_ms = v as f64),
-            Field::Tms => whole(&raw, 5000).map(|v| c.pipeline.transform_ms = v as f64),
-            Field::Sms => whole(&raw, 5000).map(|v| c.pipeline.save_ms = v as f64),
+            Field::Q1 => whole(&raw, MAX_QUEUE).map(|v| c.pipeline.q1 = v as usize),
+            Field::Q2 => whole(&raw, MAX_QUEUE).map(|v| c.pipeline.q2 = v as usize),
+            Field::Pms => whole(&raw, MAX_STAGE_MS).map(|v| c.pipeline.produce_ms = v as f64),
+            Field::Tms => whole(&raw, MAX_STAGE_MS).map(|v| c.pipeline.transform_ms = v as f64),
+            Field::Sms => whole(&raw, MAX_STAGE_MS).map(|v| c.pipeline.save_ms = v as f64),
         };
         match result {
             Ok(()) => self.sync_url(),
             Err(m) => {
                 let name = field_label(f);
-                self.field_errors.push((f, format!("{name}: {m}")));
+                self.field_errors.insert(f, format!("{name}: {m}"));
             }
         }
     }
@@ -190,9 +190,9 @@ impl AsyncLab {
         self.doc_cache = None;
     }
 
-    fn results_doc(&self) -> String {
+    fn results_doc(&self) -> Rc<str> {
         if let Some(doc) = &self.doc_cache {
-            return doc.clone();
+            return Rc::clone(doc);
         }
         let value = match &self.last {
             None => serde_json::json!({ "lab": "async", "status": self.status, "experiment": self.config.experiment }),
@@ -219,18 +219,18 @@ impl AsyncLab {
                     "failed": count(Phase::Failed),
                     "cancelled": count(Phase::Cancelled),
                     "timedOut": count(Phase::TimedOut),
-                    "wallMs": wall.map(round3),
-                    "sumOfLatenciesMs": round3(sum),
-                    "speedup": wall.filter(|w| *w > 0.0).map(|w| round3(sum / w)),
+                    "wallMs": wall.map(round_to_micros),
+                    "sumOfLatenciesMs": round_to_micros(sum),
+                    "speedup": wall.filter(|w| *w > 0.0).map(|w| round_to_micros(sum / w)),
                     "creationMs": r.creation_ms.map(|c| (c * 1e6).round() / 1e6),
                     "maxInFlight": r.in_flight.iter().map(|x| x.1).max().unwrap_or(0),
                     "note": r.note,
                 });
                 if !running {
                     doc["requests"] = serde_json::to_value(r.requests.iter().map(|q| RequestRecord {
-                        start_ms: q.start_ms.map(round3), end_ms: q.end_ms.map(round3), wait_ms: q.wait_ms.map(round3), ..q.clone()
+                        start_ms: q.start_ms.map(round_to_micros), end_ms: q.end_ms.map(round_to_micros), wait_ms: q.wait_ms.map(round_to_micros), ..q.clone()
                     }).collect::<Vec<_>>()).unwrap_or_default();
-                    doc["events"] = serde_json::to_value(r.events.iter().take(2000).map(|e| serde_json::json!({"t": round3(e.t), "index": e.index, "text": e.text})).collect::<Vec<_>>()).unwrap_or_default();
+                    doc["events"] = serde_json::to_value(r.events.iter().take(2000).map(|e| serde_json::json!({"t": round_to_micros(e.t), "index": e.index, "text": e.text})).collect::<Vec<_>>()).unwrap_or_default();
                 }
                 doc
             }
@@ -244,21 +244,17 @@ impl AsyncLab {
                     "q1": config.pipeline.q1, "q2": config.pipeline.q2,
                     "output": r.output,
                     "outputRepr": py_list(&r.output),
-                    "wallMs": r.finished_at.map(round3),
-                    "producerBlockedMs": round3(blocked),
+                    "wallMs": r.finished_at.map(round_to_micros),
+                    "producerBlockedMs": round_to_micros(blocked),
                     "maxDepth": [r.depths.iter().map(|d| d.1).max().unwrap_or(0), r.depths.iter().map(|d| d.2).max().unwrap_or(0)],
-                    "events": r.events.iter().map(|e| serde_json::json!({"t": round3(e.t), "stage": e.index, "text": e.text})).collect::<Vec<_>>(),
+                    "events": r.events.iter().map(|e| serde_json::json!({"t": round_to_micros(e.t), "stage": e.index, "text": e.text})).collect::<Vec<_>>(),
                 })
             }
         };
-        serde_json::to_string_pretty(&value).unwrap_or_default()
+        serde_json::to_string_pretty(&value).unwrap_or_default().into()
     }
 }
 
-/// Rounds to microseconds; `+ 0.0` turns the `-0.0` of an empty float sum into `0`.
-fn round3(v: f64) -> f64 {
-    (v * 1000.0).round() / 1000.0 + 0.0
-}
 
 fn field_label(f: Field) -> &'static str {
     match f {
@@ -266,13 +262,6 @@ fn field_label(f: Field) -> &'static str {
         Field::Seed => "seed", Field::Limit => "semaphore", Field::Timeout => "timeout", Field::Deadline => "deadline",
         Field::Block => "blocking work", Field::Url => "URL", Field::Items => "items", Field::Q1 => "queue 1 size",
         Field::Q2 => "queue 2 size", Field::Pms => "producer delay", Field::Tms => "transformer delay", Field::Sms => "saver delay",
-    }
-}
-
-impl AsyncLab {
-    /// The preset whose settings are the ones on screen, if any.
-    fn matching_preset(&self) -> Option<&'static str> {
-        super::META.presets.iter().find(|p| AioConfig::from_query(p.query).config == self.config).map(|p| p.id)
     }
 }
 
@@ -286,8 +275,8 @@ impl Component for AsyncLab {
         let lab = AsyncLab {
             config: decoded.config,
             link_errors: decoded.errors,
-            drafts: Vec::new(),
-            field_errors: Vec::new(),
+            drafts: BTreeMap::new(),
+            field_errors: BTreeMap::new(),
             pool,
             _pool_listener: listener,
             run_on_open: decoded.run,
@@ -322,7 +311,7 @@ impl Component for AsyncLab {
             Msg::SetExperiment(e) => { self.config.experiment = e; self.sync_url(); }
             Msg::ToggleOffload => { self.config.offload = !self.config.offload; self.sync_url(); }
             Msg::LoadPreset(id) => {
-                if let Some(p) = super::META.presets.iter().find(|p| p.id == id) {
+                if let Some(p) = super::META.preset(id) {
                     self.config = AioConfig::from_query(p.query).config;
                     self.drafts.clear();
                     self.field_errors.clear();
@@ -347,16 +336,12 @@ impl Component for AsyncLab {
                     h.abort();
                 }
             }
-            Msg::Export => {
-                if let Err(e) = glue::download_text("async-lab-results.json", "application/json", &self.results_doc()) {
-                    self.field_errors.push((Field::Url, format!("Export failed: {e}")));
-                }
-            }
         }
         true
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
+        let doc: AttrValue = self.results_doc().into();
         let link = ctx.link();
         let exp = self.config.experiment;
         html! {
@@ -372,13 +357,13 @@ impl Component for AsyncLab {
                            inside the browser even without a semaphore." }</p>
                 </section>
                 <LinkErrors errors={self.link_errors.clone()} on_dismiss={link.callback(|_| Msg::DismissLinkErrors)} />
-                <PresetBar lab="async" selected={self.matching_preset()} disabled={self.running.is_some()} on_pick={link.callback(Msg::LoadPreset)} />
+                <PresetBar lab="async" selected={super::META.preset_matching(|q| AioConfig::from_query(q).config == self.config)} disabled={self.running.is_some()} on_pick={link.callback(Msg::LoadPreset)} />
                 <div class="lab-grid">
-                    { self.view_controls(ctx) }
+                    { self.view_controls(ctx, &doc) }
                     <div class="race-main">
                         { match exp { Experiment::Requests => self.view_requests(), Experiment::Pipeline => self.view_pipeline() } }
                         <section class="card">
-                            { results_json(self.results_doc()) }
+                            { results_json(doc) }
                         </section>
                     </div>
                 </div>
@@ -394,12 +379,12 @@ impl AsyncLab {
             <label title={hint}>{ label }
                 <input class="num-input" type="text" inputmode={if f == Field::Url || f == Field::Items { "text" } else { "numeric" }}
                     data-testid={f.id()} disabled={running} value={self.shown(f, value)}
-                    oninput={ctx.link().callback(move |e: InputEvent| Msg::Set(f, typed(&e)))} />
+                    oninput={ctx.link().callback(move |e: InputEvent| Msg::Set(f, field_text(&e)))} />
             </label>
         }
     }
 
-    fn view_controls(&self, ctx: &Context<Self>) -> Html {
+    fn view_controls(&self, ctx: &Context<Self>, doc: &AttrValue) -> Html {
         let link = ctx.link();
         let c = &self.config;
         let running = self.running.is_some();
@@ -485,7 +470,7 @@ impl AsyncLab {
                     <button data-testid="cancel" disabled={!running} onclick={link.callback(|_| Msg::Cancel)}>{ "Cancel" }</button>
                     <Heartbeat />
                 </div>
-                <ShareBar path="/async" query={self.config.to_query(false)} on_export={link.callback(|_| Msg::Export)} />
+                <ShareBar path="/async" query={self.config.to_query(false)} document={doc.clone()} export_name="async-lab-results.json" />
             </section>
         }
     }

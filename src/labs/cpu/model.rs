@@ -2,6 +2,7 @@
 //! over k workers. Pure Rust: the same code runs natively (tests, benchmark) and in Web
 //! Workers, with only the clock supplied from outside.
 
+use crate::core::round_to_micros;
 use num_bigint::BigUint;
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -263,8 +264,8 @@ impl Run {
             end: in_progress.task.end,
             result: in_progress.state.result(),
             worker,
-            start_ms: to_micros(in_progress.started_at - self.started_at()),
-            end_ms: to_micros(t1 - self.started_at()),
+            start_ms: round_to_micros(in_progress.started_at - self.started_at()),
+            end_ms: round_to_micros(t1 - self.started_at()),
         };
         lock(&self.records).push(record);
         self.finished_tasks.fetch_add(1, Ordering::Release);
@@ -323,7 +324,7 @@ impl Run {
 
     /// Milliseconds from the start of the run to the last worker's exit.
     pub fn wall_ms(&self) -> f64 {
-        to_micros(*lock(&self.last_exit_at))
+        round_to_micros(*lock(&self.last_exit_at))
     }
 
     pub fn elapsed_ms(&self) -> f64 {
@@ -331,10 +332,6 @@ impl Run {
     }
 }
 
-/// Browsers give microsecond clocks at best; more digits would be noise.
-fn to_micros(ms: f64) -> f64 {
-    (ms * 1000.0).round() / 1000.0
-}
 
 /// A poisoned lock only means another worker panicked mid-push; the data is still usable.
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -3,13 +3,15 @@
 
 use super::config::{CpuConfig, Mode, Workers, MAX_WORKERS};
 use super::model::{self, Run, Task, TaskRecord, Workload, MAX_MAIN_THREAD_WORK};
-use crate::app::widgets::{results_json, subscribe_pool, Heartbeat, LinkErrors, PresetBar, ShareBar};
+use crate::app::widgets::{field_text, results_json, subscribe_pool, Heartbeat, LinkErrors, PresetBar, ShareBar};
+use crate::core::round_to_micros;
 use crate::core::chart::{self, TimelineLayout};
 use crate::core::link::{group, LinkError};
 use crate::glue::{self, PoolStatus};
 use gloo_timers::callback::{Interval, Timeout};
 use serde::Serialize;
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::Arc;
 use yew::prelude::*;
@@ -127,17 +129,16 @@ pub enum Msg {
     Tick,
     Cancel,
     Sweep,
-    Export,
 }
 
 pub struct CpuLab {
     config: CpuConfig,
     link_errors: Vec<LinkError>,
-    /// Inputs that do not hold a number at all, keyed by the input's test id.
-    field_errors: Vec<(String, String)>,
-    /// What the user has typed into each numeric input, keyed by test id. The inputs show
+    /// Inputs that do not hold a number at all, by input.
+    field_errors: BTreeMap<Input, String>,
+    /// What the user has typed into each numeric input. The inputs show
     /// this rather than the config, so a redraw never undoes typing in progress.
-    drafts: Vec<(String, String)>,
+    drafts: BTreeMap<Input, String>,
     pool: PoolStatus,
     _pool_listener: Option<ContextHandle<PoolStatus>>,
     run_on_open: bool,
@@ -158,6 +159,24 @@ pub struct CpuLab {
     doc_cache: RefCell<Option<(DocKey, Rc<str>)>>,
 }
 
+/// A numeric input of the form; ordered as the form shows them, so errors list that way.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Input {
+    Iterations,
+    Task { index: usize, end: bool },
+}
+
+impl Input {
+    fn not_a_number(self, typed: &str) -> String {
+        match self {
+            Input::Iterations => format!("iterations: \u{201c}{}\u{201d} is not a whole number", crate::core::link::quote(typed)),
+            Input::Task { index, end } => {
+                format!("task {}: {} must be a whole number", index + 1, if end { "end" } else { "start" })
+            }
+        }
+    }
+}
+
 #[derive(Clone, PartialEq)]
 struct DocKey {
     runs_started: u64,
@@ -173,7 +192,7 @@ impl CpuLab {
     }
 
     fn problems(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.field_errors.iter().map(|(_, m)| m.clone()).collect();
+        let mut out: Vec<String> = self.field_errors.values().cloned().collect();
         out.extend(self.config.workload.problems());
         if self.config.mode == Mode::Main && self.config.workload.total_work() > MAX_MAIN_THREAD_WORK {
             out.push(format!(
@@ -197,30 +216,25 @@ impl CpuLab {
         true
     }
 
-    /// The preset whose settings are the ones on screen, if any.
-    fn matching_preset(&self) -> Option<&'static str> {
-        super::META.presets.iter().find(|p| CpuConfig::from_query(p.query).config == self.config).map(|p| p.id)
-    }
-
     fn sync_url(&self) {
         glue::replace_query(&self.config.to_query(false));
     }
 
-    fn set_field_error(&mut self, id: &str, message: Option<String>) {
-        self.field_errors.retain(|(k, _)| k != id);
-        if let Some(m) = message {
-            self.field_errors.push((id.to_string(), m));
-        }
-    }
-
-    fn set_draft(&mut self, id: &str, text: String) {
-        self.drafts.retain(|(k, _)| k != id);
-        self.drafts.push((id.to_string(), text));
+    /// Keeps what was typed into `input` and returns it as a number, or records why it
+    /// is not one.
+    fn take_typed(&mut self, input: Input, text: String) -> Option<u64> {
+        let number = parse_input(&text);
+        match number {
+            Some(_) => self.field_errors.remove(&input),
+            None => self.field_errors.insert(input, input.not_a_number(&text)),
+        };
+        self.drafts.insert(input, text);
+        number
     }
 
     /// The text an input shows: the user's draft if any, else the configured value.
-    fn shown(&self, id: &str, value: u64) -> String {
-        self.drafts.iter().find(|(k, _)| k == id).map(|(_, v)| v.clone()).unwrap_or_else(|| value.to_string())
+    fn shown(&self, input: Input, value: u64) -> String {
+        self.drafts.get(&input).cloned().unwrap_or_else(|| value.to_string())
     }
 
     /// Forgets drafts and their errors when the config is replaced under them.
@@ -335,10 +349,10 @@ impl CpuLab {
             (Some(a), _) => (&self.live_records, None, None, None, None, a.run.workers, Some(a.executor), a.mode, a.run.workload.iterations),
             (None, Some(o)) => (
                 &o.records,
-                Some(round3(o.wall_ms)),
-                Some(round3(o.summary.sum_task_ms)),
-                o.summary.speedup.map(round3),
-                (o.executor == Executor::MainThread).then_some(round3(o.wall_ms)),
+                Some(round_to_micros(o.wall_ms)),
+                Some(round_to_micros(o.summary.sum_task_ms)),
+                o.summary.speedup.map(round_to_micros),
+                (o.executor == Executor::MainThread).then_some(round_to_micros(o.wall_ms)),
                 o.workers,
                 Some(o.executor),
                 o.mode,
@@ -387,9 +401,6 @@ impl CpuLab {
     }
 }
 
-fn round3(v: f64) -> f64 {
-    (v * 1000.0).round() / 1000.0
-}
 
 /// Reads a whole number typed into an input. Digits too large for u64 become u64::MAX so
 /// that the range check reports them instead of a parse error.
@@ -412,8 +423,8 @@ impl Component for CpuLab {
         let lab = CpuLab {
             config: decoded.config,
             link_errors: decoded.errors,
-            field_errors: Vec::new(),
-            drafts: Vec::new(),
+            field_errors: BTreeMap::new(),
+            drafts: BTreeMap::new(),
             pool,
             _pool_listener: listener,
             run_on_open: decoded.run,
@@ -455,31 +466,20 @@ impl Component for CpuLab {
                 };
                 self.sync_url();
             }
-            Msg::SetIterations(v) => match { self.set_draft("cpu-iterations", v.clone()); parse_input(&v) } {
-                Some(n) => {
+            Msg::SetIterations(v) => {
+                if let Some(n) = self.take_typed(Input::Iterations, v) {
                     self.config.workload.iterations = n;
-                    self.set_field_error("cpu-iterations", None);
                     self.sync_url();
                 }
-                None => self.set_field_error(
-                    "cpu-iterations",
-                    Some(format!("iterations: \u{201c}{}\u{201d} is not a whole number", crate::core::link::quote(&v))),
-                ),
-            },
+            }
             Msg::SetTask { index, end, value } => {
-                let id = format!("cpu-task-{}-{}", if end { "end" } else { "start" }, index);
-                self.set_draft(&id, value.clone());
-                match (parse_input(&value), self.config.workload.tasks.get_mut(index)) {
-                    (Some(n), Some(task)) => {
-                        if end { task.end = n } else { task.start = n }
-                        self.set_field_error(&id, None);
-                        self.sync_url();
-                    }
-                    (None, Some(_)) => self.set_field_error(
-                        &id,
-                        Some(format!("task {}: {} must be a whole number", index + 1, if end { "end" } else { "start" })),
-                    ),
-                    _ => {}
+                if index >= self.config.workload.tasks.len() {
+                    return false;
+                }
+                if let Some(n) = self.take_typed(Input::Task { index, end }, value) {
+                    let task = &mut self.config.workload.tasks[index];
+                    if end { task.end = n } else { task.start = n }
+                    self.sync_url();
                 }
             }
             Msg::AddTask => {
@@ -495,7 +495,7 @@ impl Component for CpuLab {
                 }
             }
             Msg::LoadPreset(id) => {
-                if let Some(p) = super::META.presets.iter().find(|p| p.id == id) {
+                if let Some(p) = super::META.preset(id) {
                     self.config = CpuConfig::from_query(p.query).config;
                     self.reset_inputs();
                     self.link_errors.clear();
@@ -595,11 +595,6 @@ impl Component for CpuLab {
                     }
                 }
             }
-            Msg::Export => {
-                if let Err(e) = glue::download_text("cpu-lab-results.json", "application/json", &self.results_doc()) {
-                    self.error = Some(format!("Export failed: {e}"));
-                }
-            }
         }
         true
     }
@@ -608,6 +603,7 @@ impl Component for CpuLab {
         let link = ctx.link();
         let problems = self.problems();
         let running = self.is_running();
+        let doc: AttrValue = self.results_doc().into();
         html! {
             <div class="lab cpu-lab">
                 <section class="lab-intro">
@@ -620,10 +616,10 @@ impl Component for CpuLab {
                            copied; Python's processes copy every argument and result between them." }</p>
                 </section>
                 <LinkErrors errors={self.link_errors.clone()} on_dismiss={link.callback(|_| Msg::DismissLinkErrors)} />
-                <PresetBar lab="cpu" selected={self.matching_preset()} disabled={running} on_pick={link.callback(Msg::LoadPreset)} />
+                <PresetBar lab="cpu" selected={super::META.preset_matching(|q| CpuConfig::from_query(q).config == self.config)} disabled={running} on_pick={link.callback(Msg::LoadPreset)} />
                 <div class="lab-grid">
-                    { self.view_controls(ctx, &problems, running) }
-                    { self.view_results(ctx) }
+                    { self.view_controls(ctx, &problems, running, &doc) }
+                    { self.view_results(doc) }
                 </div>
             </div>
         }
@@ -631,7 +627,7 @@ impl Component for CpuLab {
 }
 
 impl CpuLab {
-    fn view_controls(&self, ctx: &Context<Self>, problems: &[String], running: bool) -> Html {
+    fn view_controls(&self, ctx: &Context<Self>, problems: &[String], running: bool, doc: &AttrValue) -> Html {
         let link = ctx.link();
         let cores = self.cores();
         let mode_radio = |mode: Mode, label: &'static str, hint: &'static str| {
@@ -644,7 +640,6 @@ impl CpuLab {
                 </label>
             }
         };
-        let input_value = |e: Event| e.target_unchecked_into::<web_sys::HtmlInputElement>().value();
         let workers_value = match self.config.workers {
             Workers::AllCores => "all".to_string(),
             Workers::Exactly(n) => n.to_string(),
@@ -662,7 +657,7 @@ impl CpuLab {
                 <div class="field-row">
                     <label>{ "Workers (k)" }
                         <select data-testid="cpu-workers" disabled={running || self.config.mode != Mode::Parallel}
-                            onchange={link.callback(move |e: Event| Msg::SetWorkers(input_value(e)))}>
+                            onchange={link.callback(move |e: Event| Msg::SetWorkers(field_text(&e)))}>
                             <option value="all" selected={workers_value == "all"}>{ format!("all cores ({cores})") }</option>
                             { for (1..=cores.max(match self.config.workers { Workers::Exactly(n) => n, _ => 1 })).map(|k| html! {
                                 <option value={k.to_string()} selected={workers_value == k.to_string()}>{ k }</option>
@@ -672,8 +667,8 @@ impl CpuLab {
                     <label>{ "Iterations per task" }
                         <input type="text" inputmode="numeric" autocomplete="off" class="num-input"
                             data-testid="cpu-iterations" disabled={running}
-                            value={self.shown("cpu-iterations", self.config.workload.iterations)}
-                            oninput={link.callback(move |e: InputEvent| Msg::SetIterations(typed(e)))} />
+                            value={self.shown(Input::Iterations, self.config.workload.iterations)}
+                            oninput={link.callback(move |e: InputEvent| Msg::SetIterations(field_text(&e)))} />
                     </label>
                 </div>
                 { match self.config.workers {
@@ -694,12 +689,12 @@ impl CpuLab {
                                 <td>{ i + 1 }</td>
                                 <td><input type="text" inputmode="numeric" autocomplete="off" class="num-input"
                                     data-testid={format!("cpu-task-start-{i}")} disabled={running}
-                                    aria-label={format!("task {} start", i + 1)} value={self.shown(&format!("cpu-task-start-{i}"), t.start)}
-                                    oninput={link.callback(move |e: InputEvent| Msg::SetTask { index: i, end: false, value: typed(e) })} /></td>
+                                    aria-label={format!("task {} start", i + 1)} value={self.shown(Input::Task { index: i, end: false }, t.start)}
+                                    oninput={link.callback(move |e: InputEvent| Msg::SetTask { index: i, end: false, value: field_text(&e) })} /></td>
                                 <td><input type="text" inputmode="numeric" autocomplete="off" class="num-input"
                                     data-testid={format!("cpu-task-end-{i}")} disabled={running}
-                                    aria-label={format!("task {} end", i + 1)} value={self.shown(&format!("cpu-task-end-{i}"), t.end)}
-                                    oninput={link.callback(move |e: InputEvent| Msg::SetTask { index: i, end: true, value: typed(e) })} /></td>
+                                    aria-label={format!("task {} end", i + 1)} value={self.shown(Input::Task { index: i, end: true }, t.end)}
+                                    oninput={link.callback(move |e: InputEvent| Msg::SetTask { index: i, end: true, value: field_text(&e) })} /></td>
                                 <td><button class="icon" data-testid={format!("cpu-task-remove-{i}")} disabled={running}
                                     aria-label={format!("remove task {}", i + 1)}
                                     onclick={link.callback(move |_| Msg::RemoveTask(i))}>{ "\u{2715}" }</button></td>
@@ -728,12 +723,12 @@ impl CpuLab {
                         onclick={link.callback(|_| Msg::Cancel)}>{ "Cancel" }</button>
                     <Heartbeat />
                 </div>
-                <ShareBar path="/cpu" query={self.config.to_query(false)} on_export={ctx.link().callback(|_| Msg::Export)} />
+                <ShareBar path="/cpu" query={self.config.to_query(false)} document={doc.clone()} export_name="cpu-lab-results.json" />
             </section>
         }
     }
 
-    fn view_results(&self, _ctx: &Context<Self>) -> Html {
+    fn view_results(&self, doc: AttrValue) -> Html {
         let (records, workers, total, wall): (&[TaskRecord], usize, usize, Option<f64>) = match (&self.active, &self.last) {
             (Some(a), _) => (&self.live_records, a.run.workers, a.run.workload.tasks.len(), None),
             (None, Some(o)) => (&o.records, o.workers, o.workload.tasks.len(), Some(o.wall_ms)),
@@ -763,7 +758,7 @@ impl CpuLab {
                 } } }
                 { self.view_sweep() }
                 { if records.is_empty() { html! {} } else { view_table(records) } }
-                { results_json(self.results_doc()) }
+                { results_json(doc) }
             </section>
         }
     }
@@ -867,9 +862,6 @@ impl CpuLab {
     }
 }
 
-fn typed(e: InputEvent) -> String {
-    e.target_unchecked_into::<web_sys::HtmlInputElement>().value()
-}
 
 /// Long exact products are shortened for the table; the JSON keeps every digit.
 fn short(s: &str) -> String {

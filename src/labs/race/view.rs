@@ -6,7 +6,7 @@ use super::lang::{self, OpKind, ParseError};
 use super::machine::{enabled, is_done, outcome, replay, Outcome, Trace};
 use super::sched::{self, Scheduler};
 use super::SCENARIOS;
-use crate::app::widgets::{results_json, subscribe_pool, LinkErrors, PresetBar, ShareBar};
+use crate::app::widgets::{field_text, results_json, subscribe_pool, LinkErrors, PresetBar, ShareBar};
 use crate::core::link::{group, LinkError};
 use crate::glue::{self, PoolStatus};
 use gloo_timers::callback::Interval;
@@ -66,7 +66,6 @@ pub enum Msg {
     LoadWitness(usize),
     Key(KeyboardEvent),
     DismissLinkErrors,
-    Export,
 }
 
 pub struct RaceLab {
@@ -93,10 +92,6 @@ pub struct RaceLab {
     runs_draft: String,
     field_error: Option<String>,
     _keys: Option<Closure<dyn FnMut(KeyboardEvent)>>,
-}
-
-fn typed_value(e: &InputEvent) -> String {
-    e.target_unchecked_into::<web_sys::HtmlInputElement>().value()
 }
 
 impl RaceLab {
@@ -534,16 +529,12 @@ impl Component for RaceLab {
                 return <Self as Component>::update(self, ctx, msg);
             }
             Msg::DismissLinkErrors => self.link_errors.clear(),
-            Msg::Export => {
-                if let Err(e) = glue::download_text("race-lab-results.json", "application/json", &self.results_doc()) {
-                    self.field_error = Some(format!("Export failed: {e}"));
-                }
-            }
         }
         true
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
+        let doc: AttrValue = self.results_doc().into();
         let link = ctx.link();
         html! {
             <div class="lab race-lab">
@@ -559,12 +550,12 @@ impl Component for RaceLab {
                 <LinkErrors errors={self.link_errors.clone()} on_dismiss={link.callback(|_| Msg::DismissLinkErrors)} />
                 <PresetBar lab="race" selected={self.config.preset_id()} on_pick={link.callback(Msg::LoadPreset)} />
                 <div class="lab-grid race-grid">
-                    { self.view_editor(ctx) }
+                    { self.view_editor(ctx, &doc) }
                     <div class="race-main">
                         { self.view_stepper(ctx) }
                         { self.view_histograms(ctx) }
                         <section class="card">
-                            { results_json(self.results_doc()) }
+                            { results_json(doc) }
                         </section>
                     </div>
                 </div>
@@ -574,7 +565,7 @@ impl Component for RaceLab {
 }
 
 impl RaceLab {
-    fn view_editor(&self, ctx: &Context<Self>) -> Html {
+    fn view_editor(&self, ctx: &Context<Self>, doc: &AttrValue) -> Html {
         let link = ctx.link();
         let dirty = self.draft != self.config.source;
         html! {
@@ -582,7 +573,7 @@ impl RaceLab {
                 <h2>{ "Scenario" }</h2>
                 <textarea data-testid="race-source" spellcheck="false" rows="14" wrap="off" aria-label="Scenario text"
                     value={self.draft.clone()}
-                    oninput={link.callback(|e: InputEvent| Msg::EditSource(e.target_unchecked_into::<web_sys::HtmlTextAreaElement>().value()))} />
+                    oninput={link.callback(|e: InputEvent| Msg::EditSource(field_text(&e)))} />
                 <div class="actions">
                     <button class={classes!(dirty.then_some("primary"))} data-testid="race-apply" onclick={link.callback(|_| Msg::ApplySource)}>
                         { "Apply scenario" }</button>
@@ -610,7 +601,7 @@ impl RaceLab {
                 </details>
                 <div class="field-row">
                     <label>{ "Scheduler" }
-                        <select data-testid="race-scheduler" onchange={link.callback(|e: Event| Msg::SetScheduler(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value()))}>
+                        <select data-testid="race-scheduler" onchange={link.callback(|e: Event| Msg::SetScheduler(field_text(&e)))}>
                             { for [(Scheduler::CPython, "CPython-like timing"), (Scheduler::Random, "seeded random"), (Scheduler::RoundRobin, "round-robin"), (Scheduler::Manual, "manual (you pick)")].iter().map(|(s, label)| html! {
                                 <option value={s.key()} selected={self.config.scheduler == *s}>{ *label }</option>
                             }) }
@@ -618,7 +609,7 @@ impl RaceLab {
                     </label>
                     <label>{ "Seed" }
                         <input class="num-input" type="text" inputmode="numeric" data-testid="race-seed" value={self.seed_draft.clone()}
-                            oninput={link.callback(|e: InputEvent| Msg::SetSeed(typed_value(&e)))} />
+                            oninput={link.callback(|e: InputEvent| Msg::SetSeed(field_text(&e)))} />
                     </label>
                 </div>
                 { if self.config.scheduler == Scheduler::CPython { html! {
@@ -630,7 +621,7 @@ impl RaceLab {
                 } } else { html! {} } }
                 { self.view_schedule_note() }
                 { match &self.field_error { Some(m) => html! { <p class="notice error small" data-testid="race-field-error">{ m }</p> }, None => html! {} } }
-                <ShareBar path="/race" query={self.config.to_query(false)} on_export={link.callback(|_| Msg::Export)} />
+                <ShareBar path="/race" query={self.config.to_query(false)} document={doc.clone()} export_name="race-lab-results.json" />
             </section>
         }
     }
@@ -877,7 +868,7 @@ impl RaceLab {
                     <label>{ format!("Predict first: what will {var} be at the end? A whole number, or deadlock.") }
                         <input class="num-input" type="text" data-testid="race-predict" placeholder="your guess"
                             aria-invalid={self.predict_error.is_some().to_string()}
-                            value={self.predict_draft.clone()} oninput={link.callback(|e: InputEvent| Msg::SetPredict(typed_value(&e)))} />
+                            value={self.predict_draft.clone()} oninput={link.callback(|e: InputEvent| Msg::SetPredict(field_text(&e)))} />
                     </label>
                     { match &self.predict_error {
                         Some(m) => html! { <p class="notice error small" data-testid="race-predict-error" role="alert">{ m }</p> },
@@ -889,7 +880,7 @@ impl RaceLab {
                         { if counting { "Counting\u{2026}" } else { "Count every interleaving" } }</button>
                     <label class="inline">{ "Runs" }
                         <input class="num-input runs" type="text" inputmode="numeric" data-testid="race-runs" value={self.runs_draft.clone()}
-                            oninput={link.callback(|e: InputEvent| Msg::SetRuns(typed_value(&e)))} />
+                            oninput={link.callback(|e: InputEvent| Msg::SetRuns(field_text(&e)))} />
                     </label>
                     <button data-testid="race-run-many" onclick={link.callback(|_| Msg::RunMany)}>
                         { format!("Run {} times", group(u64::from(self.config.runs))) }</button>
