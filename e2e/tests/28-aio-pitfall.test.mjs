@@ -25,7 +25,8 @@ test('the timing pitfall: creating coroutines is instant, running them is not', 
     const text = await pitfall.innerText();
     assert.match(text, /Creating the 15 coroutines/, `aio-pitfall: ${text}`);
     assert.match(text, /3\.1e-06/, `aio-pitfall: ${text}`);
-    // The sentence quotes this run's wall time, not the creation time.
+    // The sentence quotes this run's wall time, not the creation time. The page rounds the
+    // JSON's figure with halves up (core::lab::whole_ms), as Math.round does.
     assert.ok(text.includes(`${Math.round(json.wallMs)} ms`), `aio-pitfall does not give the wall time ${json.wallMs}: ${text}`);
     assertNoPageErrors(page);
   });

@@ -1,5 +1,6 @@
 //! Small pieces shared by the labs' pages.
 
+use crate::core::lab::{Share, ShareAction};
 use crate::core::link::LinkError;
 use crate::glue::{self, PoolStatus};
 use wasm_bindgen::JsCast;
@@ -138,35 +139,27 @@ pub struct ShareBarProps {
 /// report a failure here, under themselves.
 #[function_component(ShareBar)]
 pub fn share_bar(props: &ShareBarProps) -> Html {
-    let run_on_open = use_state(|| true);
-    let message = use_state(|| None::<(bool, String)>);
-    let query = if *run_on_open {
-        if props.query.is_empty() { "run=1".to_string() } else { format!("{}&run=1", props.query) }
-    } else {
-        props.query.clone()
-    };
-    let url = glue::absolute_link(props.path, &query);
+    // The bar's state and its transitions are `core::lab::Share`; this only wires them.
+    let share = use_reducer(ShareReducer::default);
+    let url = glue::absolute_link(props.path, &share.0.query(&props.query));
     let copy = {
-        let (url, message) = (url.clone(), message.clone());
+        let (url, share) = (url.clone(), share.clone());
         Callback::from(move |_: MouseEvent| {
-            let (url, message) = (url.clone(), message.clone());
+            let (url, share) = (url.clone(), share.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                message.set(Some(match glue::copy_text(&url).await {
-                    Ok(()) => (true, "Link copied.".to_string()),
-                    Err(e) => (false, format!("Could not copy ({e}); copy the link from the box below.")),
-                }));
+                share.dispatch(ShareAction::Copied(glue::copy_text(&url).await));
             });
         })
     };
     let toggle = {
-        let run_on_open = run_on_open.clone();
-        Callback::from(move |_: Event| run_on_open.set(!*run_on_open))
+        let share = share.clone();
+        Callback::from(move |_: Event| share.dispatch(ShareAction::ToggleRunOnOpen))
     };
     let export = {
-        let (document, name, message) = (props.document.clone(), props.export_name, message.clone());
+        let (document, name, share) = (props.document.clone(), props.export_name, share.clone());
         Callback::from(move |_: MouseEvent| {
             if let Err(e) = glue::download_text(name, "application/json", &document) {
-                message.set(Some((false, format!("Could not export the results ({e}); copy them from \u{201c}Results as JSON\u{201d}."))));
+                share.dispatch(ShareAction::ExportFailed(e));
             }
         })
     };
@@ -174,16 +167,30 @@ pub fn share_bar(props: &ShareBarProps) -> Html {
         <div class="share">
             <div class="actions">
                 <button data-testid="copy-link" onclick={copy}>{ "Copy link" }</button>
-                <label class="small check"><input type="checkbox" checked={*run_on_open} data-testid="run-in-link" onchange={toggle} />{ " run when opened" }</label>
+                <label class="small check"><input type="checkbox" checked={share.0.run_on_open} data-testid="run-in-link" onchange={toggle} />{ " run when opened" }</label>
                 <button data-testid="export-json" onclick={export}>{ "Export JSON" }</button>
             </div>
-            { match &*message {
+            { match &share.0.message {
                 Some((ok, m)) => html! { <p class={classes!("small", if *ok { "ok" } else { "warn" })} data-testid="copy-status">{ m }</p> },
                 None => html! {},
             } }
             <input class="share-url" readonly=true value={url} aria-label="Link to this experiment" data-testid="share-url"
                 onfocus={Callback::from(|e: FocusEvent| e.target_unchecked_into::<web_sys::HtmlInputElement>().select())} />
         </div>
+    }
+}
+
+/// `Share` as a Yew reducer.
+#[derive(Default, PartialEq)]
+struct ShareReducer(Share);
+
+impl Reducible for ShareReducer {
+    type Action = ShareAction;
+
+    fn reduce(self: std::rc::Rc<Self>, action: ShareAction) -> std::rc::Rc<Self> {
+        let mut next = self.0.clone();
+        next.update(action);
+        std::rc::Rc::new(ShareReducer(next))
     }
 }
 

@@ -8,5 +8,6 @@ pub fn round_to_micros(ms: f64) -> f64 {
 }
 
 pub mod chart;
+pub mod lab;
 pub mod link;
 pub mod models;

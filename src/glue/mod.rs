@@ -36,27 +36,7 @@ pub fn logical_cores() -> usize {
         .max(1)
 }
 
-/// Whether CPU work can go to Web Workers on this page.
-#[derive(Clone, Debug, PartialEq)]
-pub enum PoolStatus {
-    Starting,
-    Ready { threads: usize },
-    /// No workers: everything runs on the page's thread. The reason is shown to the user.
-    SingleThread { reason: String },
-}
-
-impl PoolStatus {
-    pub fn threads(&self) -> usize {
-        match self {
-            PoolStatus::Ready { threads } => *threads,
-            _ => 1,
-        }
-    }
-
-    pub fn is_ready(&self) -> bool {
-        matches!(self, PoolStatus::Ready { .. })
-    }
-}
+pub use crate::core::lab::PoolStatus;
 
 thread_local! {
     static POOL_STARTED: Cell<bool> = const { Cell::new(false) };
@@ -120,14 +100,14 @@ pub fn replace_query(query: &str) {
     }
 }
 
+/// This site's origin, e.g. `http://127.0.0.1:8080`.
+pub fn origin() -> String {
+    web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
+}
+
 /// An absolute link to `path?query` on this site.
 pub fn absolute_link(path: &str, query: &str) -> String {
-    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
-    if query.is_empty() {
-        format!("{origin}{path}")
-    } else {
-        format!("{origin}{path}?{query}")
-    }
+    crate::core::lab::absolute_link(&origin(), path, query)
 }
 
 pub async fn copy_text(text: &str) -> Result<(), String> {

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod model;
+pub mod state;
 #[cfg(target_arch = "wasm32")]
 pub mod view;
 #[cfg(all(test, not(target_arch = "wasm32")))]

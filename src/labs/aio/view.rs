@@ -1,21 +1,18 @@
-//! The async lab's page: request experiments and the queue pipeline.
+//! The async lab's page: markup and wiring. Every decision is in `state` (a pure state
+//! machine); this component turns events into its actions, runs the experiment's future on
+//! the browser's event loop when the state asks for it, and draws the state.
 
-use super::config::{
-    parse_items, strategy_key, url_problem, AioConfig, Experiment, Network, MAX_BLOCK_MS, MAX_LATENCY_MS, MAX_QUEUE,
-    MAX_SIMULATED, MAX_STAGE_MS, MAX_TIMEOUT_MS,
-};
-use super::model::{self, ids_for, plan, py_list, Env, Phase, PipelineRecord, Rec, Recorder, RequestRecord, Strategy};
+use super::config::{AioConfig, Experiment, Network};
+use super::model::{Phase, Recorder, RequestRecord, Strategy, py_list};
+use super::state::{self, Action, AioState, Effect, Field, Last};
 use crate::app::widgets::{field_text, results_json, subscribe_pool, Heartbeat, LinkErrors, PresetBar, ShareBar};
-use crate::core::round_to_micros;
 use crate::core::chart::{self, nice_ticks, tick_label, Scale};
-use crate::core::link::{group, LinkError};
-use crate::glue::{self, aio::BrowserEnv, PoolStatus};
+use crate::core::lab::{whole_ms, PoolStatus, Status};
+use crate::glue::{self, aio::BrowserEnv};
 use futures::future::{AbortHandle, Abortable};
 use gloo_timers::callback::Interval;
-use serde::Serialize;
-use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
+use yew::html::Scope;
 use yew::prelude::*;
 
 pub fn render() -> Html {
@@ -26,242 +23,60 @@ pub fn render() -> Html {
 const SHOWN_ROWS: usize = 300;
 const SHOWN_EVENTS: usize = 400;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-enum Status {
-    Idle,
-    Running,
-    Done,
-    Cancelled,
-}
-
-enum Last {
-    Requests { rec: Rec, config: AioConfig },
-    Pipeline { rec: Rc<RefCell<PipelineRecord>>, config: AioConfig },
-}
-
 pub enum Msg {
-    Pool(PoolStatus),
-    Set(Field, String),
-    SetStrategy(Strategy),
-    SetNetwork(Network),
-    SetExperiment(Experiment),
-    ToggleOffload,
-    LoadPreset(&'static str),
-    DismissLinkErrors,
-    Run,
+    Do(Action),
+    /// Redraw while a run fills in its record.
     Tick,
-    Finished,
-    Cancel,
 }
 
-/// A typed input; declared in the form's order, which is the order its errors list in.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
-pub enum Field {
-    N, Latency, Jitter, Fail, Seed, Limit, Timeout, Deadline, Block, Url, Items, Q1, Q2, Pms, Tms, Sms,
-}
-
-impl Field {
-    fn id(self) -> &'static str {
-        match self {
-            Field::N => "aio-n", Field::Latency => "aio-latency", Field::Jitter => "aio-jitter", Field::Fail => "aio-fail",
-            Field::Seed => "aio-seed", Field::Limit => "aio-limit", Field::Timeout => "aio-timeout", Field::Deadline => "aio-deadline",
-            Field::Block => "aio-block", Field::Url => "aio-url", Field::Items => "aio-items", Field::Q1 => "aio-q1", Field::Q2 => "aio-q2",
-            Field::Pms => "aio-pms", Field::Tms => "aio-tms", Field::Sms => "aio-sms",
-        }
-    }
+/// The future in flight: its abort handle and the redraw timer.
+struct Running {
+    id: u64,
+    abort: AbortHandle,
+    _tick: Interval,
 }
 
 pub struct AsyncLab {
-    config: AioConfig,
-    link_errors: Vec<LinkError>,
-    drafts: BTreeMap<Field, String>,
-    field_errors: BTreeMap<Field, String>,
-    pool: PoolStatus,
+    state: AioState,
+    running: Option<Running>,
     _pool_listener: Option<ContextHandle<PoolStatus>>,
-    run_on_open: bool,
-    running: Option<(AbortHandle, Interval)>,
-    last: Option<Last>,
-    status: Status,
-    /// The results document, computed once per finished run (it can be large).
-    doc_cache: Option<Rc<str>>,
 }
 
-fn whole(raw: &str, max: u64) -> Result<u64, String> {
-    let t = raw.trim();
-    match t.parse::<u64>() {
-        Ok(v) if v <= max => Ok(v),
-        _ if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => Err(format!("at most {}", group(max))),
-        _ => Err("not a whole number".into()),
-    }
+fn act<IN: 'static>(link: &Scope<AsyncLab>, f: impl Fn(IN) -> Action + 'static) -> Callback<IN> {
+    link.callback(move |e| Msg::Do(f(e)))
 }
 
 impl AsyncLab {
-    fn sync_url(&self) {
-        glue::replace_query(&self.config.to_query(false));
+    fn dispatch(&mut self, ctx: &Context<Self>, action: Action) {
+        let effects = self.state.update(action);
+        self.perform(ctx, effects);
     }
 
-    fn shown(&self, f: Field, value: String) -> String {
-        self.drafts.get(&f).cloned().unwrap_or(value)
-    }
-
-    fn problems(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.field_errors.values().cloned().collect();
-        out.extend(self.config.problems());
-        out
-    }
-
-    fn set(&mut self, f: Field, raw: String) {
-        self.drafts.insert(f, raw.clone());
-        self.field_errors.remove(&f);
-        let c = &mut self.config;
-        let result: Result<(), String> = match f {
-            Field::N => whole(&raw, MAX_SIMULATED).and_then(|v| if v == 0 { Err("at least 1".into()) } else { c.n = v as usize; Ok(()) }),
-            Field::Latency => whole(&raw, MAX_LATENCY_MS).map(|v| c.latency_ms = v),
-            Field::Jitter => whole(&raw, MAX_LATENCY_MS).map(|v| c.jitter_ms = v),
-            Field::Fail => whole(&raw, 100).map(|v| c.fail_pct = v),
-            Field::Seed => whole(&raw, u64::from(u32::MAX)).map(|v| c.seed = v),
-            Field::Limit => whole(&raw, MAX_SIMULATED).map(|v| c.limit = v as usize),
-            Field::Timeout => whole(&raw, MAX_TIMEOUT_MS).map(|v| c.timeout_ms = v),
-            Field::Deadline => whole(&raw, MAX_TIMEOUT_MS).map(|v| c.deadline_ms = v),
-            Field::Block => whole(&raw, MAX_BLOCK_MS).map(|v| c.block_ms = v),
-            Field::Url => {
-                let t = raw.trim();
-                if t.is_empty() {
-                    c.url = None;
-                    Ok(())
-                } else {
-                    match url_problem(t) {
-                        None => { c.url = Some(t.to_string()); Ok(()) }
-                        Some(p) => Err(p),
+    fn perform(&mut self, ctx: &Context<Self>, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::WriteQuery(q) => glue::replace_query(&q),
+                Effect::Start { id, config, workers } => {
+                    let env = BrowserEnv { network: config.network, plan: state::planned(&config), url: config.url.clone(), workers };
+                    let (last, fut) = state::launch(&config, Rc::new(env));
+                    self.dispatch(ctx, Action::Started { id, last });
+                    let (abort, registration) = AbortHandle::new_pair();
+                    let link = ctx.link().clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let _ = Abortable::new(fut, registration).await;
+                        link.send_message(Msg::Do(Action::Finished { id }));
+                    });
+                    let link = ctx.link().clone();
+                    let tick = Interval::new(100, move || link.send_message(Msg::Tick));
+                    self.running = Some(Running { id, abort, _tick: tick });
+                }
+                Effect::Abort { id } => {
+                    if let Some(r) = self.running.as_ref().filter(|r| r.id == id) {
+                        r.abort.abort();
                     }
                 }
             }
-            Field::Items => parse_items(&raw).map(|v| c.pipeline.items = v),
-            Field::Q1 => whole(&raw, MAX_QUEUE).map(|v| c.pipeline.q1 = v as usize),
-            Field::Q2 => whole(&raw, MAX_QUEUE).map(|v| c.pipeline.q2 = v as usize),
-            Field::Pms => whole(&raw, MAX_STAGE_MS).map(|v| c.pipeline.produce_ms = v as f64),
-            Field::Tms => whole(&raw, MAX_STAGE_MS).map(|v| c.pipeline.transform_ms = v as f64),
-            Field::Sms => whole(&raw, MAX_STAGE_MS).map(|v| c.pipeline.save_ms = v as f64),
-        };
-        match result {
-            Ok(()) => self.sync_url(),
-            Err(m) => {
-                let name = field_label(f);
-                self.field_errors.insert(f, format!("{name}: {m}"));
-            }
         }
-    }
-
-    fn start(&mut self, ctx: &Context<Self>) {
-        if self.running.is_some() || !self.problems().is_empty() {
-            return;
-        }
-        let config = self.config.clone();
-        let ids = ids_for(config.n);
-        let env = BrowserEnv {
-            network: config.network,
-            plan: plan(&ids, config.latency_ms as f64, config.jitter_ms as f64, config.fail_pct as f64 / 100.0, config.seed),
-            url: config.url.clone(),
-            workers: self.pool.is_ready(),
-        };
-        let env: Rc<dyn Env> = Rc::new(env);
-        let (fut, last) = match config.experiment {
-            Experiment::Requests => {
-                let rec = Recorder::new(&ids, env.now());
-                let fut = model::run(Rc::clone(&env), Rc::clone(&rec), config.run_spec());
-                (fut, Last::Requests { rec, config })
-            }
-            Experiment::Pipeline => {
-                let (rec, fut) = model::pipeline(Rc::clone(&env), config.pipeline.clone());
-                (fut, Last::Pipeline { rec, config })
-            }
-        };
-        let (handle, registration) = AbortHandle::new_pair();
-        let link = ctx.link().clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let _ = Abortable::new(fut, registration).await;
-            link.send_message(Msg::Finished);
-        });
-        let link = ctx.link().clone();
-        self.running = Some((handle, Interval::new(100, move || link.send_message(Msg::Tick))));
-        self.last = Some(last);
-        self.status = Status::Running;
-        self.doc_cache = None;
-    }
-
-    fn results_doc(&self) -> Rc<str> {
-        if let Some(doc) = &self.doc_cache {
-            return Rc::clone(doc);
-        }
-        let value = match &self.last {
-            None => serde_json::json!({ "lab": "async", "status": self.status, "experiment": self.config.experiment }),
-            Some(Last::Requests { rec, config }) => {
-                let r = rec.borrow();
-                let running = self.status == Status::Running;
-                let count = |p: Phase| r.requests.iter().filter(|q| q.phase == p).count();
-                let sum = r.sum_of_latencies();
-                let wall = r.finished_at;
-                let mut doc = serde_json::json!({
-                    "lab": "async",
-                    "experiment": "requests",
-                    "status": self.status,
-                    "network": config.network,
-                    "mode": strategy_key(config.strategy),
-                    // null when no semaphore is used: k = 0, or one request at a time anyway.
-                    "limit": config.run_spec().limit,
-                    "timeoutMs": (config.timeout_ms > 0).then_some(config.timeout_ms),
-                    "deadlineMs": (config.deadline_ms > 0).then_some(config.deadline_ms),
-                    "blockMs": config.block_ms,
-                    "offload": config.offload,
-                    "total": r.requests.len(),
-                    "done": count(Phase::Done),
-                    "failed": count(Phase::Failed),
-                    "cancelled": count(Phase::Cancelled),
-                    "timedOut": count(Phase::TimedOut),
-                    "wallMs": wall.map(round_to_micros),
-                    "sumOfLatenciesMs": round_to_micros(sum),
-                    "speedup": wall.filter(|w| *w > 0.0).map(|w| round_to_micros(sum / w)),
-                    "creationMs": r.creation_ms.map(|c| (c * 1e6).round() / 1e6),
-                    "maxInFlight": r.in_flight.iter().map(|x| x.1).max().unwrap_or(0),
-                    "note": r.note,
-                });
-                if !running {
-                    doc["requests"] = serde_json::to_value(r.requests.iter().map(|q| RequestRecord {
-                        start_ms: q.start_ms.map(round_to_micros), end_ms: q.end_ms.map(round_to_micros), wait_ms: q.wait_ms.map(round_to_micros), ..q.clone()
-                    }).collect::<Vec<_>>()).unwrap_or_default();
-                    doc["events"] = serde_json::to_value(r.events.iter().take(2000).map(|e| serde_json::json!({"t": round_to_micros(e.t), "index": e.index, "text": e.text})).collect::<Vec<_>>()).unwrap_or_default();
-                }
-                doc
-            }
-            Some(Last::Pipeline { rec, config }) => {
-                let r = rec.borrow();
-                let blocked: f64 = r.producer_blocked.iter().map(|(a, b)| b - a).sum();
-                serde_json::json!({
-                    "lab": "async",
-                    "experiment": "pipeline",
-                    "status": self.status,
-                    "q1": config.pipeline.q1, "q2": config.pipeline.q2,
-                    "output": r.output,
-                    "outputRepr": py_list(&r.output),
-                    "wallMs": r.finished_at.map(round_to_micros),
-                    "producerBlockedMs": round_to_micros(blocked),
-                    "maxDepth": [r.depths.iter().map(|d| d.1).max().unwrap_or(0), r.depths.iter().map(|d| d.2).max().unwrap_or(0)],
-                    "events": r.events.iter().map(|e| serde_json::json!({"t": round_to_micros(e.t), "stage": e.index, "text": e.text})).collect::<Vec<_>>(),
-                })
-            }
-        };
-        serde_json::to_string_pretty(&value).unwrap_or_default().into()
-    }
-}
-
-
-fn field_label(f: Field) -> &'static str {
-    match f {
-        Field::N => "requests", Field::Latency => "latency", Field::Jitter => "jitter", Field::Fail => "failure rate",
-        Field::Seed => "seed", Field::Limit => "semaphore", Field::Timeout => "timeout", Field::Deadline => "deadline",
-        Field::Block => "blocking work", Field::Url => "URL", Field::Items => "items", Field::Q1 => "queue 1 size",
-        Field::Q2 => "queue 2 size", Field::Pms => "producer delay", Field::Tms => "transformer delay", Field::Sms => "saver delay",
     }
 }
 
@@ -270,80 +85,46 @@ impl Component for AsyncLab {
     type Properties = ();
 
     fn create(ctx: &Context<Self>) -> Self {
+        let (pool, listener) = subscribe_pool(ctx, |p| Msg::Do(Action::Pool(p)));
         let decoded = AioConfig::from_query(&glue::current_query());
-        let (pool, listener) = subscribe_pool(ctx, Msg::Pool);
-        let lab = AsyncLab {
-            config: decoded.config,
-            link_errors: decoded.errors,
-            drafts: BTreeMap::new(),
-            field_errors: BTreeMap::new(),
-            pool,
-            _pool_listener: listener,
-            run_on_open: decoded.run,
-            running: None,
-            last: None,
-            status: Status::Idle,
-            doc_cache: None,
-        };
-        lab.sync_url();
+        let state = AioState::new(decoded, pool, &glue::origin());
+        let mut lab = AsyncLab { state, running: None, _pool_listener: listener };
+        let effects = lab.state.opened();
+        lab.perform(ctx, effects);
         lab
     }
 
     fn rendered(&mut self, ctx: &Context<Self>, _first: bool) {
-        if self.run_on_open && self.pool != PoolStatus::Starting {
-            self.run_on_open = false;
-            ctx.link().send_message(Msg::Run);
+        if self.state.run_pending() {
+            ctx.link().send_message(Msg::Do(Action::RunFromLink));
         }
     }
 
     fn destroy(&mut self, _ctx: &Context<Self>) {
-        if let Some((h, _)) = self.running.take() {
-            h.abort();
+        if let Some(r) = self.running.take() {
+            r.abort.abort();
         }
     }
 
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         match msg {
-            Msg::Pool(p) => self.pool = p,
-            Msg::Set(f, v) => self.set(f, v),
-            Msg::SetStrategy(s) => { self.config.strategy = s; self.sync_url(); }
-            Msg::SetNetwork(n) => { self.config.network = n; self.sync_url(); }
-            Msg::SetExperiment(e) => { self.config.experiment = e; self.sync_url(); }
-            Msg::ToggleOffload => { self.config.offload = !self.config.offload; self.sync_url(); }
-            Msg::LoadPreset(id) => {
-                if let Some(p) = super::META.preset(id) {
-                    self.config = AioConfig::from_query(p.query).config;
-                    self.drafts.clear();
-                    self.field_errors.clear();
-                    self.link_errors.clear();
-                    self.sync_url();
-                }
-            }
-            Msg::DismissLinkErrors => self.link_errors.clear(),
-            Msg::Run => self.start(ctx),
-            Msg::Tick => {}
-            Msg::Finished => {
-                if let Some((_, _interval)) = self.running.take() {
-                    if self.status == Status::Running {
-                        self.status = Status::Done;
+            Msg::Do(action) => {
+                if let Action::Finished { id } = action {
+                    if self.running.as_ref().is_some_and(|r| r.id == id) {
+                        self.running = None;
                     }
                 }
-                self.doc_cache = Some(self.results_doc());
+                self.dispatch(ctx, action);
             }
-            Msg::Cancel => {
-                if let Some((h, _)) = &self.running {
-                    self.status = Status::Cancelled;
-                    h.abort();
-                }
-            }
+            Msg::Tick => {}
         }
         true
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
-        let doc: AttrValue = self.results_doc().into();
+        let doc: AttrValue = self.state.results_doc().into();
         let link = ctx.link();
-        let exp = self.config.experiment;
+        let exp = self.state.config.experiment;
         html! {
             <div class="lab async-lab">
                 <section class="lab-intro">
@@ -356,8 +137,8 @@ impl Component for AsyncLab {
                            limits live connections per host (about six over HTTP/1.1), so live requests beyond that queue \
                            inside the browser even without a semaphore." }</p>
                 </section>
-                <LinkErrors errors={self.link_errors.clone()} on_dismiss={link.callback(|_| Msg::DismissLinkErrors)} />
-                <PresetBar lab="async" selected={super::META.preset_matching(|q| AioConfig::from_query(q).config == self.config)} disabled={self.running.is_some()} on_pick={link.callback(Msg::LoadPreset)} />
+                <LinkErrors errors={self.state.link_errors.clone()} on_dismiss={act(link, |_| Action::DismissLinkErrors)} />
+                <PresetBar lab="async" selected={super::META.preset_matching(|q| AioConfig::from_query(q).config == self.state.config)} disabled={self.state.is_running()} on_pick={act(link, Action::LoadPreset)} />
                 <div class="lab-grid">
                     { self.view_controls(ctx, &doc) }
                     <div class="race-main">
@@ -374,27 +155,26 @@ impl Component for AsyncLab {
 
 impl AsyncLab {
     fn input(&self, ctx: &Context<Self>, f: Field, label: &'static str, value: String, hint: &'static str) -> Html {
-        let running = self.running.is_some();
+        let running = self.state.is_running();
         html! {
             <label title={hint}>{ label }
                 <input class="num-input" type="text" inputmode={if f == Field::Url || f == Field::Items { "text" } else { "numeric" }}
-                    data-testid={f.id()} disabled={running} value={self.shown(f, value)}
-                    oninput={ctx.link().callback(move |e: InputEvent| Msg::Set(f, field_text(&e)))} />
+                    data-testid={f.id()} disabled={running} value={self.state.shown(f, || value)}
+                    oninput={act(ctx.link(), move |e: InputEvent| Action::Set(f, field_text(&e)))} />
             </label>
         }
     }
 
     fn view_controls(&self, ctx: &Context<Self>, doc: &AttrValue) -> Html {
         let link = ctx.link();
-        let c = &self.config;
-        let running = self.running.is_some();
-        let problems = self.problems();
-        let radio = |name: &'static str, id: String, checked: bool, label: &'static str, msg: Msg| {
-            let cell = RefCell::new(Some(msg));
+        let c = &self.state.config;
+        let running = self.state.is_running();
+        let problems = self.state.problems();
+        let radio = |name: &'static str, id: String, checked: bool, label: &'static str, msg: Action| {
             html! {
                 <label class={classes!("mode", checked.then_some("selected"))}>
                     <input type="radio" name={name} data-testid={id} checked={checked} disabled={running}
-                        onchange={link.callback(move |_| cell.borrow_mut().take().unwrap_or(Msg::Tick))} />
+                        onchange={act(link, move |_| msg.clone())} />
                     <span><strong>{ label }</strong></span>
                 </label>
             }
@@ -403,16 +183,16 @@ impl AsyncLab {
             <section class="card controls" aria-label="Experiment">
                 <h2>{ "Experiment" }</h2>
                 <div class="segmented">
-                    { radio("aio-exp", "aio-exp-requests".into(), c.experiment == Experiment::Requests, "Requests", Msg::SetExperiment(Experiment::Requests)) }
-                    { radio("aio-exp", "aio-exp-pipeline".into(), c.experiment == Experiment::Pipeline, "Queue pipeline", Msg::SetExperiment(Experiment::Pipeline)) }
+                    { radio("aio-exp", "aio-exp-requests".into(), c.experiment == Experiment::Requests, "Requests", Action::SetExperiment(Experiment::Requests)) }
+                    { radio("aio-exp", "aio-exp-pipeline".into(), c.experiment == Experiment::Pipeline, "Queue pipeline", Action::SetExperiment(Experiment::Pipeline)) }
                 </div>
                 { if c.experiment == Experiment::Requests { html! {
                     <>
                         <fieldset class="modes" disabled={running}>
                             <legend>{ "How the requests are awaited" }</legend>
-                            { radio("aio-mode", "aio-mode-seq".into(), c.strategy == Strategy::Sequential, "one after another (for + await)", Msg::SetStrategy(Strategy::Sequential)) }
-                            { radio("aio-mode", "aio-mode-gather".into(), c.strategy == Strategy::Gather, "gather(..., return_exceptions=True)", Msg::SetStrategy(Strategy::Gather)) }
-                            { radio("aio-mode", "aio-mode-taskgroup".into(), c.strategy == Strategy::TaskGroup, "TaskGroup", Msg::SetStrategy(Strategy::TaskGroup)) }
+                            { radio("aio-mode", "aio-mode-seq".into(), c.strategy == Strategy::Sequential, "one after another (for + await)", Action::SetStrategy(Strategy::Sequential)) }
+                            { radio("aio-mode", "aio-mode-gather".into(), c.strategy == Strategy::Gather, "gather(..., return_exceptions=True)", Action::SetStrategy(Strategy::Gather)) }
+                            { radio("aio-mode", "aio-mode-taskgroup".into(), c.strategy == Strategy::TaskGroup, "TaskGroup", Action::SetStrategy(Strategy::TaskGroup)) }
                         </fieldset>
                         <div class="field-row">
                             { self.input(ctx, Field::N, "Requests", c.n.to_string(), "How many requests") }
@@ -421,8 +201,8 @@ impl AsyncLab {
                             { self.input(ctx, Field::Deadline, "Deadline, ms (0 = none)", c.deadline_ms.to_string(), "asyncio.timeout around everything") }
                         </div>
                         <div class="segmented">
-                            { radio("aio-net", "aio-net-sim".into(), c.network == Network::Sim, "Simulated network", Msg::SetNetwork(Network::Sim)) }
-                            { radio("aio-net", "aio-net-live".into(), c.network == Network::Live, "Live HTTP", Msg::SetNetwork(Network::Live)) }
+                            { radio("aio-net", "aio-net-sim".into(), c.network == Network::Sim, "Simulated network", Action::SetNetwork(Network::Sim)) }
+                            { radio("aio-net", "aio-net-live".into(), c.network == Network::Live, "Live HTTP", Action::SetNetwork(Network::Live)) }
                         </div>
                         { if c.network == Network::Sim { html! {
                             <div class="field-row">
@@ -439,9 +219,9 @@ impl AsyncLab {
                         <div class="field-row">
                             { self.input(ctx, Field::Block, "CPU work in coroutine 1, ms", c.block_ms.to_string(), "Synchronous work before its request") }
                             <label class="check"><input type="checkbox" data-testid="aio-offload" checked={c.offload} disabled={running}
-                                onchange={link.callback(|_| Msg::ToggleOffload)} />{ " run it with asyncio.to_thread" }</label>
+                                onchange={act(link, |_| Action::ToggleOffload)} />{ " run it with asyncio.to_thread" }</label>
                         </div>
-                        { if c.offload && !self.pool.is_ready() { html! {
+                        { if self.state.offload_blocks() { html! {
                             <p class="small warn">{ "No workers on this page, so to_thread has nowhere to run the work: it blocks the loop as well." }</p>
                         } } else { html! {} } }
                     </>
@@ -466,21 +246,21 @@ impl AsyncLab {
                     </div>
                 } } }
                 <div class="actions">
-                    <button class="primary" data-testid="run" disabled={running || !problems.is_empty()} onclick={link.callback(|_| Msg::Run)}>{ "Run" }</button>
-                    <button data-testid="cancel" disabled={!running} onclick={link.callback(|_| Msg::Cancel)}>{ "Cancel" }</button>
+                    <button class="primary" data-testid="run" disabled={running || !problems.is_empty()} onclick={act(link, |_| Action::Run)}>{ "Run" }</button>
+                    <button data-testid="cancel" disabled={!running} onclick={act(link, |_| Action::Cancel)}>{ "Cancel" }</button>
                     <Heartbeat />
                 </div>
-                <ShareBar path="/async" query={self.config.to_query(false)} document={doc.clone()} export_name="async-lab-results.json" />
+                <ShareBar path="/async" query={self.state.config.to_query(false)} document={doc.clone()} export_name="async-lab-results.json" />
             </section>
         }
     }
 
     fn view_requests(&self) -> Html {
-        let Some(Last::Requests { rec, config }) = &self.last else {
+        let Some(Last::Requests { rec, config }) = &self.state.last else {
             return html! { <section class="card"><h2>{ "Results" }</h2><p class="muted">{ "Run the experiment to see every request on a timeline." }</p></section> };
         };
         let r = rec.borrow();
-        let running = self.status == Status::Running;
+        let running = self.state.status == Status::Running;
         let n = r.requests.len();
         let done = r.requests.iter().filter(|q| q.phase.is_final()).count();
         let sum = r.sum_of_latencies();
@@ -498,17 +278,17 @@ impl AsyncLab {
                     (Some(wall), false) => html! {
                         <div class="figures">
                             <dl>
-                                <div><dt>{ "Wall time" }</dt><dd data-testid="wall-ms">{ format!("{wall:.0} ms") }</dd></div>
-                                <div><dt>{ "Sum of latencies" }</dt><dd>{ format!("{sum:.0} ms") }</dd></div>
+                                <div><dt>{ "Wall time" }</dt><dd data-testid="wall-ms">{ format!("{} ms", whole_ms(wall)) }</dd></div>
+                                <div><dt>{ "Sum of latencies" }</dt><dd>{ format!("{} ms", whole_ms(sum)) }</dd></div>
                                 <div><dt>{ "Speedup (sum of latencies \u{f7} wall time)" }</dt><dd>{ if wall > 0.0 { format!("{:.2}\u{d7}", sum / wall) } else { "\u{2014}".into() } }</dd></div>
                                 <div><dt>{ "Most in flight" }</dt><dd>{ r.in_flight.iter().map(|x| x.1).max().unwrap_or(0) }</dd></div>
                             </dl>
                             <p class="small" data-testid="aio-pitfall">
                                 { {
-                                    let ran = if self.status == Status::Cancelled { "running them until the cancel took" } else { "running them took" };
+                                    let ran = if self.state.status == Status::Cancelled { "running them until the cancel took" } else { "running them took" };
                                     match r.creation_ms.unwrap_or(0.0) {
-                                        c if c < 0.01 => format!("Creating the {n} coroutines took under 0.01 ms (below this clock's resolution); {ran} {wall:.0} ms. "),
-                                        c => format!("Creating the {n} coroutines took {c:.3} ms; {ran} {wall:.0} ms. "),
+                                        c if c < 0.01 => format!("Creating the {n} coroutines took under 0.01 ms (below this clock's resolution); {ran} {} ms. ", whole_ms(wall)),
+                                        c => format!("Creating the {n} coroutines took {c:.3} ms; {ran} {} ms. ", whole_ms(wall)),
                                     }
                                 } }
                                 { "A timing decorator that wraps the async function without awaiting it measures only the first figure, which is how a tutorial came to report 3.1e-06 s for 15 requests." }
@@ -552,7 +332,7 @@ impl AsyncLab {
     }
 
     fn view_pipeline(&self) -> Html {
-        let Some(Last::Pipeline { rec, config }) = &self.last else {
+        let Some(Last::Pipeline { rec, config }) = &self.state.last else {
             return html! { <section class="card"><h2>{ "Pipeline" }</h2>
                 <p class="muted">{ "producer \u{2192} queue 1 \u{2192} transformer (\u{d7} 0.2) \u{2192} queue 2 \u{2192} saver; a None sentinel tells each stage to stop. Run it to see the queues fill and drain." }</p></section> };
         };
@@ -565,7 +345,7 @@ impl AsyncLab {
             <section class="card results" aria-label="Pipeline">
                 <h2>{ "Pipeline" }</h2>
                 <p>{ format!("Queues: maxsize {} and {}. ", config.pipeline.q1, config.pipeline.q2) }
-                   { if blocked > 0.0 { format!("The producer waited {blocked:.0} ms in total on a full queue: backpressure.") }
+                   { if blocked > 0.0 { format!("The producer waited {} ms in total on a full queue: backpressure.", whole_ms(blocked)) }
                      else { "The producer never waited: nothing held it back.".to_string() } }</p>
                 { step_chart(&[("queue 1", q1), ("queue 2", q2)], end, "queue depth", "aio-depth-chart") }
                 <p data-testid="aio-output"><strong>{ "Saved: " }</strong><code>{ py_list(&r.output) }</code></p>

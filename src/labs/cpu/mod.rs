@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod model;
+pub mod state;
 #[cfg(target_arch = "wasm32")]
 pub mod view;
 

@@ -1,19 +1,17 @@
-//! The CPU lab's page. State lives here; everything it computes comes from `model`,
-//! `config` and `core::chart`, and everything it asks of the browser goes through `glue`.
+//! The CPU lab's page: markup and wiring. Every decision is in `state` (a pure state
+//! machine); this component turns events into its actions, performs the effects it returns
+//! with `glue` and `model::Run`, and draws the state.
 
-use super::config::{CpuConfig, Mode, Workers, MAX_WORKERS};
-use super::model::{self, Run, Task, TaskRecord, Workload, MAX_MAIN_THREAD_WORK};
+use super::config::{Mode, Workers};
+use super::model::{self, Run, TaskRecord};
+use super::state::{Action, CpuState, Effect, Executor, Input, RunOrder};
 use crate::app::widgets::{field_text, results_json, subscribe_pool, Heartbeat, LinkErrors, PresetBar, ShareBar};
-use crate::core::round_to_micros;
 use crate::core::chart::{self, TimelineLayout};
-use crate::core::link::{group, LinkError};
-use crate::glue::{self, PoolStatus};
+use crate::core::lab::{whole_ms, PoolStatus};
+use crate::glue;
 use gloo_timers::callback::{Interval, Timeout};
-use serde::Serialize;
-use std::cell::RefCell;
-use std::collections::BTreeMap;
-use std::rc::Rc;
 use std::sync::Arc;
+use yew::html::Scope;
 use yew::prelude::*;
 
 /// How often the page looks at the workers' progress. Each look redraws the lab, and on
@@ -34,382 +32,89 @@ pub fn render() -> Html {
     html! { <CpuLab /> }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Idle,
-    Running,
-    Done,
-    Cancelled,
-    Error,
+pub enum Msg {
+    Do(Action),
+    StartWorkers,
+    RunMainThreadNow,
+    FallbackStep,
+    Tick,
 }
 
-/// Where a run's tasks execute.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Executor {
-    /// rayon's pool of Web Workers.
-    Workers,
-    /// The page's thread in one go (the freeze demo).
-    MainThread,
-    /// The page's thread in slices of a few milliseconds: the fallback without workers.
-    MainThreadSliced,
-}
-
-/// The document shown in `results-json` and exported.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ResultsDoc<'a> {
-    lab: &'static str,
-    status: Status,
-    mode: Mode,
-    executor: Option<Executor>,
-    workers: usize,
-    iterations: u64,
-    link: String,
-    wall_ms: Option<f64>,
-    sum_task_ms: Option<f64>,
-    speedup: Option<f64>,
-    main_thread_blocked_ms: Option<f64>,
-    done: usize,
-    total: usize,
-    tasks: &'a [TaskRecord],
-    sweep: &'a [SweepPoint],
-    error: Option<&'a str>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SweepPoint {
-    pub workers: usize,
-    pub wall_ms: f64,
-    pub speedup: f64,
-}
-
-/// A finished or cancelled run as shown on the page.
-struct Outcome {
-    /// The query of the configuration that was run, so the results document links to
-    /// the run it describes even after the settings change.
-    query: String,
-    mode: Mode,
-    executor: Executor,
-    workers: usize,
-    workload: Workload,
-    records: Vec<TaskRecord>,
-    wall_ms: f64,
-    summary: model::Summary,
-    cancelled: bool,
-}
-
-struct Active {
+/// The run the page is executing for the state machine.
+struct Runner {
+    id: u64,
     run: Arc<Run>,
-    query: String,
-    mode: Mode,
-    executor: Executor,
     /// The fallback's task that is partway through (unused with workers).
     in_progress: Option<model::TaskInProgress>,
+    reported: usize,
     _ticker: Option<Interval>,
     _timeout: Option<Timeout>,
 }
 
-pub enum Msg {
-    Pool(PoolStatus),
-    SetMode(Mode),
-    SetWorkers(String),
-    SetIterations(String),
-    SetTask { index: usize, end: bool, value: String },
-    AddTask,
-    RemoveTask(usize),
-    LoadPreset(&'static str),
-    DismissLinkErrors,
-    Run,
-    RunMainThreadNow,
-    StartWorkers,
-    FallbackStep,
-    Tick,
-    Cancel,
-    Sweep,
-}
-
 pub struct CpuLab {
-    config: CpuConfig,
-    link_errors: Vec<LinkError>,
-    /// Inputs that do not hold a number at all, by input.
-    field_errors: BTreeMap<Input, String>,
-    /// What the user has typed into each numeric input. The inputs show
-    /// this rather than the config, so a redraw never undoes typing in progress.
-    drafts: BTreeMap<Input, String>,
-    pool: PoolStatus,
+    state: CpuState,
+    runner: Option<Runner>,
     _pool_listener: Option<ContextHandle<PoolStatus>>,
-    run_on_open: bool,
-    active: Option<Active>,
-    live_records: Vec<TaskRecord>,
-    last: Option<Outcome>,
-    status: Status,
-    error: Option<String>,
-    /// Latest sequential wall time and the workload it was for.
-    baseline: Option<(Workload, f64)>,
-    sweep: Vec<SweepPoint>,
-    sweep_pending: Vec<usize>,
-    sweeping: bool,
-    /// Counts runs started; with the status and counts it identifies the results document.
-    runs_started: u64,
-    /// The serialised results document and what it was made from: a finished run can hold
-    /// megabytes of exact products, too much to serialise again on every keystroke.
-    doc_cache: RefCell<Option<(DocKey, Rc<str>)>>,
 }
 
-/// A numeric input of the form; ordered as the form shows them, so errors list that way.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Input {
-    Iterations,
-    Task { index: usize, end: bool },
-}
-
-impl Input {
-    fn not_a_number(self, typed: &str) -> String {
-        match self {
-            Input::Iterations => format!("iterations: \u{201c}{}\u{201d} is not a whole number", crate::core::link::quote(typed)),
-            Input::Task { index, end } => {
-                format!("task {}: {} must be a whole number", index + 1, if end { "end" } else { "start" })
-            }
-        }
-    }
-}
-
-#[derive(Clone, PartialEq)]
-struct DocKey {
-    runs_started: u64,
-    status: Status,
-    live: usize,
-    sweep: usize,
-    error: Option<String>,
+fn act<IN: 'static>(link: &Scope<CpuLab>, f: impl Fn(IN) -> Action + 'static) -> Callback<IN> {
+    link.callback(move |e| Msg::Do(f(e)))
 }
 
 impl CpuLab {
-    fn cores(&self) -> usize {
-        self.pool.threads()
+    fn dispatch(&mut self, ctx: &Context<Self>, action: Action) {
+        let effects = self.state.update(action);
+        self.perform(ctx, effects);
     }
 
-    fn problems(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.field_errors.values().cloned().collect();
-        out.extend(self.config.workload.problems());
-        if self.config.mode == Mode::Main && self.config.workload.total_work() > MAX_MAIN_THREAD_WORK {
-            out.push(format!(
-                "on the page's thread at most {} iterations in total are allowed (tasks \u{d7} \
-                 iterations), or the page would freeze for many seconds; use a worker mode",
-                group(MAX_MAIN_THREAD_WORK)
-            ));
+    fn perform(&mut self, ctx: &Context<Self>, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::WriteQuery(q) => glue::replace_query(&q),
+                Effect::Start(order) => self.start(ctx, order),
+                Effect::Cancel { id, executor } => {
+                    let Some(r) = self.runner.as_ref().filter(|r| r.id == id) else { continue };
+                    r.run.cancel();
+                    // The fallback computes only between slices, so it stops right here.
+                    if executor == Executor::MainThreadSliced {
+                        r.run.retire();
+                        self.report_end(ctx);
+                    }
+                }
+            }
         }
-        out
     }
 
-    /// A run asked for with settings that cannot run (typed, or from a `run=1` link) ends
-    /// as an error that says why, so nobody waits for a run that never starts.
-    fn refuse_if_invalid(&mut self) -> bool {
-        let problems = self.problems();
-        if problems.is_empty() {
-            return false;
-        }
-        self.status = Status::Error;
-        self.error = Some(format!("Not run: {}.", problems.join("; ")));
-        true
-    }
-
-    fn sync_url(&self) {
-        glue::replace_query(&self.config.to_query(false));
-    }
-
-    /// Keeps what was typed into `input` and returns it as a number, or records why it
-    /// is not one.
-    fn take_typed(&mut self, input: Input, text: String) -> Option<u64> {
-        let number = parse_input(&text);
-        match number {
-            Some(_) => self.field_errors.remove(&input),
-            None => self.field_errors.insert(input, input.not_a_number(&text)),
-        };
-        self.drafts.insert(input, text);
-        number
-    }
-
-    /// The text an input shows: the user's draft if any, else the configured value.
-    fn shown(&self, input: Input, value: u64) -> String {
-        self.drafts.get(&input).cloned().unwrap_or_else(|| value.to_string())
-    }
-
-    /// Forgets drafts and their errors when the config is replaced under them.
-    fn reset_inputs(&mut self) {
-        self.drafts.clear();
-        self.field_errors.clear();
-    }
-
-    fn is_running(&self) -> bool {
-        self.active.is_some()
-    }
-
-    fn start(&mut self, ctx: &Context<Self>, mode: Mode, workers: usize) {
-        let workload = self.config.workload.clone();
-        let executor = match (mode, self.pool.is_ready()) {
-            (Mode::Main, _) => Executor::MainThread,
-            (_, true) => Executor::Workers,
-            (_, false) => Executor::MainThreadSliced,
-        };
-        let workers = if executor == Executor::Workers { workers.clamp(1, self.cores()) } else { 1 };
+    fn start(&mut self, ctx: &Context<Self>, order: RunOrder) {
+        let RunOrder { id, workload, workers, executor } = order;
         let run = Run::new(workload, workers, glue::now_ms);
         let link = ctx.link().clone();
-        let (ticker, timeout) = match executor {
-            Executor::Workers => (None, Some(Timeout::new(PAINT_GRACE_MS, move || link.send_message(Msg::StartWorkers)))),
+        let timeout = match executor {
+            Executor::Workers => Timeout::new(PAINT_GRACE_MS, move || link.send_message(Msg::StartWorkers)),
             // Give the browser time to paint "running" before the thread is taken.
-            Executor::MainThread => (None, Some(Timeout::new(60, move || link.send_message(Msg::RunMainThreadNow)))),
-            Executor::MainThreadSliced => (None, Some(Timeout::new(0, move || link.send_message(Msg::FallbackStep)))),
+            Executor::MainThread => Timeout::new(60, move || link.send_message(Msg::RunMainThreadNow)),
+            Executor::MainThreadSliced => Timeout::new(0, move || link.send_message(Msg::FallbackStep)),
         };
-        let query = self.config.to_query(false);
-        self.active = Some(Active { run, query, mode, executor, in_progress: None, _ticker: ticker, _timeout: timeout });
-        self.runs_started += 1;
-        self.live_records.clear();
-        self.status = Status::Running;
-        self.error = None;
+        self.runner = Some(Runner { id, run, in_progress: None, reported: 0, _ticker: None, _timeout: Some(timeout) });
     }
 
-    fn finish(&mut self, ctx: &Context<Self>) {
-        let Some(active) = self.active.take() else { return };
-        let run = active.run;
-        let records = run.records();
-        let wall_ms = run.wall_ms();
-        let cancelled = run.is_cancelled() && records.len() < run.workload.tasks.len();
-        let sequential = active.mode.is_sequential() && active.executor != Executor::MainThreadSliced;
-        if sequential && !cancelled {
-            self.baseline = Some((run.workload.clone(), wall_ms));
-        }
-        let baseline = match &self.baseline {
-            Some((w, ms)) if !active.mode.is_sequential() && *w == run.workload => Some(*ms),
-            _ => None,
-        };
-        let summary = model::summarize(&records, wall_ms, baseline);
-        self.status = if cancelled { Status::Cancelled } else { Status::Done };
-        self.live_records.clear();
-        self.last = Some(Outcome {
-            query: active.query,
-            mode: active.mode,
-            executor: active.executor,
-            workers: run.workers,
-            workload: run.workload.clone(),
-            records,
-            wall_ms,
-            summary,
-            cancelled,
-        });
-        if cancelled {
-            self.sweep_pending.clear();
-            self.sweeping = false;
-            return;
-        }
-        // A sweep runs k = 1..=cores one after another; speedups are against its own k = 1.
-        if self.sweeping {
-            let k = run.workers;
-            let base = self.sweep.first().map(|p| p.wall_ms).unwrap_or(wall_ms);
-            self.sweep.push(SweepPoint { workers: k, wall_ms, speedup: if wall_ms > 0.0 { base / wall_ms } else { 0.0 } });
-            if let Some(next) = self.sweep_pending.first().copied() {
-                self.sweep_pending.remove(0);
-                self.start(ctx, Mode::Parallel, next);
-            } else {
-                self.sweeping = false;
-            }
-        }
+    /// Tells the state machine that the current run has stopped.
+    fn report_end(&mut self, ctx: &Context<Self>) {
+        let Some(r) = self.runner.take() else { return };
+        self.dispatch(ctx, Action::Finished { id: r.id, records: r.run.records(), wall_ms: r.run.wall_ms() });
     }
 
-    /// The results document, serialised again only when what it shows has changed.
-    fn results_doc(&self) -> Rc<str> {
-        if self.active.is_none() && self.last.is_none() {
-            // Nothing has run: the document follows the settings, and is small.
-            return Rc::from(self.build_results_doc());
+    /// Tells the state machine about newly finished tasks; false when there are none.
+    fn report_progress(&mut self, ctx: &Context<Self>) -> bool {
+        let Some(r) = self.runner.as_mut() else { return false };
+        let finished = r.run.finished();
+        if finished == r.reported {
+            return false;
         }
-        let key = DocKey {
-            runs_started: self.runs_started,
-            status: self.status,
-            live: self.live_records.len(),
-            sweep: self.sweep.len(),
-            error: self.error.clone(),
-        };
-        let mut cache = self.doc_cache.borrow_mut();
-        if let Some((cached_key, doc)) = cache.as_ref() {
-            if *cached_key == key {
-                return Rc::clone(doc);
-            }
-        }
-        let doc: Rc<str> = Rc::from(self.build_results_doc());
-        *cache = Some((key, Rc::clone(&doc)));
-        doc
-    }
-
-    fn build_results_doc(&self) -> String {
-        let (records, wall, sum, speedup, blocked, workers, executor, mode, iterations): (
-            &[TaskRecord], Option<f64>, Option<f64>, Option<f64>, Option<f64>, usize, Option<Executor>, Mode, u64,
-        ) = match (&self.active, &self.last) {
-            (Some(a), _) => (&self.live_records, None, None, None, None, a.run.workers, Some(a.executor), a.mode, a.run.workload.iterations),
-            (None, Some(o)) => (
-                &o.records,
-                Some(round_to_micros(o.wall_ms)),
-                Some(round_to_micros(o.summary.sum_task_ms)),
-                o.summary.speedup.map(round_to_micros),
-                (o.executor == Executor::MainThread).then_some(round_to_micros(o.wall_ms)),
-                o.workers,
-                Some(o.executor),
-                o.mode,
-                o.workload.iterations,
-            ),
-            (None, None) => {
-                let workers = match self.config.mode {
-                    Mode::Parallel => self.config.workers.resolve(self.cores()),
-                    _ => 1,
-                };
-                (&[], None, None, None, None, workers, None, self.config.mode, self.config.workload.iterations)
-            }
-        };
-        let total = match (&self.active, &self.last) {
-            (Some(a), _) => a.run.workload.tasks.len(),
-            (None, Some(o)) => o.workload.tasks.len(),
-            _ => self.config.workload.tasks.len(),
-        };
-        let config_query = self.config.to_query(false);
-        let doc = ResultsDoc {
-            lab: "cpu",
-            status: self.status,
-            mode,
-            executor,
-            workers,
-            iterations,
-            link: glue::absolute_link(
-                "/cpu",
-                match (&self.active, &self.last) {
-                    (Some(a), _) => &a.query,
-                    (None, Some(o)) => &o.query,
-                    (None, None) => &config_query,
-                },
-            ),
-            wall_ms: wall,
-            sum_task_ms: sum,
-            speedup,
-            main_thread_blocked_ms: blocked,
-            done: records.len(),
-            total,
-            tasks: records,
-            sweep: &self.sweep,
-            error: self.error.as_deref(),
-        };
-        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
-    }
-}
-
-
-/// Reads a whole number typed into an input. Digits too large for u64 become u64::MAX so
-/// that the range check reports them instead of a parse error.
-fn parse_input(raw: &str) -> Option<u64> {
-    let t = raw.trim();
-    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-        Some(t.parse().unwrap_or(u64::MAX))
-    } else {
-        None
+        r.reported = finished;
+        let action = Action::Progress { id: r.id, records: r.run.records(), elapsed_ms: r.run.elapsed_ms() };
+        self.dispatch(ctx, action);
+        true
     }
 }
 
@@ -418,181 +123,73 @@ impl Component for CpuLab {
     type Properties = ();
 
     fn create(ctx: &Context<Self>) -> Self {
-        let decoded = CpuConfig::from_query(&glue::current_query());
-        let (pool, listener) = subscribe_pool(ctx, Msg::Pool);
-        let lab = CpuLab {
-            config: decoded.config,
-            link_errors: decoded.errors,
-            field_errors: BTreeMap::new(),
-            drafts: BTreeMap::new(),
-            pool,
-            _pool_listener: listener,
-            run_on_open: decoded.run,
-            active: None,
-            live_records: Vec::new(),
-            last: None,
-            status: Status::Idle,
-            error: None,
-            baseline: None,
-            sweep: Vec::new(),
-            sweep_pending: Vec::new(),
-            sweeping: false,
-            runs_started: 0,
-            doc_cache: RefCell::new(None),
-        };
-        lab.sync_url();
+        let (pool, listener) = subscribe_pool(ctx, |p| Msg::Do(Action::Pool(p)));
+        let decoded = super::config::CpuConfig::from_query(&glue::current_query());
+        let state = CpuState::new(decoded, pool, &glue::origin());
+        let mut lab = CpuLab { state, runner: None, _pool_listener: listener };
+        let effects = lab.state.opened();
+        lab.perform(ctx, effects);
         lab
     }
 
     fn rendered(&mut self, ctx: &Context<Self>, _first: bool) {
-        // `run=1` waits until we know whether workers exist.
-        if self.run_on_open && self.pool != PoolStatus::Starting {
-            self.run_on_open = false;
-            ctx.link().send_message(Msg::Run);
+        if self.state.run_pending() {
+            ctx.link().send_message(Msg::Do(Action::RunFromLink));
         }
     }
 
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         match msg {
-            Msg::Pool(p) => self.pool = p,
-            Msg::SetMode(m) => {
-                self.config.mode = m;
-                self.sync_url();
-            }
-            Msg::SetWorkers(v) => {
-                self.config.workers = match v.as_str() {
-                    "all" => Workers::AllCores,
-                    n => Workers::Exactly(n.parse().unwrap_or(1).clamp(1, MAX_WORKERS)),
-                };
-                self.sync_url();
-            }
-            Msg::SetIterations(v) => {
-                if let Some(n) = self.take_typed(Input::Iterations, v) {
-                    self.config.workload.iterations = n;
-                    self.sync_url();
-                }
-            }
-            Msg::SetTask { index, end, value } => {
-                if index >= self.config.workload.tasks.len() {
-                    return false;
-                }
-                if let Some(n) = self.take_typed(Input::Task { index, end }, value) {
-                    let task = &mut self.config.workload.tasks[index];
-                    if end { task.end = n } else { task.start = n }
-                    self.sync_url();
-                }
-            }
-            Msg::AddTask => {
-                let next = self.config.workload.tasks.last().copied().unwrap_or(Task::new(2, 38));
-                self.config.workload.tasks.push(next);
-                self.sync_url();
-            }
-            Msg::RemoveTask(i) => {
-                if i < self.config.workload.tasks.len() {
-                    self.config.workload.tasks.remove(i);
-                    self.reset_inputs();
-                    self.sync_url();
-                }
-            }
-            Msg::LoadPreset(id) => {
-                if let Some(p) = super::META.preset(id) {
-                    self.config = CpuConfig::from_query(p.query).config;
-                    self.reset_inputs();
-                    self.link_errors.clear();
-                    self.sync_url();
-                }
-            }
-            Msg::DismissLinkErrors => self.link_errors.clear(),
-            Msg::Run => {
-                if self.is_running() || self.refuse_if_invalid() {
-                    return true;
-                }
-                self.sweep.clear();
-                self.sweep_pending.clear();
-                let workers = match self.config.mode {
-                    Mode::Parallel => self.config.workers.resolve(self.cores()),
-                    _ => 1,
-                };
-                self.start(ctx, self.config.mode, workers);
-            }
-            Msg::Sweep => {
-                if self.is_running() || self.refuse_if_invalid() {
-                    return true;
-                }
-                self.sweep.clear();
-                self.sweep_pending = (2..=self.cores()).collect();
-                self.sweeping = true;
-                self.start(ctx, Mode::Parallel, 1);
-            }
+            Msg::Do(action) => self.dispatch(ctx, action),
             Msg::RunMainThreadNow => {
-                if let Some(a) = &self.active {
+                if let Some(r) = &self.runner {
                     // Deliberately blocks the page: this is the demonstration.
-                    a.run.work(0);
+                    r.run.work(0);
                 }
-                self.finish(ctx);
+                self.report_end(ctx);
             }
             Msg::StartWorkers => {
-                let Some(a) = &mut self.active else { return false };
+                let Some(r) = &mut self.runner else { return false };
                 // Spawned even if cancelled meanwhile: the workers then stop at once, and
                 // the run ends the usual way.
-                a.run.spawn_on_pool();
+                r.run.spawn_on_pool();
                 let link = ctx.link().clone();
-                a._ticker = Some(Interval::new(TICK_MS, move || link.send_message(Msg::Tick)));
+                r._ticker = Some(Interval::new(TICK_MS, move || link.send_message(Msg::Tick)));
                 return false;
             }
             Msg::FallbackStep => {
-                let Some(a) = &mut self.active else { return false };
+                let Some(r) = &mut self.runner else { return false };
                 // Work for a frame's worth of time, then yield so the page can paint and
                 // take clicks (Cancel) before the next slice. A task may span many slices.
                 let slice_start = glue::now_ms();
                 let mut more = true;
                 while glue::now_ms() - slice_start < FALLBACK_SLICE_MS {
-                    if a.in_progress.is_none() {
-                        a.in_progress = a.run.take();
+                    if r.in_progress.is_none() {
+                        r.in_progress = r.run.take();
                     }
-                    let Some(task) = a.in_progress.as_mut() else {
+                    let Some(task) = r.in_progress.as_mut() else {
                         more = false;
                         break;
                     };
-                    if a.run.advance(task, 0, FALLBACK_CHUNK) {
-                        a.in_progress = None;
+                    if r.run.advance(task, 0, FALLBACK_CHUNK) {
+                        r.in_progress = None;
                     }
-                }
-                let finished = a.run.finished();
-                if finished != self.live_records.len() {
-                    self.live_records = a.run.records();
-                }
-                let Some(a) = &self.active else { return false };
-                if !more {
-                    a.run.retire();
                 }
                 if more {
                     let link = ctx.link().clone();
-                    if let Some(a) = &mut self.active {
-                        a._timeout = Some(Timeout::new(0, move || link.send_message(Msg::FallbackStep)));
-                    }
+                    r._timeout = Some(Timeout::new(0, move || link.send_message(Msg::FallbackStep)));
+                    self.report_progress(ctx);
                 } else {
-                    self.finish(ctx);
+                    r.run.retire();
+                    self.report_end(ctx);
                 }
             }
             Msg::Tick => {
-                let Some(a) = &self.active else { return false };
-                if a.run.is_over() {
-                    self.finish(ctx);
-                } else if a.run.finished() != self.live_records.len() {
-                    self.live_records = a.run.records();
+                let Some(r) = &self.runner else { return false };
+                if r.run.is_over() {
+                    self.report_end(ctx);
                 } else {
-                    return false;
-                }
-            }
-            Msg::Cancel => {
-                self.sweep_pending.clear();
-                if let Some(a) = &self.active {
-                    a.run.cancel();
-                    if a.executor == Executor::MainThreadSliced {
-                        a.run.retire();
-                        self.finish(ctx);
-                    }
+                    return self.report_progress(ctx);
                 }
             }
         }
@@ -601,9 +198,10 @@ impl Component for CpuLab {
 
     fn view(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
-        let problems = self.problems();
-        let running = self.is_running();
-        let doc: AttrValue = self.results_doc().into();
+        let st = &self.state;
+        let problems = st.problems();
+        let running = st.is_running();
+        let doc: AttrValue = st.results_doc().into();
         html! {
             <div class="lab cpu-lab">
                 <section class="lab-intro">
@@ -615,8 +213,8 @@ impl Component for CpuLab {
                         { "these Web Workers share the page's WebAssembly memory, so nothing is pickled or \
                            copied; Python's processes copy every argument and result between them." }</p>
                 </section>
-                <LinkErrors errors={self.link_errors.clone()} on_dismiss={link.callback(|_| Msg::DismissLinkErrors)} />
-                <PresetBar lab="cpu" selected={super::META.preset_matching(|q| CpuConfig::from_query(q).config == self.config)} disabled={running} on_pick={link.callback(Msg::LoadPreset)} />
+                <LinkErrors errors={st.link_errors.clone()} on_dismiss={act(link, |_| Action::DismissLinkErrors)} />
+                <PresetBar lab="cpu" selected={super::META.preset_matching(|q| super::config::CpuConfig::from_query(q).config == st.config)} disabled={running} on_pick={act(link, Action::LoadPreset)} />
                 <div class="lab-grid">
                     { self.view_controls(ctx, &problems, running, &doc) }
                     { self.view_results(doc) }
@@ -629,22 +227,22 @@ impl Component for CpuLab {
 impl CpuLab {
     fn view_controls(&self, ctx: &Context<Self>, problems: &[String], running: bool, doc: &AttrValue) -> Html {
         let link = ctx.link();
-        let cores = self.cores();
+        let cores = self.state.cores();
         let mode_radio = |mode: Mode, label: &'static str, hint: &'static str| {
             html! {
-                <label class={classes!("mode", (self.config.mode == mode).then_some("selected"))}>
+                <label class={classes!("mode", (self.state.config.mode == mode).then_some("selected"))}>
                     <input type="radio" name="cpu-mode" data-testid={format!("cpu-mode-{}", mode.key())}
-                        checked={self.config.mode == mode} disabled={running}
-                        onchange={link.callback(move |_| Msg::SetMode(mode))} />
+                        checked={self.state.config.mode == mode} disabled={running}
+                        onchange={act(link, move |_| Action::SetMode(mode))} />
                     <span><strong>{ label }</strong><span class="small muted">{ hint }</span></span>
                 </label>
             }
         };
-        let workers_value = match self.config.workers {
+        let workers_value = match self.state.config.workers {
             Workers::AllCores => "all".to_string(),
             Workers::Exactly(n) => n.to_string(),
         };
-        let tasks = &self.config.workload.tasks;
+        let tasks = &self.state.config.workload.tasks;
         html! {
             <section class="card controls" aria-label="Experiment">
                 <h2>{ "Experiment" }</h2>
@@ -656,10 +254,10 @@ impl CpuLab {
                 </fieldset>
                 <div class="field-row">
                     <label>{ "Workers (k)" }
-                        <select data-testid="cpu-workers" disabled={running || self.config.mode != Mode::Parallel}
-                            onchange={link.callback(move |e: Event| Msg::SetWorkers(field_text(&e)))}>
+                        <select data-testid="cpu-workers" disabled={running || self.state.config.mode != Mode::Parallel}
+                            onchange={act(link, move |e: Event| Action::SetWorkers(field_text(&e)))}>
                             <option value="all" selected={workers_value == "all"}>{ format!("all cores ({cores})") }</option>
-                            { for (1..=cores.max(match self.config.workers { Workers::Exactly(n) => n, _ => 1 })).map(|k| html! {
+                            { for (1..=cores.max(match self.state.config.workers { Workers::Exactly(n) => n, _ => 1 })).map(|k| html! {
                                 <option value={k.to_string()} selected={workers_value == k.to_string()}>{ k }</option>
                             }) }
                         </select>
@@ -667,12 +265,12 @@ impl CpuLab {
                     <label>{ "Iterations per task" }
                         <input type="text" inputmode="numeric" autocomplete="off" class="num-input"
                             data-testid="cpu-iterations" disabled={running}
-                            value={self.shown(Input::Iterations, self.config.workload.iterations)}
-                            oninput={link.callback(move |e: InputEvent| Msg::SetIterations(field_text(&e)))} />
+                            value={self.state.shown(Input::Iterations)}
+                            oninput={act(link, move |e: InputEvent| Action::SetIterations(field_text(&e)))} />
                     </label>
                 </div>
-                { match self.config.workers {
-                    Workers::Exactly(n) if n > cores && self.config.mode == Mode::Parallel => html! {
+                { match self.state.config.workers {
+                    Workers::Exactly(n) if n > cores && self.state.config.mode == Mode::Parallel => html! {
                         <p class="notice small">{ format!("This machine has {cores} worker thread(s); the run will use {cores}.") }</p>
                     },
                     _ => html! {},
@@ -684,20 +282,20 @@ impl CpuLab {
                     <table class="task-table">
                         <thead><tr><th>{ "#" }</th><th>{ "start" }</th><th>{ "end" }</th><th></th></tr></thead>
                         <tbody>
-                        { for tasks.iter().enumerate().take(200).map(|(i, t)| html! {
+                        { for tasks.iter().enumerate().take(200).map(|(i, _)| html! {
                             <tr>
                                 <td>{ i + 1 }</td>
                                 <td><input type="text" inputmode="numeric" autocomplete="off" class="num-input"
                                     data-testid={format!("cpu-task-start-{i}")} disabled={running}
-                                    aria-label={format!("task {} start", i + 1)} value={self.shown(Input::Task { index: i, end: false }, t.start)}
-                                    oninput={link.callback(move |e: InputEvent| Msg::SetTask { index: i, end: false, value: field_text(&e) })} /></td>
+                                    aria-label={format!("task {} start", i + 1)} value={self.state.shown(Input::Task { index: i, end: false })}
+                                    oninput={act(link, move |e: InputEvent| Action::SetTask { index: i, end: false, value: field_text(&e) })} /></td>
                                 <td><input type="text" inputmode="numeric" autocomplete="off" class="num-input"
                                     data-testid={format!("cpu-task-end-{i}")} disabled={running}
-                                    aria-label={format!("task {} end", i + 1)} value={self.shown(Input::Task { index: i, end: true }, t.end)}
-                                    oninput={link.callback(move |e: InputEvent| Msg::SetTask { index: i, end: true, value: field_text(&e) })} /></td>
+                                    aria-label={format!("task {} end", i + 1)} value={self.state.shown(Input::Task { index: i, end: true })}
+                                    oninput={act(link, move |e: InputEvent| Action::SetTask { index: i, end: true, value: field_text(&e) })} /></td>
                                 <td><button class="icon" data-testid={format!("cpu-task-remove-{i}")} disabled={running}
                                     aria-label={format!("remove task {}", i + 1)}
-                                    onclick={link.callback(move |_| Msg::RemoveTask(i))}>{ "\u{2715}" }</button></td>
+                                    onclick={act(link, move |_| Action::RemoveTask(i))}>{ "\u{2715}" }</button></td>
                             </tr>
                         }) }
                         </tbody>
@@ -705,7 +303,7 @@ impl CpuLab {
                     </div>
                     { if tasks.len() > 200 { html! { <p class="small muted">{ format!("{} more tasks are not shown; they are in the link.", tasks.len() - 200) }</p> } } else { html! {} } }
                     <button data-testid="cpu-task-add" disabled={running || tasks.len() >= model::MAX_TASKS}
-                        onclick={link.callback(|_| Msg::AddTask)}>{ "Add task" }</button>
+                        onclick={act(link, |_| Action::AddTask)}>{ "Add task" }</button>
                 </details>
                 { if problems.is_empty() { html! {} } else { html! {
                     <div class="notice error" data-testid="validation-errors" role="alert">
@@ -715,40 +313,40 @@ impl CpuLab {
                 } } }
                 <div class="actions">
                     <button class="primary" data-testid="run" disabled={running || !problems.is_empty()}
-                        onclick={link.callback(|_| Msg::Run)}>{ "Run" }</button>
-                    <button data-testid="sweep" disabled={running || !problems.is_empty() || !self.pool.is_ready()}
+                        onclick={act(link, |_| Action::Run)}>{ "Run" }</button>
+                    <button data-testid="sweep" disabled={running || !problems.is_empty() || !self.state.pool.is_ready()}
                         title="Run with k = 1, 2, … up to every core and plot the speedup"
-                        onclick={link.callback(|_| Msg::Sweep)}>{ format!("Sweep k = 1..{cores}") }</button>
-                    <button data-testid="cancel" disabled={!running || self.active.as_ref().is_some_and(|a| a.executor == Executor::MainThread)}
-                        onclick={link.callback(|_| Msg::Cancel)}>{ "Cancel" }</button>
+                        onclick={act(link, |_| Action::Sweep)}>{ format!("Sweep k = 1..{cores}") }</button>
+                    <button data-testid="cancel" disabled={!running || !self.state.can_cancel()}
+                        onclick={act(link, |_| Action::Cancel)}>{ "Cancel" }</button>
                     <Heartbeat />
                 </div>
-                <ShareBar path="/cpu" query={self.config.to_query(false)} document={doc.clone()} export_name="cpu-lab-results.json" />
+                <ShareBar path="/cpu" query={self.state.config.to_query(false)} document={doc.clone()} export_name="cpu-lab-results.json" />
             </section>
         }
     }
 
     fn view_results(&self, doc: AttrValue) -> Html {
-        let (records, workers, total, wall): (&[TaskRecord], usize, usize, Option<f64>) = match (&self.active, &self.last) {
-            (Some(a), _) => (&self.live_records, a.run.workers, a.run.workload.tasks.len(), None),
+        let (records, workers, total, wall): (&[TaskRecord], usize, usize, Option<f64>) = match (&self.state.active, &self.state.last) {
+            (Some(a), _) => (&a.records, a.workers, a.workload.tasks.len(), None),
             (None, Some(o)) => (&o.records, o.workers, o.workload.tasks.len(), Some(o.wall_ms)),
             _ => (&[], 0, 0, None),
         };
         html! {
             <section class="card results" aria-label="Results" aria-live="polite">
                 <h2>{ "Results" }</h2>
-                { match &self.active {
+                { match &self.state.active {
                     Some(a) => html! {
                         <div class="progress-row">
                             <progress data-testid="progress" max={total.to_string()} value={records.len().to_string()}></progress>
                             <span>{ format!("{} / {} tasks", records.len(), total) }</span>
                             { if a.executor == Executor::MainThread { html! { <span class="warn small">{ "Running on the page's thread: the page is frozen until it ends." }</span> } } else { html! {} } }
-                            { if a.run.is_cancelled() { html! { <span class="small muted">{ "cancelling\u{2026}" }</span> } } else { html! {} } }
+                            { if a.cancel_requested { html! { <span class="small muted">{ "cancelling\u{2026}" }</span> } } else { html! {} } }
                         </div>
                     },
                     None => html! {},
                 } }
-                { match &self.error {
+                { match &self.state.error {
                     Some(e) => html! { <p class="notice error" data-testid="run-error" role="alert">{ e }</p> },
                     None => html! {},
                 } }
@@ -764,7 +362,7 @@ impl CpuLab {
     }
 
     fn view_figures(&self) -> Html {
-        let Some(o) = self.last.as_ref().filter(|_| self.active.is_none()) else { return html! {} };
+        let Some(o) = self.state.last.as_ref().filter(|_| self.state.active.is_none()) else { return html! {} };
         let where_ = match o.executor {
             Executor::MainThread => "the page's thread".to_string(),
             Executor::MainThreadSliced => "the page's thread (no workers available)".to_string(),
@@ -786,8 +384,8 @@ impl CpuLab {
                 </dl>
                 <p>{ speedup }</p>
                 { if o.executor == Executor::MainThread { html! {
-                    <p class="small">{ format!("The page's thread was blocked for {:.0} ms: no clicks, no animation, no repaint. \
-                        Python has no page to freeze, but the same holds for a GUI or an event loop that runs CPU work inline.", o.wall_ms) }</p>
+                    <p class="small">{ format!("The page's thread was blocked for {} ms: no clicks, no animation, no repaint. \
+                        Python has no page to freeze, but the same holds for a GUI or an event loop that runs CPU work inline.", whole_ms(o.wall_ms)) }</p>
                 } } else { html! {} } }
             </div>
         }
@@ -795,9 +393,9 @@ impl CpuLab {
 
     fn view_timeline(&self, records: &[TaskRecord], workers: usize, wall: Option<f64>) -> Html {
         let spans: Vec<(usize, usize, f64, f64)> = records.iter().map(|r| (r.worker, r.index, r.start_ms, r.end_ms)).collect();
-        let elapsed = wall.unwrap_or_else(|| self.active.as_ref().map(|a| a.run.elapsed_ms()).unwrap_or(0.0));
+        let elapsed = wall.unwrap_or_else(|| self.state.active.as_ref().map(|a| a.elapsed_ms).unwrap_or(0.0));
         let t = chart::timeline(&spans, workers, elapsed, &TimelineLayout::default());
-        let main = self.last.as_ref().is_some_and(|o| o.executor != Executor::Workers) && self.active.is_none();
+        let main = self.state.last.as_ref().is_some_and(|o| o.executor != Executor::Workers) && self.state.active.is_none();
         html! {
             <figure class="timeline">
                 <svg data-testid="cpu-timeline" viewBox={format!("0 0 {} {}", t.width, t.height)} role="img"
@@ -831,11 +429,11 @@ impl CpuLab {
     }
 
     fn view_sweep(&self) -> Html {
-        if self.sweep.is_empty() {
+        if self.state.sweep.is_empty() {
             return html! {};
         }
-        let measured: Vec<(f64, f64)> = self.sweep.iter().map(|p| (p.workers as f64, p.speedup)).collect();
-        let cores = self.cores().max(self.sweep.len());
+        let measured: Vec<(f64, f64)> = self.state.sweep.iter().map(|p| (p.workers as f64, p.speedup)).collect();
+        let cores = self.state.cores().max(self.state.sweep.len());
         let ideal: Vec<(f64, f64)> = (1..=cores).map(|k| (k as f64, k as f64)).collect();
         let c = chart::line_chart(&[ideal, measured], 420.0, 240.0);
         html! {
@@ -855,7 +453,7 @@ impl CpuLab {
                 </svg>
                 <figcaption class="small">
                     <span class="key ideal">{ "ideal (k\u{d7})" }</span>{ " " }<span class="key measured">{ "measured" }</span>
-                    { for self.sweep.iter().map(|p| html! { <span class="muted">{ format!(" \u{b7} k={}: {:.1} ms, {:.2}\u{d7}", p.workers, p.wall_ms, p.speedup) }</span> }) }
+                    { for self.state.sweep.iter().map(|p| html! { <span class="muted">{ format!(" \u{b7} k={}: {:.1} ms, {:.2}\u{d7}", p.workers, p.wall_ms, p.speedup) }</span> }) }
                 </figcaption>
             </figure>
         }

@@ -6,6 +6,7 @@ pub mod explore;
 pub mod lang;
 pub mod machine;
 pub mod sched;
+pub mod state;
 #[cfg(target_arch = "wasm32")]
 pub mod view;
 
