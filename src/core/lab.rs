@@ -43,6 +43,30 @@ impl PoolStatus {
     }
 }
 
+/// A `run=1` link's request to run when the page opens. It waits until the page knows
+/// whether it has workers, and is honoured once.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunOnOpen(bool);
+
+impl RunOnOpen {
+    pub fn new(asked: bool) -> RunOnOpen {
+        RunOnOpen(asked)
+    }
+
+    pub fn pending(self, pool: &PoolStatus) -> bool {
+        self.0 && pool.is_known()
+    }
+
+    /// True once, when the run should start now.
+    pub fn take(&mut self, pool: &PoolStatus) -> bool {
+        let now = self.pending(pool);
+        if now {
+            self.0 = false;
+        }
+        now
+    }
+}
+
 /// An absolute link to `path?query` on the site at `origin`.
 pub fn absolute_link(origin: &str, path: &str, query: &str) -> String {
     if query.is_empty() {
@@ -234,6 +258,16 @@ mod tests {
         d.clear();
         assert!(!d.has_errors());
         assert_eq!(d.shown(1, || "5".into()), "5");
+    }
+
+    #[test]
+    fn a_run_link_waits_for_the_pool_and_runs_once() {
+        let mut r = RunOnOpen::new(true);
+        assert!(!r.take(&PoolStatus::Starting));
+        assert!(r.pending(&PoolStatus::SingleThread { reason: String::new() }));
+        assert!(r.take(&PoolStatus::Ready { threads: 2 }));
+        assert!(!r.take(&PoolStatus::Ready { threads: 2 }));
+        assert!(!RunOnOpen::new(false).pending(&PoolStatus::Ready { threads: 2 }));
     }
 
     #[test]

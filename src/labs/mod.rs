@@ -4,6 +4,7 @@
 pub mod aio;
 pub mod cpu;
 pub mod race;
+pub mod threads;
 
 use crate::core::models::PythonModel;
 

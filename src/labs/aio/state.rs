@@ -9,7 +9,7 @@ use super::config::{
     MAX_QUEUE, MAX_SIMULATED, MAX_STAGE_MS, MAX_TIMEOUT_MS,
 };
 use super::model::{self, ids_for, plan, py_list, Env, Phase, PipelineRecord, Planned, Rec, Recorder, RequestRecord, Strategy};
-use crate::core::lab::{absolute_link, results_document, Drafts, PoolStatus, Status};
+use crate::core::lab::{absolute_link, results_document, Drafts, PoolStatus, Status, RunOnOpen};
 use crate::core::link::{group, LinkError};
 use crate::core::round_to_micros;
 use futures::future::LocalBoxFuture;
@@ -116,7 +116,7 @@ pub struct AioState {
     pub drafts: Drafts<Field>,
     pub pool: PoolStatus,
     origin: String,
-    run_on_open: bool,
+    run_on_open: RunOnOpen,
     /// The id of the run in progress.
     running: Option<u64>,
     runs_started: u64,
@@ -134,7 +134,7 @@ impl AioState {
             drafts: Drafts::default(),
             pool,
             origin: origin.to_string(),
-            run_on_open: decoded.run,
+            run_on_open: RunOnOpen::new(decoded.run),
             running: None,
             runs_started: 0,
             last: None,
@@ -160,7 +160,7 @@ impl AioState {
     }
 
     pub fn run_pending(&self) -> bool {
-        self.run_on_open && self.pool.is_known()
+        self.run_on_open.pending(&self.pool)
     }
 
     /// The text an input shows.
@@ -257,10 +257,9 @@ impl AioState {
                 vec![]
             }
             Action::RunFromLink => {
-                if !self.run_pending() {
+                if !self.run_on_open.take(&self.pool) {
                     return vec![];
                 }
-                self.run_on_open = false;
                 self.update(Action::Run)
             }
             Action::Run => {

@@ -5,14 +5,13 @@
 use super::config::{AioConfig, Experiment, Network};
 use super::model::{Phase, Recorder, RequestRecord, Strategy, py_list};
 use super::state::{self, Action, AioState, Effect, Field, Last};
-use crate::app::widgets::{field_text, results_json, subscribe_pool, Heartbeat, LinkErrors, PresetBar, ShareBar};
+use crate::app::widgets::{act, field_text, results_json, subscribe_pool, Heartbeat, LinkErrors, PresetBar, ShareBar};
 use crate::core::chart::{self, nice_ticks, tick_label, Scale};
 use crate::core::lab::{whole_ms, PoolStatus, Status};
 use crate::glue::{self, aio::BrowserEnv};
 use futures::future::{AbortHandle, Abortable};
 use gloo_timers::callback::Interval;
 use std::rc::Rc;
-use yew::html::Scope;
 use yew::prelude::*;
 
 pub fn render() -> Html {
@@ -42,8 +41,10 @@ pub struct AsyncLab {
     _pool_listener: Option<ContextHandle<PoolStatus>>,
 }
 
-fn act<IN: 'static>(link: &Scope<AsyncLab>, f: impl Fn(IN) -> Action + 'static) -> Callback<IN> {
-    link.callback(move |e| Msg::Do(f(e)))
+impl From<Action> for Msg {
+    fn from(action: Action) -> Msg {
+        Msg::Do(action)
+    }
 }
 
 impl AsyncLab {

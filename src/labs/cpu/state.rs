@@ -6,7 +6,7 @@
 
 use super::config::{CpuConfig, Decoded, Mode, Workers, MAX_WORKERS};
 use super::model::{self, Task, TaskRecord, Workload, MAX_MAIN_THREAD_WORK};
-use crate::core::lab::{absolute_link, results_document, Drafts, PoolStatus, Status};
+use crate::core::lab::{absolute_link, results_document, Drafts, PoolStatus, Status, RunOnOpen};
 use crate::core::link::{group, quote, LinkError};
 use crate::core::round_to_micros;
 use serde::Serialize;
@@ -147,7 +147,7 @@ pub struct CpuState {
     pub pool: PoolStatus,
     /// The site's origin, for the absolute link in the results document.
     origin: String,
-    run_on_open: bool,
+    run_on_open: RunOnOpen,
     pub active: Option<Active>,
     pub last: Option<Outcome>,
     pub status: Status,
@@ -172,7 +172,7 @@ impl CpuState {
             drafts: Drafts::default(),
             pool,
             origin: origin.to_string(),
-            run_on_open: decoded.run,
+            run_on_open: RunOnOpen::new(decoded.run),
             active: None,
             last: None,
             status: Status::Idle,
@@ -209,7 +209,7 @@ impl CpuState {
 
     /// A `run=1` link is waiting for the page to know whether it has workers.
     pub fn run_pending(&self) -> bool {
-        self.run_on_open && self.pool.is_known()
+        self.run_on_open.pending(&self.pool)
     }
 
     /// Cancel cannot stop a run that holds the page's thread in one go.
@@ -327,10 +327,9 @@ impl CpuState {
                 vec![]
             }
             Action::RunFromLink => {
-                if !self.run_pending() {
+                if !self.run_on_open.take(&self.pool) {
                     return vec![];
                 }
-                self.run_on_open = false;
                 self.update(Action::Run)
             }
             Action::Run => {

@@ -5,13 +5,12 @@
 use super::config::{Mode, Workers};
 use super::model::{self, Run, TaskRecord};
 use super::state::{Action, CpuState, Effect, Executor, Input, RunOrder};
-use crate::app::widgets::{field_text, results_json, subscribe_pool, Heartbeat, LinkErrors, PresetBar, ShareBar};
+use crate::app::widgets::{act, field_text, results_json, subscribe_pool, Heartbeat, LinkErrors, PresetBar, ShareBar};
 use crate::core::chart::{self, TimelineLayout};
 use crate::core::lab::{whole_ms, PoolStatus};
 use crate::glue;
 use gloo_timers::callback::{Interval, Timeout};
 use std::sync::Arc;
-use yew::html::Scope;
 use yew::prelude::*;
 
 /// How often the page looks at the workers' progress. Each look redraws the lab, and on
@@ -57,8 +56,10 @@ pub struct CpuLab {
     _pool_listener: Option<ContextHandle<PoolStatus>>,
 }
 
-fn act<IN: 'static>(link: &Scope<CpuLab>, f: impl Fn(IN) -> Action + 'static) -> Callback<IN> {
-    link.callback(move |e| Msg::Do(f(e)))
+impl From<Action> for Msg {
+    fn from(action: Action) -> Msg {
+        Msg::Do(action)
+    }
 }
 
 impl CpuLab {

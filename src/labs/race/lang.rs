@@ -14,6 +14,7 @@
 //! Every read of a shared variable becomes its own atomic step, as CPython's LOAD and
 //! STORE bytecodes are: `balance -= 50` is a read step and then a write step.
 
+use crate::core::link::group;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -27,6 +28,14 @@ pub const MAX_LINES: usize = 400;
 pub const MAX_CONST: i64 = 1_000_000_000;
 pub const MAX_SLEEP_MS: f64 = 10_000.0;
 const MAX_LOOP: i64 = 64;
+/// Loop counts in a threads-lab workload: `for _ in range(12000): compute(5)` is a minute.
+pub const MAX_WORKLOAD_LOOP: i64 = 1_000_000;
+/// One timed statement's length, in milliseconds.
+pub const MAX_SEGMENT_MS: f64 = 600_000.0;
+/// Timed segments per thread of a workload once loops are multiplied out.
+pub const MAX_WORKLOAD_SEGMENTS: usize = 200_000;
+/// Threads in a workload: the threads lab simulates up to 64.
+pub const MAX_WORKLOAD_THREADS: usize = 64;
 const MAX_DEPTH: usize = 8;
 /// Total ops per thread before counting visible steps; bounds unrolled loops.
 const MAX_OPS_PER_THREAD: usize = 512;
@@ -295,6 +304,7 @@ enum Stmt {
     With { lock: String, col: usize, body: Vec<(usize, Stmt)> },
     If { cond: Ast, body: Vec<(usize, Stmt)>, orelse: Vec<(usize, Stmt)> },
     For { count: i64, body: Vec<(usize, Stmt)> },
+    Segment { kind: SegmentKind, ms: f64 },
     Pass,
 }
 
@@ -492,7 +502,22 @@ struct Line {
     end_col: usize,
 }
 
-fn block(lines: &[Line], i: &mut usize, indent: usize, is_async: bool, depth: usize) -> Result<Vec<(usize, Stmt)>, ParseError> {
+/// What a block's statements may be: inside an async task or a thread, and whether the
+/// text is a race scenario or a threads-lab workload (whose loops may count much higher,
+/// since they are multiplied out as timed segments, not unrolled into steps).
+#[derive(Clone, Copy)]
+struct Ctx {
+    is_async: bool,
+    workload: bool,
+}
+
+impl Ctx {
+    fn max_loop(self) -> i64 {
+        if self.workload { MAX_WORKLOAD_LOOP } else { MAX_LOOP }
+    }
+}
+
+fn block(lines: &[Line], i: &mut usize, indent: usize, ctx: Ctx, depth: usize) -> Result<Vec<(usize, Stmt)>, ParseError> {
     let mut out = Vec::new();
     while *i < lines.len() && lines[*i].indent >= indent {
         let line = &lines[*i];
@@ -501,18 +526,18 @@ fn block(lines: &[Line], i: &mut usize, indent: usize, is_async: bool, depth: us
         }
         *i += 1;
         let mut c = Cursor { toks: &line.toks, pos: 0, line: line.no, end_col: line.end_col, nodes: 0 };
-        let stmt = statement(&mut c, lines, i, indent, is_async, depth)?;
+        let stmt = statement(&mut c, lines, i, indent, ctx, depth)?;
         out.push((line.no, stmt));
     }
     Ok(out)
 }
 
-fn nested(lines: &[Line], i: &mut usize, parent: usize, header_line: usize, is_async: bool, depth: usize) -> Result<Vec<(usize, Stmt)>, ParseError> {
+fn nested(lines: &[Line], i: &mut usize, parent: usize, header_line: usize, ctx: Ctx, depth: usize) -> Result<Vec<(usize, Stmt)>, ParseError> {
     if depth > MAX_DEPTH {
         return err(header_line, 1, format!("blocks nest more than {MAX_DEPTH} deep"));
     }
     match lines.get(*i) {
-        Some(next) if next.indent > parent => block(lines, i, next.indent, is_async, depth + 1),
+        Some(next) if next.indent > parent => block(lines, i, next.indent, ctx, depth + 1),
         // `lines` holds only lines with code, so this is the next one Python would
         // complain about; blank and comment-only lines in between are skipped.
         Some(next) => err(next.no, next.indent + 1, format!("expected an indented block after line {header_line}")),
@@ -520,7 +545,8 @@ fn nested(lines: &[Line], i: &mut usize, parent: usize, header_line: usize, is_a
     }
 }
 
-fn statement(c: &mut Cursor, lines: &[Line], i: &mut usize, indent: usize, is_async: bool, depth: usize) -> Result<Stmt, ParseError> {
+fn statement(c: &mut Cursor, lines: &[Line], i: &mut usize, indent: usize, ctx: Ctx, depth: usize) -> Result<Stmt, ParseError> {
+    let is_async = ctx.is_async;
     let line_no = c.line;
     let col = c.col();
     let first = match c.peek() {
@@ -569,7 +595,7 @@ fn statement(c: &mut Cursor, lines: &[Line], i: &mut usize, indent: usize, is_as
             let (lock, lcol) = c.expect_name("a lock name after `with`")?;
             c.expect_op(":", "after the lock name")?;
             c.expect_end()?;
-            let body = nested(lines, i, indent, line_no, is_async, depth)?;
+            let body = nested(lines, i, indent, line_no, ctx, depth)?;
             Ok(Stmt::With { lock, col: lcol, body })
         }
         "if" => {
@@ -577,7 +603,7 @@ fn statement(c: &mut Cursor, lines: &[Line], i: &mut usize, indent: usize, is_as
             let cond = c.expr(0)?;
             c.expect_op(":", "after the condition")?;
             c.expect_end()?;
-            let body = nested(lines, i, indent, line_no, is_async, depth)?;
+            let body = nested(lines, i, indent, line_no, ctx, depth)?;
             let mut orelse = Vec::new();
             if let Some(next) = lines.get(*i) {
                 if next.indent == indent && matches!(next.toks.first().map(|t| &t.tok), Some(Tok::Name(n)) if n == "else") {
@@ -586,12 +612,28 @@ fn statement(c: &mut Cursor, lines: &[Line], i: &mut usize, indent: usize, is_as
                     ec.expect_end()?;
                     let else_line = next.no;
                     *i += 1;
-                    orelse = nested(lines, i, indent, else_line, is_async, depth)?;
+                    orelse = nested(lines, i, indent, else_line, ctx, depth)?;
                 }
             }
             Ok(Stmt::If { cond, body, orelse })
         }
         "else" => err(line_no, col, "`else` without a matching `if`"),
+        name if SegmentKind::from_name(name).is_some() && matches!(c.toks.get(c.pos + 1).map(|t| &t.tok), Some(Tok::Op("("))) => {
+            let kind = SegmentKind::from_name(name).unwrap_or(SegmentKind::Compute);
+            c.pos += 1;
+            if is_async {
+                return err(line_no, col, format!("`{name}(ms)` is thread work; in an async task write `await asyncio.sleep(seconds)`"));
+            }
+            c.expect_op("(", "after the name")?;
+            let mcol = c.col();
+            let ms = c.expect_number("a time in milliseconds, like 5 or 0.17")?;
+            c.expect_op(")", "after the time")?;
+            c.expect_end()?;
+            if !(0.0..=MAX_SEGMENT_MS).contains(&ms) {
+                return err(line_no, mcol, format!("times are from 0 to {} ms", group(MAX_SEGMENT_MS as u64)));
+            }
+            Ok(Stmt::Segment { kind, ms })
+        }
         "for" => {
             c.pos += 1;
             let _ = c.expect_name("a loop variable")?;
@@ -604,13 +646,13 @@ fn statement(c: &mut Cursor, lines: &[Line], i: &mut usize, indent: usize, is_as
             c.expect_op("(", "after `range`")?;
             let ncol = c.col();
             let count = match c.next() {
-                Some(Tok::Int(n)) if (0..=MAX_LOOP).contains(&n) => n,
-                _ => return err(line_no, ncol, format!("expected a whole number from 0 to {MAX_LOOP}")),
+                Some(Tok::Int(n)) if (0..=ctx.max_loop()).contains(&n) => n,
+                _ => return err(line_no, ncol, format!("expected a whole number from 0 to {}", group(ctx.max_loop() as u64))),
             };
             c.expect_op(")", "after the count")?;
             c.expect_op(":", "after `range(N)`")?;
             c.expect_end()?;
-            let body = nested(lines, i, indent, line_no, is_async, depth)?;
+            let body = nested(lines, i, indent, line_no, ctx, depth)?;
             Ok(Stmt::For { count, body })
         }
         _ => {
@@ -759,6 +801,12 @@ impl Compiler<'_> {
     fn stmt(&mut self, line: usize, stmt: &Stmt) -> Result<(), ParseError> {
         match stmt {
             Stmt::Pass => {}
+            // Timed work touches no shared state, so it is no interleaving point; blocking
+            // I/O gives way like time.sleep, which the timing model understands.
+            Stmt::Segment { kind: SegmentKind::Io, ms } => {
+                self.emit(OpKind::Sleep { ms: *ms }, line)?;
+            }
+            Stmt::Segment { .. } => {}
             Stmt::Sleep(ms) => {
                 self.emit(OpKind::Sleep { ms: *ms }, line)?;
             }
@@ -858,6 +906,41 @@ impl Compiler<'_> {
 
 /// Parses and compiles a scenario. Never panics, whatever the input.
 pub fn parse(source: &str) -> Result<Program, ParseError> {
+    let Front { shared, locks, headers } = front(source, false)?;
+    let mut threads = Vec::new();
+    for (class, (name, count, _, header_line, body, lines_span)) in headers.iter().enumerate() {
+        let mut comp =
+            Compiler { shared: &shared, locks: &locks, locals: Vec::new(), ops: Vec::new(), held: Vec::new(), work: 0, outer_loop: None };
+        comp.stmts(body)?;
+        let visible = comp.ops.iter().filter(|o| o.kind.is_shared() || matches!(o.kind, OpKind::Await { .. })).count();
+        if visible > MAX_STEPS_PER_THREAD {
+            return err(*header_line, 1, format!("`{name}` takes {visible} steps; the limit is {MAX_STEPS_PER_THREAD} per thread"));
+        }
+        for k in 0..*count {
+            let display = if *count == 1 { name.clone() } else { format!("{name}-{}", k + 1) };
+            threads.push(ThreadProgram {
+                name: display,
+                class,
+                ops: comp.ops.clone(),
+                locals: comp.locals.clone(),
+                lines: *lines_span,
+            });
+        }
+    }
+    let is_async = headers.first().is_some_and(|h| h.2);
+    Ok(Program { shared, locks, threads, is_async })
+}
+
+/// What the header pass finds: declarations, and each thread block's statements.
+struct Front {
+    shared: Vec<(String, i64)>,
+    locks: Vec<String>,
+    headers: Vec<Header>,
+}
+
+/// Lexes `source` and parses its declarations and thread blocks, in either dialect.
+fn front(source: &str, workload: bool) -> Result<Front, ParseError> {
+    let max_threads = if workload { MAX_WORKLOAD_THREADS } else { MAX_THREADS };
     // The limit is in characters, as the message says (a byte count would reject
     // 8,000 characters of non-ASCII text early).
     let chars = source.chars().count();
@@ -937,14 +1020,14 @@ pub fn parse(source: &str) -> Result<Program, ParseError> {
                 if c.eat_op("*") {
                     let kcol = c.col();
                     count = match c.next() {
-                        Some(Tok::Int(n)) if (1..=MAX_THREADS as i64).contains(&n) => n as usize,
-                        _ => return err(line.no, kcol, format!("expected a count from 1 to {MAX_THREADS}")),
+                        Some(Tok::Int(n)) if (1..=max_threads as i64).contains(&n) => n as usize,
+                        _ => return err(line.no, kcol, format!("expected a count from 1 to {max_threads}")),
                     };
                 }
                 c.expect_op(":", "at the end of the header")?;
                 c.expect_end()?;
                 let header_no = line.no;
-                let body = nested(&lines, &mut i, 0, header_no, is_async, 0)?;
+                let body = nested(&lines, &mut i, 0, header_no, Ctx { is_async, workload }, 0)?;
                 let last = lines.get(i.saturating_sub(1)).map(|l| l.no).unwrap_or(header_no);
                 headers.push((name, count, is_async, header_no, body, (header_no, last)));
             }
@@ -961,31 +1044,113 @@ pub fn parse(source: &str) -> Result<Program, ParseError> {
         return err(h.3, 1, "mix of threads and async tasks: a scenario uses one or the other");
     }
     let total: usize = headers.iter().map(|h| h.1).sum();
-    if total > MAX_THREADS {
-        return err(headers.last().map(|h| h.3).unwrap_or(1), 1, format!("{total} threads; the limit is {MAX_THREADS}"));
+    if total > max_threads {
+        return err(headers.last().map(|h| h.3).unwrap_or(1), 1, format!("{total} threads; the limit is {max_threads}"));
     }
+    Ok(Front { shared, locks, headers })
+}
 
-    let mut threads = Vec::new();
-    for (class, (name, count, _, header_line, body, lines_span)) in headers.iter().enumerate() {
-        let mut comp =
-            Compiler { shared: &shared, locks: &locks, locals: Vec::new(), ops: Vec::new(), held: Vec::new(), work: 0, outer_loop: None };
-        comp.stmts(body)?;
-        let visible = comp.ops.iter().filter(|o| o.kind.is_shared() || matches!(o.kind, OpKind::Await { .. })).count();
-        if visible > MAX_STEPS_PER_THREAD {
-            return err(*header_line, 1, format!("`{name}` takes {visible} steps; the limit is {MAX_STEPS_PER_THREAD} per thread"));
-        }
+/// Timed work in a thread, for the threads lab's simulator. In the race lab these
+/// statements only mark time: `io` gives way like `time.sleep`, the others are no step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SegmentKind {
+    /// `compute(ms)`: Python bytecode, holding the GIL, with check points.
+    Compute,
+    /// `io(ms)` (and `time.sleep`): blocking I/O; the GIL is released.
+    Io,
+    /// `native(ms)`: one C call that holds the GIL throughout.
+    Native,
+    /// `release(ms)`: C code that releases the GIL while it runs (hashlib, zlib, numpy).
+    Release,
+}
+
+impl SegmentKind {
+    pub const ALL: [(&'static str, SegmentKind); 4] =
+        [("compute", SegmentKind::Compute), ("io", SegmentKind::Io), ("native", SegmentKind::Native), ("release", SegmentKind::Release)];
+
+    fn from_name(name: &str) -> Option<SegmentKind> {
+        SegmentKind::ALL.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
+    }
+}
+
+/// One thread of a threads-lab workload: its timed segments in order, in milliseconds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkThread {
+    pub name: String,
+    pub segments: Vec<(SegmentKind, f64)>,
+}
+
+/// Parses a threads-lab workload: `thread NAME * N:` blocks of `compute(ms)`, `io(ms)`,
+/// `native(ms)`, `release(ms)`, `time.sleep(seconds)`, `pass` and `for _ in range(N):`
+/// loops (multiplied out, not unrolled into steps). Shared variables and locks belong to
+/// the race lab and are refused with a message that says so.
+pub fn parse_workload(source: &str) -> Result<Vec<WorkThread>, ParseError> {
+    let Front { shared, locks, headers } = front(source, true)?;
+    if !shared.is_empty() || !locks.is_empty() {
+        let line = source.lines().position(|l| {
+            let l = l.trim_start();
+            l.starts_with("shared") || l.starts_with("lock")
+        });
+        return err(line.map_or(1, |l| l + 1), 1, "the threads lab times work: shared variables and locks belong in the race lab");
+    }
+    if let Some(h) = headers.iter().find(|h| h.2) {
+        return err(h.3, 1, "the threads lab runs threads: write `thread NAME:` (the race lab has async tasks)");
+    }
+    let mut out = Vec::new();
+    for (name, count, _, header_line, body, _) in &headers {
+        let mut segments = Vec::new();
+        lower_segments(body, 1, &mut segments, *header_line)?;
         for k in 0..*count {
             let display = if *count == 1 { name.clone() } else { format!("{name}-{}", k + 1) };
-            threads.push(ThreadProgram {
-                name: display,
-                class,
-                ops: comp.ops.clone(),
-                locals: comp.locals.clone(),
-                lines: *lines_span,
-            });
+            out.push(WorkThread { name: display, segments: segments.clone() });
         }
     }
-    Ok(Program { shared, locks, threads, is_async })
+    Ok(out)
+}
+
+/// Appends `body`'s segments `times` times, merging back-to-back `compute` (its check
+/// points are periodic, so two stretches of bytecode are one). I/O and C calls stay
+/// apart: between two of them the thread must take the GIL again.
+fn lower_segments(body: &[(usize, Stmt)], times: i64, out: &mut Vec<(SegmentKind, f64)>, header_line: usize) -> Result<(), ParseError> {
+    let mut once = Vec::new();
+    for (line, stmt) in body {
+        let piece = match stmt {
+            Stmt::Pass => continue,
+            Stmt::Segment { kind, ms } => (*kind, *ms),
+            Stmt::Sleep(ms) => (SegmentKind::Io, *ms),
+            Stmt::For { count, body } => {
+                lower_segments(body, *count, &mut once, header_line)?;
+                continue;
+            }
+            _ => {
+                return err(*line, 1, "the threads lab times work: use compute(ms), io(ms), native(ms), release(ms), time.sleep(seconds) and for loops")
+            }
+        };
+        push_segment(&mut once, piece, header_line)?;
+    }
+    for _ in 0..times.max(0) {
+        for &piece in &once {
+            push_segment(out, piece, header_line)?;
+        }
+        if once.is_empty() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn push_segment(out: &mut Vec<(SegmentKind, f64)>, piece: (SegmentKind, f64), header_line: usize) -> Result<(), ParseError> {
+    if let (Some(last), SegmentKind::Compute) = (out.last_mut(), piece.0) {
+        if last.0 == SegmentKind::Compute {
+            last.1 += piece.1;
+            return Ok(());
+        }
+    }
+    if out.len() >= MAX_WORKLOAD_SEGMENTS {
+        return err(header_line, 1, format!("this thread does more than {} timed steps; use fewer or shorter loops", group(MAX_WORKLOAD_SEGMENTS as u64)));
+    }
+    out.push(piece);
+    Ok(())
 }
 
 type Header = (String, usize, bool, usize, Vec<(usize, Stmt)>, (usize, usize));

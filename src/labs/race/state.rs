@@ -9,7 +9,7 @@ use super::lang::{self, ParseError, Program};
 use super::machine::{enabled, outcome, replay, Outcome, State, Trace};
 use super::sched::{self, Scheduler};
 use super::SCENARIOS;
-use crate::core::lab::{absolute_link, results_document, PoolStatus, Status};
+use crate::core::lab::{absolute_link, results_document, PoolStatus, Status, RunOnOpen};
 use crate::core::link::{group, quote, LinkError};
 use crate::core::round_to_micros;
 use serde::Serialize;
@@ -97,7 +97,7 @@ pub struct RaceState {
     pub trace: Trace,
     pub pool: PoolStatus,
     origin: String,
-    run_on_open: bool,
+    run_on_open: RunOnOpen,
     pub counted: Option<Counted>,
     /// The scenario generation a count in progress belongs to.
     counting: Option<u64>,
@@ -129,7 +129,7 @@ impl RaceState {
             trace,
             pool,
             origin: origin.to_string(),
-            run_on_open: decoded.run,
+            run_on_open: RunOnOpen::new(decoded.run),
             counted: None,
             counting: None,
             many: None,
@@ -151,7 +151,7 @@ impl RaceState {
     }
 
     pub fn run_pending(&self) -> bool {
-        self.run_on_open && self.pool.is_known()
+        self.run_on_open.pending(&self.pool)
     }
 
     pub fn is_counting(&self) -> bool {
@@ -402,10 +402,9 @@ impl RaceState {
                 vec![]
             }
             Action::RunFromLink => {
-                if !self.run_pending() {
+                if !self.run_on_open.take(&self.pool) {
                     return vec![];
                 }
-                self.run_on_open = false;
                 let action = match self.config.mode {
                     Mode::Step => Action::ToEnd,
                     Mode::Exhaustive => Action::Count,

@@ -1,6 +1,6 @@
 use super::config::{Mode, Prediction, RaceConfig, MAX_PREDICT};
 use super::explore::{brute_force, explore};
-use super::lang::{parse, Program};
+use super::lang::{parse, OpKind, Program};
 use super::machine::{initial, outcome, replay, step, Outcome};
 use super::sched::Scheduler;
 use super::*;
@@ -566,4 +566,49 @@ fn arb_nested_body(depth: u32) -> impl Strategy<Value = String> {
         ]
     });
     prop::collection::vec(tree, 1..4).prop_map(|parts| parts.concat().into_iter().map(|l| format!("    {l}\n")).collect())
+}
+
+#[test]
+fn workloads_multiply_loops_into_timed_segments() {
+    use super::lang::{parse_workload, SegmentKind::*, WorkThread};
+    let src = "# the convoy\nthread cpu:\n    compute(1000)\nthread io:\n    for _ in range(3):\n        io(0.17)\n        compute(0.01)\n        compute(0.02)\n    time.sleep(0.5)\n";
+    let threads = parse_workload(src).expect("parses");
+    assert_eq!(threads[0], WorkThread { name: "cpu".into(), segments: vec![(Compute, 1000.0)] });
+    let io = &threads[1].segments;
+    assert_eq!(io.len(), 7, "{io:?}");
+    assert_eq!(io[0], (Io, 0.17));
+    assert!(matches!(io[1], (Compute, ms) if (ms - 0.03).abs() < 1e-12), "back-to-back compute merges: {io:?}");
+    assert_eq!(io[6], (Io, 500.0));
+
+    let many = parse_workload("thread t * 32:\n    for _ in range(12000):\n        compute(5)\n").expect("parses");
+    assert_eq!(many.len(), 32);
+    assert_eq!(many[31].name, "t-32");
+    assert_eq!(many[0].segments, vec![(Compute, 60_000.0)]);
+}
+
+#[test]
+fn workloads_refuse_what_belongs_to_the_race_lab() {
+    use super::lang::parse_workload;
+    let e = parse_workload("shared x = 0\nthread t:\n    x += 1\n").expect_err("shared state is refused");
+    assert!(e.message.contains("race lab"), "{e}");
+    let e = parse_workload("thread t:\n    native(-1)\n").expect_err("negative time");
+    assert_eq!(e.line, 2);
+    let e = parse_workload("thread t:\n    for _ in range(300000):\n        io(1)\n").expect_err("too many segments");
+    assert!(e.message.contains("timed steps"), "{e}");
+    let e = parse_workload("thread t * 65:\n    compute(1)\n").expect_err("too many threads");
+    assert!(e.message.contains("1 to 64"), "{e}");
+    // The race lab reads the same statements: io gives way like a sleep, compute is no step.
+    let p = parse("shared x = 0\nthread t * 2:\n    compute(5)\n    io(1)\n    x += 1\n").expect("race parse");
+    assert!(p.threads[0].ops.iter().any(|o| matches!(o.kind, OpKind::Sleep { ms } if ms == 1.0)));
+    // A variable may still be called `io` in a race scenario.
+    assert!(parse("shared io = 0\nthread t:\n    io = io + 1\n").is_ok());
+    assert!(parse("thread t:\n    for _ in range(65):\n        pass\n").is_err(), "race loops stay small");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+    #[test]
+    fn workload_parser_never_panics(src in "(thread|compute|io|native|release|for _ in range|\\(|\\)|:|\\*|[0-9.]{1,7}|\n|    | |#)*") {
+        let _ = super::lang::parse_workload(&src);
+    }
 }

@@ -7,7 +7,7 @@ use super::lang::{self, OpKind};
 use super::machine::{enabled, is_done, outcome, Outcome};
 use super::sched::Scheduler;
 use super::state::{self, key_action, Action, Counted, Effect, RaceState};
-use crate::app::widgets::{field_text, results_json, subscribe_pool, LinkErrors, PresetBar, ShareBar};
+use crate::app::widgets::{act, field_text, results_json, subscribe_pool, LinkErrors, PresetBar, ShareBar};
 use crate::core::lab::{whole_ms, PoolStatus};
 use crate::core::link::group;
 use crate::glue;
@@ -15,7 +15,6 @@ use gloo_timers::callback::Interval;
 use std::sync::{Arc, Mutex};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use yew::html::Scope;
 use yew::prelude::*;
 
 pub fn render() -> Html {
@@ -41,8 +40,10 @@ pub struct RaceLab {
     _keys: Option<Closure<dyn FnMut(KeyboardEvent)>>,
 }
 
-fn act<IN: 'static>(link: &Scope<RaceLab>, f: impl Fn(IN) -> Action + 'static) -> Callback<IN> {
-    link.callback(move |e| Msg::Do(f(e)))
+impl From<Action> for Msg {
+    fn from(action: Action) -> Msg {
+        Msg::Do(action)
+    }
 }
 
 impl RaceLab {
@@ -152,9 +153,13 @@ impl Component for RaceLab {
             <div class="lab race-lab">
                 <section class="lab-intro">
                     <h1>{ "Race lab: " }<span class="muted">{ "threading" }</span></h1>
-                    <p>{ "Threads share memory. CPython's GIL runs one thread at a time, but it can switch \
-                          threads between any two bytecodes, and a thread that sleeps or waits gives way at once, \
-                          so a read and the write that depends on it can be split by another thread's work." }</p>
+                    <p>{ "Threads share memory. CPython's GIL runs one thread at a time and, since 3.10, hands it \
+                          over only at check points (a loop's jump back, a function's start, the return from a call) \
+                          or when a thread sleeps or waits, so a read and the write that depends on it are split when \
+                          something of that kind comes between them, like the sleep in the bank demo." }</p>
+                    <p class="small muted">{ "Counting every interleaving treats each read and write as a place a switch \
+                          may fall: true of free-threaded CPython, of 3.9 and older, and of code that calls or waits \
+                          between the two; a plain `counter += 1` loop under the GIL of 3.10+ loses no update." }</p>
                     <p class="analogue"><strong>{ "Simulated: " }</strong>
                         { "no real threads run here. Each step is one read, write, acquire or release, and the \
                            simulator can try every order they could happen in; real CPython timings vary by machine." }</p>
