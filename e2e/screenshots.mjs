@@ -33,6 +33,8 @@ const SHOTS = [
   { name: 'race-exhaustive', path: '/race?preset=bank&mode=exhaustive&run=1', ready: (page) => waitForStatus(page, ['done'], 60_000) },
   { name: 'async-requests', path: '/async?net=sim&n=15&mode=gather&k=5&fail=10&run=1', ready: (page) => waitForStatus(page, ['done'], 60_000) },
   { name: 'async-pipeline', path: '/async?exp=pipeline&run=1', ready: (page) => waitForStatus(page, ['done'], 60_000) },
+  { name: 'threads-convoy', path: '/threads?preset=convoy&run=1', ready: (page) => waitForStatus(page, ['done'], 60_000) },
+  { name: 'threads-cpu', path: '/threads?preset=cpu-threads&run=1', ready: (page) => waitForStatus(page, ['done'], 60_000) },
 ];
 
 const VIEWPORTS = {

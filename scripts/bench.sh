@@ -5,6 +5,8 @@
 #   Race lab: exhaustive counting of the bank scenario, 2..8 threads, native and browser.
 #   Async lab: 15 requests of 200 ms per mode against the ideal, and 10,000 concurrent
 #              requests with the largest pause of the page thread.
+#   Threads lab: the GIL simulator's events per second (32 threads x 60 simulated s), and
+#              the real GIL-style lock on threads and Web Workers, with and without it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -19,6 +21,7 @@ echo "$browser_out" | grep -v '^BENCH_'
 race_out=$(cd e2e && node bench-race.mjs)
 echo "$race_out" | grep -v '^BENCH_'
 (cd e2e && node bench-async.mjs 2>/tmp/bench-async.err) | grep -v '^BENCH_' || { tail -n 3 /tmp/bench-async.err >&2; exit 1; }
+(cd e2e && node bench-threads.mjs 2>/tmp/bench-threads.err) | grep -v '^BENCH_' || { tail -n 3 /tmp/bench-threads.err >&2; exit 1; }
 node e2e/compare.mjs \
   "$(echo "$native_out" | sed -n 's/^BENCH_JSON //p')" \
   "$(echo "$browser_out" | sed -n 's/^BENCH_JSON //p')" \

@@ -255,3 +255,34 @@ mod async_lab {
         assert!(r.requests[0].start_ms.unwrap() >= 590.0);
     }
 }
+
+#[wasm_bindgen_test]
+async fn the_real_gil_on_workers_admits_one_thread_at_a_time_and_hands_over() {
+    use concurrency_playground::labs::threads::real_gil::{cpu_slice, run_cpu_threads};
+    let threads = pool().await;
+    assert!(threads >= 2, "this test needs two workers, the page has {threads}");
+    // 40 slices of about 1 ms each per worker against a 1 ms interval: handoffs must happen.
+    let run = run_cpu_threads(2, 40, || {
+        cpu_slice(1_000_000);
+    }, true, 1.0, glue::now_ms, |job| rayon::spawn(job))
+    .expect("starts");
+    let mut report = None;
+    for _ in 0..3_000 {
+        if run.is_done() {
+            report = run.report();
+            break;
+        }
+        TimeoutFuture::new(10).await;
+    }
+    let report = report.expect("the real run finished within 30 s");
+    assert_eq!(report.lock.violations, 0, "two workers were inside the lock at once: {report:?}");
+    assert_eq!(report.total_slices(), 80);
+    assert!(report.lock.drop_requests > 0, "no drop request: {:?}", report.lock);
+    assert!(report.lock.switches > 0, "the lock never changed hands: {:?}", report.lock);
+    // Holds never overlap, and consecutive holds belong to different workers after a request.
+    let mut holds = report.intervals.clone();
+    holds.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
+    for w in holds.windows(2) {
+        assert!(w[1].start_ms >= w[0].end_ms - 1e-6, "holds overlap: {:?} and {:?}", w[0], w[1]);
+    }
+}

@@ -55,6 +55,11 @@ pub static LABS: &[Lab] = &[
         view: race::view::render,
     },
     Lab {
+        meta: &threads::META,
+        #[cfg(target_arch = "wasm32")]
+        view: threads::view::render,
+    },
+    Lab {
         meta: &cpu::META,
         #[cfg(target_arch = "wasm32")]
         view: cpu::view::render,

@@ -34,8 +34,8 @@ pub const MAX_WORKLOAD_LOOP: i64 = 1_000_000;
 pub const MAX_SEGMENT_MS: f64 = 600_000.0;
 /// Timed segments per thread of a workload once loops are multiplied out.
 pub const MAX_WORKLOAD_SEGMENTS: usize = 200_000;
-/// Threads in a workload: the threads lab simulates up to 64.
-pub const MAX_WORKLOAD_THREADS: usize = 64;
+/// Threads (or tasks for a pool) in a workload: 1,000 trivial tasks is a preset.
+pub const MAX_WORKLOAD_THREADS: usize = 1_000;
 const MAX_DEPTH: usize = 8;
 /// Total ops per thread before counting visible steps; bounds unrolled loops.
 const MAX_OPS_PER_THREAD: usize = 512;

@@ -595,8 +595,8 @@ fn workloads_refuse_what_belongs_to_the_race_lab() {
     assert_eq!(e.line, 2);
     let e = parse_workload("thread t:\n    for _ in range(300000):\n        io(1)\n").expect_err("too many segments");
     assert!(e.message.contains("timed steps"), "{e}");
-    let e = parse_workload("thread t * 65:\n    compute(1)\n").expect_err("too many threads");
-    assert!(e.message.contains("1 to 64"), "{e}");
+    let e = parse_workload("thread t * 1001:\n    compute(1)\n").expect_err("too many threads");
+    assert!(e.message.contains("1 to 1000"), "{e}");
     // The race lab reads the same statements: io gives way like a sleep, compute is no step.
     let p = parse("shared x = 0\nthread t * 2:\n    compute(5)\n    io(1)\n    x += 1\n").expect("race parse");
     assert!(p.threads[0].ops.iter().any(|o| matches!(o.kind, OpKind::Sleep { ms } if ms == 1.0)));

@@ -144,10 +144,13 @@ pub fn seed_io_latencies_ns(seed: u64) -> Vec<u64> {
 }
 
 /// The 15 requests as tasks (AniList ids of the tutorial), sequential and on a pool of 5.
+/// The tutorial's AniList ids, in its order.
+pub const SEED_IO_IDS: [u32; 15] = [
+    100, 200, 300, 400, 700, 628, 524, 377, 826, 451, 280, 395, 399, 124, 626,
+];
+
 pub fn seed_io_pool_workloads(latencies_ns: &[u64]) -> (Workload, Workload) {
-    const IDS: [u32; 15] = [
-        100, 200, 300, 400, 700, 628, 524, 377, 826, 451, 280, 395, 399, 124, 626,
-    ];
+    const IDS: [u32; 15] = SEED_IO_IDS;
     let tasks: Vec<Task> = latencies_ns
         .iter()
         .take(super::gil::MAX_TASKS)
@@ -783,11 +786,12 @@ impl PythonVersion {
 /// Can `counter += 1` on a global, run by several threads, lose updates?
 ///
 /// Free-threaded builds: yes, the threads really run at once. With the GIL, a thread can be
-/// switched out only where the eval breaker is checked. Up to 3.9 that was at the top of most
-/// instructions (all but a few fast ones such as LOAD_FAST and LOAD_CONST), so a switch could
-/// land after `INPLACE_ADD` and before `STORE_GLOBAL`: the other thread's increments are then
-/// overwritten. Since 3.10 it is checked only at loop back-edges, function entry and after
-/// calls, and the loop body has none inside the load-add-store sequence.
+/// switched out only where the eval breaker is checked. Up to 3.9 the main loop checked it
+/// before every instruction except those reached by `FAST_DISPATCH` (what follows LOAD_FAST,
+/// LOAD_CONST, STORE_FAST and a few stack shuffles), so a switch could land after
+/// `LOAD_GLOBAL` or after `INPLACE_ADD`, with the old value already read: the other thread's
+/// increments are then overwritten. Since 3.10 it is checked only at loop back-edges,
+/// function entry and after calls, and the loop body has none inside the load-add-store.
 pub fn lost_update_possible(v: PythonVersion, free_threaded: bool) -> bool {
     if free_threaded {
         return true;
@@ -803,13 +807,14 @@ pub const COUNTER_SUMMARY: &str = "Under the GIL of 3.10 and later a thread is s
     None of this is a promise of the language: use a Lock.";
 
 /// `dis` of `for _ in range(n): counter += 1`, with the check points marked.
+/// On 3.9 a check comes before each instruction that follows one ending in `DISPATCH()`.
 pub const COUNTER_BYTECODE_39: &str = "\
-  8 FOR_ITER         12 (to 22)     <- check point (eval breaker checked before it)
- 10 STORE_FAST        1 (_)
- 12 LOAD_GLOBAL       1 (counter)   <- check point
- 14 LOAD_CONST        1 (1)
- 16 INPLACE_ADD                     <- check point
- 18 STORE_GLOBAL      1 (counter)   <- check point: a switch here loses updates
+  8 FOR_ITER         12 (to 22)     <- check point
+ 10 STORE_FAST        1 (_)         <- check point
+ 12 LOAD_GLOBAL       1 (counter)
+ 14 LOAD_CONST        1 (1)         <- check point: counter is read, a switch here loses updates
+ 16 INPLACE_ADD
+ 18 STORE_GLOBAL      1 (counter)   <- check point: the sum is not stored yet, a switch here too
  20 JUMP_ABSOLUTE     8             <- check point";
 
 pub const COUNTER_BYTECODE_312: &str = "\
@@ -826,7 +831,8 @@ pub const COUNTER_BYTECODE_312: &str = "\
 pub fn counter_explanation_text() -> String {
     format!(
         "{COUNTER_SUMMARY}\n\nCPython 3.9:\n{COUNTER_BYTECODE_39}\n\nCPython 3.12 (3.10 and 3.11 \
-         have the same load-add-store body, with JUMP_ABSOLUTE as the back-edge):\n\
+         have the same load-add-store body; 3.10's back-edge is JUMP_ABSOLUTE, 3.11's \
+         JUMP_BACKWARD, and both check there):\n\
          {COUNTER_BYTECODE_312}"
     )
 }

@@ -1,0 +1,213 @@
+//! Geometry of the threads lab's lanes: which stretches of each thread's life fall in the
+//! visible window and where they go in pixels, the GIL lane, drop-request marks, core usage
+//! and a time axis that reads at every zoom. Pure; the view copies these numbers into SVG.
+
+use super::model::{GilInterval, StateInterval, ThreadState};
+use super::state::Window;
+use crate::core::chart::tick_label;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LaneBar<K> {
+    pub x: f64,
+    pub width: f64,
+    pub kind: K,
+    pub start_ns: u64,
+    pub end_ns: u64,
+}
+
+/// Maps time in the window to pixels between `x0` and `x1`.
+#[derive(Clone, Copy, Debug)]
+pub struct TimeScale {
+    pub window: Window,
+    pub x0: f64,
+    pub x1: f64,
+}
+
+impl TimeScale {
+    pub fn x(&self, ns: u64) -> f64 {
+        let w = self.window.end_ns.saturating_sub(self.window.start_ns).max(1) as f64;
+        let t = ns.clamp(self.window.start_ns, self.window.end_ns) - self.window.start_ns;
+        self.x0 + t as f64 / w * (self.x1 - self.x0)
+    }
+}
+
+/// Bars for the stretches of `intervals` inside the window. When there are more stretches
+/// than pixels, each pixel shows what filled most of its time (a thread that runs 5 ms and
+/// waits a few microseconds reads as running), so the whole run reads at a glance and
+/// zooming in shows every stretch.
+pub fn bars<K: Copy + PartialEq>(intervals: impl Iterator<Item = (u64, u64, K)>, scale: &TimeScale) -> Vec<LaneBar<K>> {
+    let w = scale.window;
+    let visible: Vec<(u64, u64, K)> = intervals
+        .filter(|(s, e, _)| *e > w.start_ns && *s < w.end_ns && e > s)
+        .map(|(s, e, k)| (s.max(w.start_ns), e.min(w.end_ns), k))
+        .collect();
+    let pixels = (scale.x1 - scale.x0).max(1.0) as usize;
+    if visible.len() * 2 <= pixels {
+        let mut out: Vec<LaneBar<K>> = Vec::new();
+        for (start, end, kind) in visible {
+            let (x, x_end) = (scale.x(start), scale.x(end));
+            match out.last_mut() {
+                Some(last) if last.kind == kind && last.end_ns == start => {
+                    last.width = x_end - last.x;
+                    last.end_ns = end;
+                }
+                _ => out.push(LaneBar { x, width: (x_end - x).max(0.5), kind, start_ns: start, end_ns: end }),
+            }
+        }
+        return out;
+    }
+    dominant(&visible, scale, pixels)
+}
+
+/// One bar per run of pixels with the same dominant kind.
+fn dominant<K: Copy + PartialEq>(visible: &[(u64, u64, K)], scale: &TimeScale, pixels: usize) -> Vec<LaneBar<K>> {
+    let w = scale.window;
+    let span = w.end_ns.saturating_sub(w.start_ns).max(1) as f64;
+    let ns_per_px = span / pixels as f64;
+    let bucket_of = |t: u64| (((t - w.start_ns) as f64 / ns_per_px) as usize).min(pixels - 1);
+    let mut buckets: Vec<Vec<(K, f64)>> = vec![Vec::new(); pixels];
+    let mut add = |b: usize, k: K, ns: f64| {
+        let slot = &mut buckets[b];
+        match slot.iter_mut().find(|(kk, _)| *kk == k) {
+            Some(e) => e.1 += ns,
+            None => slot.push((k, ns)),
+        }
+    };
+    for &(s, e, k) in visible {
+        let (b0, b1) = (bucket_of(s), bucket_of(e.saturating_sub(1).max(s)));
+        if b0 == b1 {
+            add(b0, k, (e - s) as f64);
+            continue;
+        }
+        let edge = |b: usize| w.start_ns as f64 + b as f64 * ns_per_px;
+        add(b0, k, edge(b0 + 1) - s as f64);
+        for b in b0 + 1..b1 {
+            add(b, k, ns_per_px);
+        }
+        add(b1, k, e as f64 - edge(b1));
+    }
+    let mut out: Vec<LaneBar<K>> = Vec::new();
+    for (b, slot) in buckets.iter().enumerate() {
+        let Some(&(kind, _)) = slot.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else { continue };
+        let start_ns = w.start_ns + (b as f64 * ns_per_px) as u64;
+        let end_ns = (w.start_ns + ((b + 1) as f64 * ns_per_px) as u64).min(w.end_ns);
+        match out.last_mut() {
+            Some(last) if last.kind == kind && last.end_ns == start_ns => {
+                last.end_ns = end_ns;
+                last.width = scale.x(end_ns) - last.x;
+            }
+            _ => out.push(LaneBar { x: scale.x(start_ns), width: (scale.x(end_ns) - scale.x(start_ns)).max(0.5), kind, start_ns, end_ns }),
+        }
+    }
+    out
+}
+
+/// A thread's states worth drawing (not before it starts, not after it is done).
+pub fn thread_bars(lane: &[StateInterval], scale: &TimeScale) -> Vec<LaneBar<ThreadState>> {
+    bars(
+        lane.iter().filter(|i| !matches!(i.state, ThreadState::NotStarted | ThreadState::Done)).map(|i| (i.start_ns, i.end_ns, i.state)),
+        scale,
+    )
+}
+
+/// Who holds a GIL, by thread index.
+pub fn gil_bars(intervals: &[GilInterval], scale: &TimeScale) -> Vec<LaneBar<usize>> {
+    bars(intervals.iter().map(|i| (i.start_ns, i.end_ns, i.holder)), scale)
+}
+
+/// How many threads use a core at each moment of the window, as steps `(ns, count)`.
+pub fn core_usage(lanes: &[&[StateInterval]], window: Window) -> Vec<(u64, u32)> {
+    let mut edges: Vec<(u64, i32)> = Vec::new();
+    for lane in lanes {
+        for i in lane.iter().filter(|i| matches!(i.state, ThreadState::RunningPython | ThreadState::CHold | ThreadState::CRelease)) {
+            if i.end_ns <= window.start_ns || i.start_ns >= window.end_ns {
+                continue;
+            }
+            edges.push((i.start_ns.max(window.start_ns), 1));
+            edges.push((i.end_ns.min(window.end_ns), -1));
+        }
+    }
+    edges.sort_unstable();
+    let mut out = vec![(window.start_ns, 0u32)];
+    let mut n: i32 = 0;
+    for (t, d) in edges {
+        n += d;
+        let count = n.max(0) as u32;
+        match out.last_mut() {
+            Some(last) if last.0 == t => last.1 = count,
+            _ => out.push((t, count)),
+        }
+    }
+    out
+}
+
+/// Round ticks across the window, labelled in ms (or µs when the window is under 1 ms).
+pub fn ticks(window: Window, target: usize) -> Vec<(u64, String)> {
+    let width = window.end_ns.saturating_sub(window.start_ns).max(1) as f64;
+    let raw = width / target.max(1) as f64;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * magnitude).find(|s| *s >= raw).unwrap_or(10.0 * magnitude).max(1.0);
+    let micro = width < 1e6;
+    let first = (window.start_ns as f64 / step).ceil() * step;
+    let mut out = Vec::new();
+    let mut t = first;
+    while t <= window.end_ns as f64 && out.len() < 50 {
+        let label = if micro { format!("{} \u{b5}s", tick_label(t / 1e3)) } else { format!("{} ms", tick_label(t / 1e6)) };
+        out.push((t as u64, label));
+        t += step;
+    }
+    out
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    fn iv(start_ns: u64, end_ns: u64, state: ThreadState) -> StateInterval {
+        StateInterval { start_ns, end_ns, state }
+    }
+
+    #[test]
+    fn bars_clip_to_the_window_and_show_the_dominant_state_when_dense() {
+        let lane = [iv(0, 10, ThreadState::RunningPython), iv(10, 20, ThreadState::WaitingForGil), iv(20, 1000, ThreadState::Io), iv(1000, 1000, ThreadState::Done)];
+        let scale = TimeScale { window: Window { start_ns: 0, end_ns: 1000 }, x0: 0.0, x1: 100.0 };
+        let b = thread_bars(&lane, &scale);
+        assert_eq!(b.len(), 3);
+        assert_eq!((b[0].x, b[0].width), (0.0, 1.0));
+        assert_eq!(b[2].kind, ThreadState::Io);
+        // 1,000 ns of running with a 1 ns wait every 10 ns, on 10 pixels: all "running".
+        let many: Vec<StateInterval> = (0..100)
+            .flat_map(|i| [iv(i * 10, i * 10 + 9, ThreadState::RunningPython), iv(i * 10 + 9, i * 10 + 10, ThreadState::ForcedSwitchWait)])
+            .collect();
+        let wide = TimeScale { window: Window { start_ns: 0, end_ns: 1000 }, x0: 0.0, x1: 10.0 };
+        let d = thread_bars(&many, &wide);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!((d[0].kind, d[0].start_ns, d[0].end_ns), (ThreadState::RunningPython, 0, 1000));
+        // Zoomed in, every stretch is its own bar.
+        let zoomed = TimeScale { window: Window { start_ns: 100, end_ns: 120 }, x0: 0.0, x1: 100.0 };
+        let z = thread_bars(&many, &zoomed);
+        assert_eq!(z.len(), 4);
+        assert_eq!(z[1].kind, ThreadState::ForcedSwitchWait);
+        assert!((z[1].x - 45.0).abs() < 1e-9 && (z[1].width - 5.0).abs() < 1e-9, "{z:?}");
+    }
+
+    #[test]
+    fn core_usage_counts_threads_on_a_core() {
+        let a = [iv(0, 10, ThreadState::RunningPython), iv(10, 20, ThreadState::Io)];
+        let b = [iv(5, 15, ThreadState::CRelease)];
+        let u = core_usage(&[&a, &b], Window { start_ns: 0, end_ns: 20 });
+        assert_eq!(u, vec![(0, 1), (5, 2), (10, 1), (15, 0)]);
+    }
+
+    #[test]
+    fn ticks_read_at_every_zoom() {
+        let t = ticks(Window { start_ns: 0, end_ns: 1_000_000_000 }, 5);
+        assert_eq!(t.first().map(|x| x.1.as_str()), Some("0 ms"));
+        assert_eq!(t.get(1).map(|x| x.1.as_str()), Some("200 ms"));
+        let t = ticks(Window { start_ns: 5_000_000, end_ns: 5_400_000 }, 4);
+        assert_eq!(t.first().map(|x| x.1.as_str()), Some("5000 \u{b5}s"));
+        let t = ticks(Window { start_ns: 12_345_678, end_ns: 22_345_678 }, 5);
+        assert_eq!(t.first().map(|x| x.1.as_str()), Some("14 ms"));
+        assert!(t.len() <= 50);
+    }
+}

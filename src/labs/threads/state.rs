@@ -1,0 +1,914 @@
+//! The threads lab's page state as a pure state machine: the workload editor, the
+//! settings, a run (the experiment and the same tasks run sequentially), the comparison of
+//! four ways to run them, the preset's CPython check, and the time window the lanes show.
+//! The page performs the effects: write the address bar, run a batch of simulations (on a
+//! worker when there is one) and report it back.
+
+use super::config::{decimal, number_text, run_job, Decoded, ExecKind, Interp, ThreadsConfig, MAX_CORES, MAX_SLOWDOWN_PCT, MAX_SWITCH_MS, MAX_WORKERS, MIN_SWITCH_MS};
+use super::model::{Outcome, Settings, StartMethod, Workload};
+use super::presets::{self, Headline};
+use super::real_gil::RealReport;
+use crate::core::lab::{absolute_link, results_document, Drafts, PoolStatus, RunOnOpen, Status};
+use crate::core::link::{group, parse_uint, quote, LinkError};
+use crate::core::round_to_micros;
+use crate::labs::race::lang::ParseError;
+use serde::Serialize;
+use std::rc::Rc;
+
+/// A typed input, in the form's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Field {
+    Workers,
+    Slowdown,
+    Switch,
+    Cores,
+    Seed,
+}
+
+impl Field {
+    pub fn id(self) -> &'static str {
+        match self {
+            Field::Workers => "threads-workers",
+            Field::Slowdown => "threads-slowdown",
+            Field::Switch => "threads-switch",
+            Field::Cores => "threads-cores",
+            Field::Seed => "threads-seed",
+        }
+    }
+}
+
+/// One simulation the page must run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Job {
+    pub label: String,
+    pub workload: Workload,
+    pub settings: Settings,
+}
+
+/// What a batch asks for and what the state machine does with its answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BatchKind {
+    /// The experiment, then its tasks run sequentially (the speedup's baseline).
+    Run,
+    /// Sequential, threads under the GIL, free-threaded threads, processes.
+    Compare,
+}
+
+/// A batch's answers, in job order, and the preset's CPython check when one was asked for.
+#[derive(Clone, Debug)]
+pub struct BatchResult {
+    pub outcomes: Vec<Result<Outcome, String>>,
+    pub check: Option<Result<Vec<Headline>, String>>,
+    /// How long simulating the jobs took on the page's clock.
+    pub elapsed_ms: f64,
+}
+
+/// Runs a batch: the pure work the page hands to a worker. `now` is the page's clock.
+pub fn run_batch(jobs: &[Job], check: Option<(&'static str, u64)>, now: fn() -> f64) -> BatchResult {
+    let t0 = now();
+    let outcomes = jobs.iter().map(|j| run_job(&j.workload, &j.settings)).collect();
+    let elapsed_ms = now() - t0;
+    let check = check.map(|(id, seed)| match presets::run_preset(id, seed) {
+        Some(Ok(r)) => Ok(r.headlines),
+        Some(Err(e)) => Err(e.to_string()),
+        None => Err(format!("no preset called {id}")),
+    });
+    BatchResult { outcomes, check, elapsed_ms }
+}
+
+#[derive(Clone, Debug)]
+pub enum Action {
+    Pool(PoolStatus),
+    EditSource(String),
+    ApplySource,
+    LoadPreset(&'static str),
+    SetExec(ExecKind),
+    SetStart(StartMethod),
+    SetInterp(Interp),
+    Set(Field, String),
+    Run,
+    RunFromLink,
+    Compare,
+    /// Batch `id` has been simulated.
+    Simulated { id: u64, result: BatchResult },
+    Zoom(ZoomAction),
+    DismissLinkErrors,
+    /// Run the CPU-bound threads for real on the page's Web Workers, with or without one
+    /// real GIL-style lock.
+    RunReal { lock: bool, k: usize },
+    /// Real run `id` has ended.
+    RealFinished { id: u64, report: RealReport },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    WriteQuery(String),
+    /// Simulate `jobs` (and the preset's check), then report `Action::Simulated`.
+    Simulate { id: u64, jobs: Vec<Job>, check: Option<(&'static str, u64)> },
+    /// Start `k` real threads of `slices` slices each (`real_gil::run_cpu_threads`), then
+    /// report `Action::RealFinished`.
+    StartReal { id: u64, k: usize, slices: u64, lock: bool, interval_ms: f64 },
+}
+
+/// Slices per thread of a real run, and steps of `real_gil::cpu_slice` per slice: about a
+/// third of a second of work per thread.
+pub const REAL_SLICES: u64 = 300;
+pub const REAL_SLICE_STEPS: u64 = 1_000_000;
+
+/// A finished real run as the page shows it.
+#[derive(Clone, Debug)]
+pub struct RealView {
+    pub report: RealReport,
+    /// The simulator's wall time for the same threads, slices and interval: under the GIL
+    /// for a run with the lock, free-threaded with no slowdown for one without.
+    pub simulated_wall_ms: Option<f64>,
+}
+
+/// Simulates what a real run did, from its measured mean slice length.
+pub fn simulate_real(report: &RealReport, cores: u32) -> Option<f64> {
+    use super::model::{Executor, Interpreter, Segment, Task};
+    let busy: f64 = report.intervals.iter().map(|i| (i.end_ms - i.start_ms).max(0.0)).sum();
+    let slices = report.intervals.len();
+    if slices == 0 || report.k == 0 || report.cancelled {
+        return None;
+    }
+    // Without the lock each kept interval is one slice; with it, one hold of several.
+    let slice_ms = if report.use_lock { busy / report.total_slices().max(1) as f64 } else { busy / slices as f64 };
+    let ns = (slice_ms * report.slices_per_thread as f64 * 1e6).round().max(1.0) as u64;
+    let tasks = (0..report.k).map(|i| Task::new(format!("worker {}", i + 1), vec![Segment::Python { ns }])).collect();
+    let mut settings = Settings::new(cores.max(1));
+    settings.switch_interval_ns = (report.interval_ms * 1e6).round().max(1000.0) as u64;
+    if !report.use_lock {
+        settings.interpreter = Interpreter::FreeThreaded { slowdown: 0.0 };
+    }
+    run_job(&Workload { tasks, executor: Executor::Threads }, &settings).ok().map(|o| o.wall_ms)
+}
+
+/// The experiment's run, with its baseline.
+#[derive(Clone, Debug)]
+pub struct RunView {
+    /// The query of what was run, so the results describe it after the settings change.
+    pub query: String,
+    pub preset: Option<&'static str>,
+    pub exec: ExecKind,
+    pub interp: Interp,
+    pub workers: u32,
+    pub cores: u32,
+    pub switch_ms: f64,
+    pub outcome: Outcome,
+    pub sequential: Option<Outcome>,
+    pub check: Option<Result<Vec<Headline>, String>>,
+    pub simulated_ms: f64,
+}
+
+impl RunView {
+    pub fn speedup(&self) -> Option<f64> {
+        let seq = self.sequential.as_ref()?;
+        (self.outcome.wall_ms > 0.0).then(|| seq.wall_ms / self.outcome.wall_ms)
+    }
+}
+
+/// The visible stretch of the lanes, in nanoseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub start_ns: u64,
+    pub end_ns: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ZoomAction {
+    In,
+    Out,
+    Left,
+    Right,
+    Reset,
+    /// A wheel turn at `at` (0 = left edge, 1 = right edge of the lanes).
+    Wheel { at: f64, zoom_in: bool },
+}
+
+/// The narrowest window: a fraction of one 5 ms handoff stays readable.
+pub const MIN_WINDOW_NS: u64 = 200_000;
+
+impl Window {
+    pub fn all(wall_ns: u64) -> Window {
+        Window { start_ns: 0, end_ns: wall_ns.max(1) }
+    }
+
+    fn width(self) -> u64 {
+        self.end_ns.saturating_sub(self.start_ns).max(1)
+    }
+
+    /// The window after `action`, kept inside `0..=wall_ns`.
+    pub fn apply(self, action: ZoomAction, wall_ns: u64) -> Window {
+        let wall = wall_ns.max(1);
+        let w = self.width() as f64;
+        let (center, width) = match action {
+            ZoomAction::Reset => return Window::all(wall),
+            ZoomAction::In => (self.start_ns as f64 + w / 2.0, w / 2.0),
+            ZoomAction::Out => (self.start_ns as f64 + w / 2.0, w * 2.0),
+            ZoomAction::Left => (self.start_ns as f64 + w / 2.0 - w / 4.0, w),
+            ZoomAction::Right => (self.start_ns as f64 + w / 2.0 + w / 4.0, w),
+            ZoomAction::Wheel { at, zoom_in } => {
+                // Keep the time under the pointer where it is.
+                let at = if at.is_finite() { at.clamp(0.0, 1.0) } else { 0.5 };
+                let t = self.start_ns as f64 + at * w;
+                let new_w = if zoom_in { w / 1.5 } else { w * 1.5 };
+                (t - at * new_w + new_w / 2.0, new_w)
+            }
+        };
+        let width = width.clamp(MIN_WINDOW_NS.min(wall) as f64, wall as f64);
+        let start = (center - width / 2.0).clamp(0.0, wall as f64 - width);
+        let start_ns = start.round() as u64;
+        Window { start_ns, end_ns: (start_ns + width.round() as u64).min(wall) }
+    }
+}
+
+pub struct ThreadsState {
+    pub config: ThreadsConfig,
+    pub link_errors: Vec<LinkError>,
+    pub draft: String,
+    pub parse_error: Option<ParseError>,
+    pub drafts: Drafts<Field>,
+    pub pool: PoolStatus,
+    /// Logical cores of this machine, the default of `cores`.
+    pub machine_cores: usize,
+    origin: String,
+    run_on_open: RunOnOpen,
+    pub status: Status,
+    pub error: Option<String>,
+    batches: u64,
+    /// The batch in flight and what it is for.
+    pending: Option<(u64, BatchKind, ThreadsConfig)>,
+    pub run: Option<RunView>,
+    pub compare: Option<Vec<(String, Result<Outcome, String>)>>,
+    pub window: Window,
+    /// Real runs so far, newest last (at most a few are kept).
+    pub real: Vec<RealView>,
+    real_pending: Option<u64>,
+}
+
+impl ThreadsState {
+    pub fn new(decoded: Decoded, pool: PoolStatus, machine_cores: usize, origin: &str) -> ThreadsState {
+        ThreadsState {
+            draft: decoded.config.source.clone(),
+            config: decoded.config,
+            link_errors: decoded.errors,
+            parse_error: None,
+            drafts: Drafts::default(),
+            pool,
+            machine_cores: machine_cores.max(1),
+            origin: origin.to_string(),
+            run_on_open: RunOnOpen::new(decoded.run),
+            status: Status::Idle,
+            error: None,
+            batches: 0,
+            pending: None,
+            run: None,
+            compare: None,
+            window: Window::all(1),
+            real: Vec::new(),
+            real_pending: None,
+        }
+    }
+
+    pub fn opened(&self) -> Vec<Effect> {
+        vec![self.write_query()]
+    }
+
+    pub fn query(&self) -> String {
+        self.config.to_query(false)
+    }
+
+    fn write_query(&self) -> Effect {
+        Effect::WriteQuery(self.query())
+    }
+
+    pub fn run_pending(&self) -> bool {
+        self.run_on_open.pending(&self.pool)
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    pub fn is_dirty(&self) -> bool {
+        self.draft != self.config.source
+    }
+
+    pub fn cores(&self) -> u32 {
+        self.config.cores_for(self.machine_cores)
+    }
+
+    /// The text an input shows.
+    pub fn shown(&self, f: Field) -> String {
+        self.drafts.shown(f, || match f {
+            Field::Workers => self.config.workers.map_or_else(String::new, |n| n.to_string()),
+            Field::Slowdown => number_text(self.config.slowdown()),
+            Field::Switch => number_text(self.config.switch_ms),
+            Field::Cores => self.cores().to_string(),
+            Field::Seed => self.config.seed.to_string(),
+        })
+    }
+
+    pub fn problems(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.drafts.errors().cloned().collect();
+        if self.config.threads.is_empty() {
+            out.push("the workload has no threads".into());
+        }
+        out
+    }
+
+    fn edited(&mut self) -> Vec<Effect> {
+        vec![self.write_query()]
+    }
+
+    fn set(&mut self, f: Field, raw: String) -> Vec<Effect> {
+        let c = &mut self.config;
+        let ok = self.drafts.take(f, raw, |t| {
+            let t = t.trim();
+            match f {
+                Field::Workers if t.is_empty() => {
+                    c.workers = None;
+                    Ok(())
+                }
+                Field::Workers => match parse_uint(t) {
+                    Some(n) if (1..=u64::from(MAX_WORKERS)).contains(&n) => {
+                        c.workers = Some(n as u32);
+                        Ok(())
+                    }
+                    _ => Err(format!("workers: {} is not a whole number from 1 to {MAX_WORKERS} (empty: the default)", quote(t))),
+                },
+                Field::Cores => match parse_uint(t) {
+                    Some(n) if (1..=u64::from(MAX_CORES)).contains(&n) => {
+                        c.cores = Some(n as u32);
+                        Ok(())
+                    }
+                    _ => Err(format!("cores: {} is not a whole number from 1 to {MAX_CORES}", quote(t))),
+                },
+                Field::Seed => match parse_uint(t) {
+                    Some(n) if n <= u64::from(u32::MAX) => {
+                        c.seed = n;
+                        Ok(())
+                    }
+                    _ => Err(format!("seed: {} is not a whole number from 0 to {}", quote(t), group(u64::from(u32::MAX)))),
+                },
+                Field::Switch => decimal(t, MIN_SWITCH_MS, MAX_SWITCH_MS).map(|v| c.switch_ms = v).map_err(|m| format!("switch interval: {m} (ms)")),
+                Field::Slowdown => decimal(t, 0.0, MAX_SLOWDOWN_PCT).map(|v| c.slowdown_pct = Some(v)).map_err(|m| format!("slowdown: {m} (%)")),
+            }
+        });
+        match ok {
+            Some(()) => self.edited(),
+            None => vec![],
+        }
+    }
+
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Pool(p) => {
+                self.pool = p;
+                vec![]
+            }
+            Action::EditSource(s) => {
+                self.draft = s;
+                vec![]
+            }
+            Action::ApplySource => match super::config::parse_source(&self.draft) {
+                Ok(threads) => {
+                    self.config.source = self.draft.clone();
+                    self.config.threads = threads;
+                    self.parse_error = None;
+                    self.edited()
+                }
+                Err(e) => {
+                    self.parse_error = Some(e);
+                    vec![]
+                }
+            },
+            Action::LoadPreset(id) => match super::config::preset_config(id) {
+                Some(c) => {
+                    self.draft = c.source.clone();
+                    self.config = c;
+                    self.parse_error = None;
+                    self.drafts.clear();
+                    self.link_errors.clear();
+                    self.edited()
+                }
+                None => vec![],
+            },
+            Action::SetExec(e) => {
+                self.config.exec = e;
+                self.edited()
+            }
+            Action::SetStart(s) => {
+                self.config.start = s;
+                self.edited()
+            }
+            Action::SetInterp(i) => {
+                self.config.interp = i;
+                // The slowdown field follows the build unless typed in for this one.
+                self.config.slowdown_pct = None;
+                self.drafts.clear();
+                self.edited()
+            }
+            Action::Set(f, raw) => self.set(f, raw),
+            Action::RunFromLink => {
+                if !self.run_on_open.take(&self.pool) {
+                    return vec![];
+                }
+                self.update(Action::Run)
+            }
+            Action::Run => self.start(BatchKind::Run),
+            Action::Compare => self.start(BatchKind::Compare),
+            Action::Simulated { id, result } => self.finish(id, result),
+            Action::Zoom(z) => {
+                if let Some(r) = &self.run {
+                    self.window = self.window.apply(z, r.outcome.wall_ns);
+                }
+                vec![]
+            }
+            Action::DismissLinkErrors => {
+                self.link_errors.clear();
+                vec![]
+            }
+            Action::RunReal { lock, k } => {
+                if self.real_pending.is_some() || !self.pool.is_ready() {
+                    return vec![];
+                }
+                self.batches += 1;
+                let id = self.batches;
+                self.real_pending = Some(id);
+                let k = k.clamp(1, self.pool.threads());
+                vec![Effect::StartReal { id, k, slices: REAL_SLICES, lock, interval_ms: self.config.switch_ms }]
+            }
+            Action::RealFinished { id, report } => {
+                if self.real_pending != Some(id) {
+                    return vec![];
+                }
+                self.real_pending = None;
+                let simulated_wall_ms = simulate_real(&report, self.pool.threads() as u32);
+                self.real.push(RealView { report, simulated_wall_ms });
+                if self.real.len() > 4 {
+                    self.real.remove(0);
+                }
+                vec![]
+            }
+        }
+    }
+
+    pub fn real_running(&self) -> bool {
+        self.real_pending.is_some()
+    }
+
+    fn start(&mut self, kind: BatchKind) -> Vec<Effect> {
+        if self.pending.is_some() {
+            return vec![];
+        }
+        let problems = self.problems();
+        if !problems.is_empty() {
+            self.status = Status::Error;
+            self.error = Some(format!("Not run: {}.", problems.join("; ")));
+            return vec![];
+        }
+        let cores = self.cores();
+        let c = &self.config;
+        let tasks = c.tasks();
+        let job = |label: &str, exec: ExecKind, interp: Interp| Job {
+            label: label.to_string(),
+            workload: Workload { tasks: tasks.clone(), executor: c.executor(exec, cores) },
+            settings: c.settings(interp, cores),
+        };
+        let threads_exec = if c.exec == ExecKind::ThreadPool { ExecKind::ThreadPool } else { ExecKind::Threads };
+        let threads_label = if threads_exec == ExecKind::ThreadPool { "ThreadPoolExecutor" } else { "threads" };
+        let ft = if c.interp.is_free_threaded() { c.interp } else { Interp::Ft314 };
+        let (jobs, check) = match kind {
+            BatchKind::Run => {
+                let (workload, settings) = c.job(cores);
+                let main = Job { label: "as configured".into(), workload, settings };
+                let seq = job("sequential", ExecKind::Sequential, c.interp);
+                let check = c.is_preset().then_some((c.base, c.seed));
+                (vec![main, seq], check)
+            }
+            BatchKind::Compare => (
+                vec![
+                    job("sequential (GIL)", ExecKind::Sequential, Interp::Gil),
+                    job(&format!("{threads_label} (GIL)"), threads_exec, Interp::Gil),
+                    job(&format!("{threads_label} ({})", ft.key()), threads_exec, ft),
+                    job("ProcessPoolExecutor", ExecKind::ProcessPool, Interp::Gil),
+                ],
+                None,
+            ),
+        };
+        self.batches += 1;
+        let id = self.batches;
+        self.pending = Some((id, kind, self.config.clone()));
+        self.status = Status::Running;
+        self.error = None;
+        vec![Effect::Simulate { id, jobs, check }]
+    }
+
+    fn finish(&mut self, id: u64, result: BatchResult) -> Vec<Effect> {
+        let Some((pending_id, kind, config)) = self.pending.take() else { return vec![] };
+        if pending_id != id {
+            self.pending = Some((pending_id, kind, config));
+            return vec![];
+        }
+        let mut outcomes = result.outcomes.into_iter();
+        match kind {
+            BatchKind::Run => match outcomes.next() {
+                Some(Ok(outcome)) => {
+                    let cores = config.cores_for(self.machine_cores);
+                    self.window = Window::all(outcome.wall_ns);
+                    self.run = Some(RunView {
+                        query: config.to_query(false),
+                        preset: config.is_preset().then_some(config.base),
+                        exec: config.exec,
+                        interp: config.interp,
+                        workers: config.workers_for(cores),
+                        cores,
+                        switch_ms: config.switch_ms,
+                        outcome,
+                        sequential: outcomes.next().and_then(Result::ok),
+                        check: result.check,
+                        simulated_ms: result.elapsed_ms,
+                    });
+                    self.status = Status::Done;
+                }
+                // Earlier results stay on screen; the message says why this run has none.
+                Some(Err(e)) => {
+                    self.status = Status::Error;
+                    self.error = Some(format!("The simulation stopped: {e}."));
+                }
+                None => {
+                    self.status = Status::Error;
+                    self.error = Some("The simulation returned nothing.".into());
+                }
+            },
+            BatchKind::Compare => {
+                let labels = ["sequential (GIL)", "threads (GIL)", "threads (free-threaded)", "ProcessPoolExecutor"];
+                let rows: Vec<(String, Result<Outcome, String>)> =
+                    outcomes.enumerate().map(|(i, o)| (labels.get(i).copied().unwrap_or("run").to_string(), o)).collect();
+                self.compare = Some(rows);
+                self.status = Status::Done;
+            }
+        }
+        vec![]
+    }
+
+    /// The compare chart's bars: label, wall time (ms) or the error.
+    pub fn compare_bars(&self) -> Vec<(String, Result<f64, String>)> {
+        self.compare
+            .iter()
+            .flatten()
+            .map(|(l, o)| (l.clone(), o.as_ref().map(|o| o.wall_ms).map_err(Clone::clone)))
+            .collect()
+    }
+
+    pub fn results_doc(&self) -> Rc<str> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct ThreadDoc<'a> {
+            name: &'a str,
+            interpreter: usize,
+            running_ms: f64,
+            gil_wait_ms: f64,
+            forced_switch_wait_ms: f64,
+            io_ms: f64,
+            c_release_ms: f64,
+        }
+        #[derive(Serialize)]
+        struct Latency {
+            p50: f64,
+            p99: f64,
+            count: usize,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct CompareDoc {
+            label: String,
+            wall_ms: Option<f64>,
+            error: Option<String>,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Body<'a> {
+            preset: Option<&'static str>,
+            interpreter: &'static str,
+            build: Interp,
+            executor: ExecKind,
+            workers: u32,
+            cores: u32,
+            switch_interval_ms: f64,
+            wall_ms: Option<f64>,
+            sequential_wall_ms: Option<f64>,
+            speedup: Option<f64>,
+            cpu_ms: Option<f64>,
+            gil_switches: Option<u64>,
+            drop_requests: Option<u64>,
+            events: Option<u64>,
+            /// How long the simulation took here (this machine's speed, not CPython's).
+            simulated_in_ms: Option<f64>,
+            threads: Vec<ThreadDoc<'a>>,
+            io_latency_ms: Option<Latency>,
+            headlines: Option<&'a [Headline]>,
+            compare: Option<Vec<CompareDoc>>,
+            real: Vec<RealDoc>,
+            error: Option<&'a str>,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct RealDoc {
+            lock: bool,
+            k: usize,
+            slices_per_thread: u64,
+            wall_ms: f64,
+            simulated_wall_ms: Option<f64>,
+            switches: u64,
+            drop_requests: u64,
+            violations: u64,
+            cancelled: bool,
+        }
+        let real: Vec<RealDoc> = self
+            .real
+            .iter()
+            .map(|r| RealDoc {
+                lock: r.report.use_lock,
+                k: r.report.k,
+                slices_per_thread: r.report.slices_per_thread,
+                wall_ms: round_to_micros(r.report.wall_ms),
+                simulated_wall_ms: r.simulated_wall_ms.map(round_to_micros),
+                switches: r.report.lock.switches,
+                drop_requests: r.report.lock.drop_requests,
+                violations: r.report.lock.violations,
+                cancelled: r.report.cancelled,
+            })
+            .collect();
+        let c = &self.config;
+        let interp_name = |i: Interp| if i.is_free_threaded() { "free-threaded" } else { "gil" };
+        let compare = self.compare.as_ref().map(|rows| {
+            rows.iter()
+                .map(|(label, o)| CompareDoc {
+                    label: label.clone(),
+                    wall_ms: o.as_ref().ok().map(|o| round_to_micros(o.wall_ms)),
+                    error: o.as_ref().err().cloned(),
+                })
+                .collect()
+        });
+        let (body, query) = match &self.run {
+            Some(r) => {
+                let o = &r.outcome;
+                let latency = (!o.io_latencies_ns.is_empty()).then(|| Latency {
+                    p50: o.io_latency_p50_ms().map_or(0.0, round_to_micros),
+                    p99: o.io_latency_p99_ms().map_or(0.0, round_to_micros),
+                    count: o.io_latencies_ns.len(),
+                });
+                (
+                    Body {
+                        preset: r.preset,
+                        interpreter: interp_name(r.interp),
+                        build: r.interp,
+                        executor: r.exec,
+                        workers: r.workers,
+                        cores: r.cores,
+                        switch_interval_ms: r.switch_ms,
+                        wall_ms: Some(round_to_micros(o.wall_ms)),
+                        sequential_wall_ms: r.sequential.as_ref().map(|s| round_to_micros(s.wall_ms)),
+                        speedup: r.speedup().map(round_to_micros),
+                        cpu_ms: Some(round_to_micros(o.cpu_ms)),
+                        gil_switches: Some(o.gil_switches),
+                        drop_requests: Some(o.drop_requests),
+                        events: Some(o.events),
+                        simulated_in_ms: Some(round_to_micros(r.simulated_ms)),
+                        threads: o
+                            .threads
+                            .iter()
+                            .map(|t| ThreadDoc {
+                                name: &t.name,
+                                interpreter: t.interpreter,
+                                running_ms: round_to_micros(t.running_ms),
+                                gil_wait_ms: round_to_micros(t.gil_wait_ms),
+                                forced_switch_wait_ms: round_to_micros(t.forced_switch_wait_ms),
+                                io_ms: round_to_micros(t.io_ms),
+                                c_release_ms: round_to_micros(t.c_release_ms),
+                            })
+                            .collect(),
+                        io_latency_ms: latency,
+                        headlines: r.check.as_ref().and_then(|c| c.as_ref().ok()).map(Vec::as_slice),
+                        compare,
+                        real,
+                        error: self.error.as_deref(),
+                    },
+                    r.query.clone(),
+                )
+            }
+            None => {
+                let cores = self.cores();
+                (
+                    Body {
+                        preset: c.is_preset().then_some(c.base),
+                        interpreter: interp_name(c.interp),
+                        build: c.interp,
+                        executor: c.exec,
+                        workers: c.workers_for(cores),
+                        cores,
+                        switch_interval_ms: c.switch_ms,
+                        wall_ms: None,
+                        sequential_wall_ms: None,
+                        speedup: None,
+                        cpu_ms: None,
+                        gil_switches: None,
+                        drop_requests: None,
+                        events: None,
+                        simulated_in_ms: None,
+                        threads: Vec::new(),
+                        io_latency_ms: None,
+                        headlines: None,
+                        compare,
+                        real,
+                        error: self.error.as_deref(),
+                    },
+                    self.query(),
+                )
+            }
+        };
+        Rc::from(results_document("threads", self.status, &absolute_link(&self.origin, "/threads", &query), &body))
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::labs::threads::config::ThreadsConfig;
+
+    fn open(query: &str) -> ThreadsState {
+        ThreadsState::new(ThreadsConfig::from_query(query), PoolStatus::Ready { threads: 2 }, 2, "http://test")
+    }
+
+    /// Performs a Simulate effect as the page does.
+    fn perform(s: &mut ThreadsState, effects: Vec<Effect>) {
+        for e in effects {
+            if let Effect::Simulate { id, jobs, check } = e {
+                let result = run_batch(&jobs, check, || 0.0);
+                s.update(Action::Simulated { id, result });
+            }
+        }
+    }
+
+    fn doc(s: &ThreadsState) -> serde_json::Value {
+        serde_json::from_str(&s.results_doc()).expect("results document is JSON")
+    }
+
+    #[test]
+    fn a_preset_run_gives_its_figures_and_its_cpython_check() {
+        let mut s = open("preset=cpu-threads&cores=2");
+        let idle = doc(&s);
+        assert_eq!((idle["status"].as_str(), idle["preset"].as_str()), (Some("idle"), None), "cores=2 is not the preset's own link");
+        let mut s2 = open("preset=cpu-threads");
+        assert_eq!(doc(&s2)["preset"], "cpu-threads");
+        let effects = s2.update(Action::Run);
+        assert!(matches!(effects.as_slice(), [Effect::Simulate { check: Some(("cpu-threads", 1)), .. }]), "{effects:?}");
+        perform(&mut s2, effects);
+        let d = doc(&s2);
+        assert_eq!(d["status"], "done");
+        assert_eq!(d["interpreter"], "gil");
+        assert_eq!(d["executor"], "threads");
+        assert_eq!(d["workers"], 2);
+        let speedup = d["speedup"].as_f64().expect("speedup");
+        assert!((0.92..=0.99).contains(&speedup), "{speedup}");
+        assert!(d["gilSwitches"].as_u64().is_some_and(|n| n > 100), "{d}");
+        assert_eq!(d["threads"].as_array().map(Vec::len), Some(2));
+        assert!(d["headlines"].as_array().is_some_and(|h| !h.is_empty()));
+        assert_eq!(d["ioLatencyMs"], serde_json::Value::Null);
+
+        perform(&mut s, vec![]);
+        let effects = s.update(Action::Run);
+        assert!(matches!(effects.as_slice(), [Effect::Simulate { check: None, .. }]));
+    }
+
+    #[test]
+    fn the_convoy_reports_io_latency() {
+        let mut s = open("preset=convoy");
+        let effects = s.update(Action::Run);
+        perform(&mut s, effects);
+        let d = doc(&s);
+        let p50 = d["ioLatencyMs"]["p50"].as_f64().expect("p50");
+        assert!((5.0..5.6).contains(&p50), "{p50}");
+        assert_eq!(d["ioLatencyMs"]["count"], 200);
+    }
+
+    #[test]
+    fn compare_runs_four_ways_and_keeps_the_run() {
+        let mut s = open("preset=cpu-threads");
+        let effects = s.update(Action::Run);
+        perform(&mut s, effects);
+        let effects = s.update(Action::Compare);
+        let Some(Effect::Simulate { jobs, .. }) = effects.first() else { panic!("{effects:?}") };
+        let labels: Vec<&str> = jobs.iter().map(|j| j.label.as_str()).collect();
+        assert_eq!(labels, ["sequential (GIL)", "threads (GIL)", "threads (3.14t)", "ProcessPoolExecutor"]);
+        perform(&mut s, effects);
+        let bars = s.compare_bars();
+        let wall = |i: usize| bars[i].1.clone().expect("ran");
+        assert!(wall(2) < wall(1) && wall(3) < wall(1), "{bars:?}");
+        let d = doc(&s);
+        assert_eq!(d["compare"].as_array().map(Vec::len), Some(4));
+        assert!(d["wallMs"].as_f64().is_some(), "the run is kept beside the comparison");
+    }
+
+    #[test]
+    fn a_failed_simulation_keeps_earlier_results_and_says_why() {
+        let mut s = open("preset=cpu-threads");
+        let effects = s.update(Action::Run);
+        perform(&mut s, effects);
+        let before = doc(&s)["wallMs"].clone();
+        let effects = s.update(Action::Run);
+        let Some(Effect::Simulate { id, .. }) = effects.first() else { panic!() };
+        s.update(Action::Simulated { id: *id, result: BatchResult { outcomes: vec![Err("the event budget ran out".into())], check: None, elapsed_ms: 0.0 } });
+        let d = doc(&s);
+        assert_eq!(d["status"], "error");
+        assert!(d["error"].as_str().is_some_and(|e| e.contains("event budget")));
+        assert_eq!(d["wallMs"], before);
+    }
+
+    #[test]
+    fn bad_input_is_refused_with_a_message_and_stale_batches_dropped() {
+        let mut s = open("");
+        s.update(Action::Set(Field::Switch, "0".into()));
+        s.update(Action::Set(Field::Cores, "65".into()));
+        assert_eq!(s.problems().len(), 2, "{:?}", s.problems());
+        assert!(s.update(Action::Run).is_empty());
+        assert_eq!(doc(&s)["status"], "error");
+        s.update(Action::Set(Field::Switch, "1".into()));
+        s.update(Action::Set(Field::Cores, "4".into()));
+        let effects = s.update(Action::Run);
+        assert!(s.update(Action::Run).is_empty(), "one batch at a time");
+        s.update(Action::Simulated { id: 99, result: BatchResult { outcomes: vec![], check: None, elapsed_ms: 0.0 } });
+        assert!(s.is_running());
+        perform(&mut s, effects);
+        assert_eq!(doc(&s)["cores"], 4);
+        assert_eq!(doc(&s)["switchIntervalMs"], 1.0);
+
+        s.update(Action::EditSource("thread t:\n    io(".into()));
+        assert!(s.update(Action::ApplySource).is_empty());
+        assert!(s.parse_error.is_some());
+        s.update(Action::EditSource("thread t * 3:\n    release(5)\n".into()));
+        let q = s.update(Action::ApplySource);
+        assert!(matches!(q.as_slice(), [Effect::WriteQuery(q)] if q.contains("src=")));
+        assert_eq!(s.config.threads.len(), 3);
+    }
+
+    #[test]
+    fn a_real_run_needs_workers_and_reports_what_the_lock_did() {
+        use crate::labs::threads::real_gil::run_cpu_threads;
+        let mut none = ThreadsState::new(ThreadsConfig::from_query(""), PoolStatus::SingleThread { reason: "no".into() }, 2, "");
+        assert!(none.update(Action::RunReal { lock: true, k: 2 }).is_empty());
+        let mut s = open("");
+        let effects = s.update(Action::RunReal { lock: true, k: 9 });
+        let [Effect::StartReal { id, k, lock, interval_ms, .. }] = effects.as_slice() else { panic!("{effects:?}") };
+        assert_eq!((*k, *lock, *interval_ms), (2, true, 5.0));
+        assert!(s.update(Action::RunReal { lock: false, k: 2 }).is_empty(), "one real run at a time");
+        // Perform it on OS threads, as the page does on Web Workers.
+        fn clock() -> f64 {
+            static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+            START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64() * 1000.0
+        }
+        let mut handles = Vec::new();
+        let run = run_cpu_threads(*k, 20, || {
+            crate::labs::threads::real_gil::cpu_slice(20_000);
+        }, *lock, 0.5, clock, |job| handles.push(std::thread::spawn(job))).expect("starts");
+        for h in handles {
+            let _ = h.join();
+        }
+        let report = run.report().expect("done");
+        s.update(Action::RealFinished { id: *id, report });
+        let d = doc(&s);
+        assert_eq!(d["real"][0]["lock"], true);
+        assert_eq!(d["real"][0]["violations"], 0);
+        assert_eq!(d["real"][0]["k"], 2);
+        let sim = d["real"][0]["simulatedWallMs"].as_f64().expect("simulated beside it");
+        let measured = d["real"][0]["wallMs"].as_f64().unwrap_or(0.0);
+        assert!(sim > 0.0 && measured > 0.0, "{d}");
+        assert!(!s.real_running());
+    }
+
+    #[test]
+    fn zoom_stays_inside_the_run_and_down_to_a_handoff() {
+        let wall = 1_000_000_000;
+        let mut w = Window::all(wall);
+        for _ in 0..30 {
+            w = w.apply(ZoomAction::In, wall);
+        }
+        assert_eq!(w.end_ns - w.start_ns, MIN_WINDOW_NS);
+        w = w.apply(ZoomAction::Reset, wall);
+        assert_eq!(w, Window::all(wall));
+        let z = w.apply(ZoomAction::Wheel { at: 0.0, zoom_in: true }, wall);
+        assert_eq!(z.start_ns, 0, "the time under the pointer stays put");
+        let mut p = z;
+        for _ in 0..20 {
+            p = p.apply(ZoomAction::Right, wall);
+        }
+        assert_eq!(p.end_ns, wall);
+        assert_eq!(p.apply(ZoomAction::Out, wall).apply(ZoomAction::Out, wall), Window::all(wall));
+        assert_eq!(Window::all(0).apply(ZoomAction::In, 0), Window { start_ns: 0, end_ns: 1 });
+        let nan = w.apply(ZoomAction::Wheel { at: f64::NAN, zoom_in: false }, wall);
+        assert_eq!(nan, Window::all(wall));
+    }
+}
