@@ -37,7 +37,7 @@ try {
 
   await page.goto(`${server.url}/threads?preset=cpu-threads`);
   await page.waitForSelector('[data-testid="threads-real-lock"]:not([disabled])', { timeout: 60_000 });
-  console.log('\nbrowser, threads lab: real Web Workers x 300 slices of about 1 ms, 5 ms interval');
+  console.log('\nbrowser, threads lab: real Web Workers x 300 slices of about 2 ms, 5 ms interval');
   for (const button of ['threads-real-one', 'threads-real-lock', 'threads-real-nolock']) {
     const before = (await results(page)).real.length;
     await page.click(`[data-testid="${button}"]`);

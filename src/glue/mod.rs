@@ -100,6 +100,34 @@ pub fn replace_query(query: &str) {
     }
 }
 
+/// Where a job handed to [`run_off_page`] leaves its result.
+pub type Slot<T> = std::sync::Arc<std::sync::Mutex<Option<T>>>;
+
+/// Runs `job` on a worker of the pool when `on_worker` (else right here, on the page's
+/// thread) and returns the slot its result will appear in; the page polls it with
+/// [`take_result`] from a timer, since it must never block waiting for a worker.
+pub fn run_off_page<T: Send + 'static>(on_worker: bool, job: impl FnOnce() -> T + Send + 'static) -> Slot<T> {
+    let slot: Slot<T> = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let out = std::sync::Arc::clone(&slot);
+    let run = move || {
+        let result = job();
+        if let Ok(mut s) = out.lock() {
+            *s = Some(result);
+        }
+    };
+    if on_worker {
+        rayon::spawn(run);
+    } else {
+        run();
+    }
+    slot
+}
+
+/// The result a [`run_off_page`] job left, once it has.
+pub fn take_result<T>(slot: &Slot<T>) -> Option<T> {
+    slot.lock().ok().and_then(|mut s| s.take())
+}
+
 /// This site's origin, e.g. `http://127.0.0.1:8080`.
 pub fn origin() -> String {
     web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()

@@ -12,7 +12,6 @@ use crate::core::lab::{whole_ms, PoolStatus};
 use crate::core::link::group;
 use crate::glue;
 use gloo_timers::callback::Interval;
-use std::sync::{Arc, Mutex};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -29,7 +28,7 @@ pub enum Msg {
 /// A count running on a worker: where it puts its result, and the timer that looks.
 struct Counting {
     generation: u64,
-    slot: Arc<Mutex<Option<Counted>>>,
+    slot: glue::Slot<Counted>,
     _poll: Interval,
 }
 
@@ -57,21 +56,7 @@ impl RaceLab {
             match effect {
                 Effect::WriteQuery(q) => glue::replace_query(&q),
                 Effect::StartCount { generation, program, on_worker } => {
-                    let slot: Arc<Mutex<Option<Counted>>> = Arc::new(Mutex::new(None));
-                    let job = {
-                        let slot = Arc::clone(&slot);
-                        move || {
-                            let counted = state::count(&program, on_worker, glue::now_ms);
-                            if let Ok(mut s) = slot.lock() {
-                                *s = Some(counted);
-                            }
-                        }
-                    };
-                    if on_worker {
-                        rayon::spawn(job);
-                    } else {
-                        job();
-                    }
+                    let slot = glue::run_off_page(on_worker, move || state::count(&program, on_worker, glue::now_ms));
                     let link = ctx.link().clone();
                     let poll = Interval::new(30, move || link.send_message(Msg::CountPoll));
                     // A count of an older scenario may still run; its slot is dropped here
@@ -136,7 +121,7 @@ impl Component for RaceLab {
             Msg::Do(action) => self.dispatch(ctx, action),
             Msg::CountPoll => {
                 let Some(c) = &self.counting else { return false };
-                let done = c.slot.lock().ok().and_then(|mut s| s.take());
+                let done = glue::take_result(&c.slot);
                 let Some(counted) = done else { return false };
                 let generation = c.generation;
                 self.counting = None;

@@ -110,8 +110,8 @@ pub enum Effect {
     StartReal { id: u64, k: usize, slices: u64, lock: bool, interval_ms: f64 },
 }
 
-/// Slices per thread of a real run, and steps of `real_gil::cpu_slice` per slice: about a
-/// third of a second of work per thread.
+/// Slices per thread of a real run, and steps of `real_gil::cpu_slice` per slice: about
+/// 0.6 s of work per thread on a 2-core machine.
 pub const REAL_SLICES: u64 = 300;
 pub const REAL_SLICE_STEPS: u64 = 1_000_000;
 
@@ -119,13 +119,19 @@ pub const REAL_SLICE_STEPS: u64 = 1_000_000;
 #[derive(Clone, Debug)]
 pub struct RealView {
     pub report: RealReport,
-    /// The simulator's wall time for the same threads, slices and interval: under the GIL
-    /// for a run with the lock, free-threaded with no slowdown for one without.
-    pub simulated_wall_ms: Option<f64>,
+    /// The simulation of the same threads, slices and interval: under the GIL for a run
+    /// with the lock, free-threaded with no slowdown for one without.
+    pub simulated: Option<Outcome>,
+}
+
+impl RealView {
+    pub fn simulated_wall_ms(&self) -> Option<f64> {
+        self.simulated.as_ref().map(|o| o.wall_ms)
+    }
 }
 
 /// Simulates what a real run did, from its measured mean slice length.
-pub fn simulate_real(report: &RealReport, cores: u32) -> Option<f64> {
+pub fn simulate_real(report: &RealReport, cores: u32) -> Option<Outcome> {
     use super::model::{Executor, Interpreter, Segment, Task};
     let busy: f64 = report.intervals.iter().map(|i| (i.end_ms - i.start_ms).max(0.0)).sum();
     let slices = report.intervals.len();
@@ -141,7 +147,7 @@ pub fn simulate_real(report: &RealReport, cores: u32) -> Option<f64> {
     if !report.use_lock {
         settings.interpreter = Interpreter::FreeThreaded { slowdown: 0.0 };
     }
-    run_job(&Workload { tasks, executor: Executor::Threads }, &settings).ok().map(|o| o.wall_ms)
+    run_job(&Workload { tasks, executor: Executor::Threads }, &settings).ok()
 }
 
 /// The experiment's run, with its baseline.
@@ -445,8 +451,8 @@ impl ThreadsState {
                     return vec![];
                 }
                 self.real_pending = None;
-                let simulated_wall_ms = simulate_real(&report, self.pool.threads() as u32);
-                self.real.push(RealView { report, simulated_wall_ms });
+                let simulated = simulate_real(&report, self.pool.threads() as u32);
+                self.real.push(RealView { report, simulated });
                 if self.real.len() > 4 {
                     self.real.remove(0);
                 }
@@ -635,7 +641,7 @@ impl ThreadsState {
                 k: r.report.k,
                 slices_per_thread: r.report.slices_per_thread,
                 wall_ms: round_to_micros(r.report.wall_ms),
-                simulated_wall_ms: r.simulated_wall_ms.map(round_to_micros),
+                simulated_wall_ms: r.simulated_wall_ms().map(round_to_micros),
                 switches: r.report.lock.switches,
                 drop_requests: r.report.lock.drop_requests,
                 violations: r.report.lock.violations,

@@ -13,7 +13,6 @@ use crate::core::chart::{nice_ticks, tick_label, Scale};
 use crate::core::lab::PoolStatus;
 use crate::glue;
 use gloo_timers::callback::Interval;
-use std::sync::{Arc, Mutex};
 use yew::prelude::*;
 
 pub fn render() -> Html {
@@ -41,7 +40,7 @@ impl From<Action> for Msg {
 /// A batch simulating on a worker: where it puts its answers, and the timer that looks.
 struct Pending {
     id: u64,
-    slot: Arc<Mutex<Option<BatchResult>>>,
+    slot: glue::Slot<BatchResult>,
     _poll: Interval,
 }
 
@@ -64,23 +63,9 @@ impl ThreadsLab {
             match effect {
                 Effect::WriteQuery(q) => glue::replace_query(&q),
                 Effect::Simulate { id, jobs, check } => {
-                    let slot: Arc<Mutex<Option<BatchResult>>> = Arc::new(Mutex::new(None));
-                    let job = {
-                        let slot = Arc::clone(&slot);
-                        move || {
-                            let result = state::run_batch(&jobs, check, glue::now_ms);
-                            if let Ok(mut s) = slot.lock() {
-                                *s = Some(result);
-                            }
-                        }
-                    };
                     // A long simulation on the page's thread would freeze it; a worker keeps
                     // the page live.
-                    if self.state.pool.is_ready() {
-                        rayon::spawn(job);
-                    } else {
-                        job();
-                    }
+                    let slot = glue::run_off_page(self.state.pool.is_ready(), move || state::run_batch(&jobs, check, glue::now_ms));
                     let link = ctx.link().clone();
                     self.pending = Some(Pending { id, slot, _poll: Interval::new(30, move || link.send_message(Msg::Poll)) });
                     ctx.link().send_message(Msg::Poll);
@@ -129,7 +114,7 @@ impl Component for ThreadsLab {
             Msg::Do(action) => self.dispatch(ctx, action),
             Msg::Poll => {
                 let Some(p) = &self.pending else { return false };
-                let done = p.slot.lock().ok().and_then(|mut s| s.take());
+                let done = glue::take_result(&p.slot);
                 let Some(result) = done else { return false };
                 let id = p.id;
                 self.pending = None;
@@ -513,8 +498,8 @@ impl ThreadsLab {
         html! {
             <section class="card" aria-label="Run for real">
                 <h2>{ "Run it for real" }</h2>
-                <p class="small">{ format!("{k} real Web Workers each compute {} slices of about a millisecond. With the lock, each slice \
-                    needs one real lock built on the same rules: a timed wait of the switch interval, then a drop request, then a forced switch.",
+                <p class="small">{ format!("{k} real Web Workers each compute {} equal slices of CPU work (about 2 ms each on a 2-core machine). With the lock, \
+                    each slice needs one real lock built on the same rules: a timed wait of the switch interval, then a drop request, then a forced switch.",
                     state::REAL_SLICES) }</p>
                 <p class="analogue small"><strong>{ "Unlike Python: " }</strong>{ "these workers share the page's memory and the lock is ours, not CPython's: it shows the rule, not the interpreter." }</p>
                 <div class="actions">
@@ -533,7 +518,7 @@ impl ThreadsLab {
                                 <td>{ if r.report.use_lock { "with" } else { "without" } }</td>
                                 <td class="num">{ r.report.k }</td>
                                 <td class="num">{ ms(r.report.wall_ms) }</td>
-                                <td class="num">{ r.simulated_wall_ms.map_or("\u{2014}".into(), ms) }</td>
+                                <td class="num">{ r.simulated_wall_ms().map_or("\u{2014}".into(), ms) }</td>
                                 <td class="num">{ r.report.lock.switches }</td>
                                 <td class="num">{ r.report.lock.drop_requests }</td>
                                 <td class="num">{ r.report.lock.violations }</td>
@@ -542,7 +527,7 @@ impl ThreadsLab {
                     </table>
                     <p class="small muted">{ "Simulated: the simulator's wall time for the same workers, slices (their measured mean length) and interval; under the GIL with the lock, and free-threaded with no slowdown without it." }</p>
                 </> } } }
-                { match last { Some(r) => real_lanes(&r.report), None => html! {} } }
+                { match last { Some(r) => real_lanes(&r.report, r.simulated.as_ref()), None => html! {} } }
             </section>
         }
     }
@@ -632,7 +617,8 @@ impl ThreadsLab {
                             }) }</tbody>
                         </table>
                         </div>
-                        <p class="small muted">{ "The preset's own runs on the 2-core machine its figures were measured on, whatever this page's settings." }</p>
+                        <p class="small muted">{ "The preset's own runs on the 2-core machine its figures were measured on, whatever this page's settings. " }
+                            { presets::preset(r.preset.unwrap_or_default()).map(|p| format!("Source: {}.", p.source)).unwrap_or_default() }</p>
                         </>
                     },
                 } }
@@ -641,36 +627,54 @@ impl ThreadsLab {
     }
 }
 
-/// The measured holds of the last real run, one lane per worker.
-fn real_lanes(report: &real_gil::RealReport) -> Html {
-    let end = report.wall_ms.max(1e-3);
+/// The measured holds (or slices) of the last real run, one lane per worker, above the
+/// simulation of the same settings on the same time axis.
+fn real_lanes(report: &real_gil::RealReport, simulated: Option<&Outcome>) -> Html {
+    let sim_rows = simulated.map_or(0, |o| o.threads.len());
+    let end = report.wall_ms.max(simulated.map_or(0.0, |o| o.wall_ms)).max(1e-3);
     let scale = Scale::new((0.0, end), (LEFT, WIDTH - 8.0));
-    let height = report.k as f64 * (LANE_H + 4.0) + 26.0;
-    let axis_y = report.k as f64 * (LANE_H + 4.0) + 4.0;
+    let rows = report.k + sim_rows;
+    let height = rows as f64 * (LANE_H + 4.0) + 26.0;
+    let axis_y = rows as f64 * (LANE_H + 4.0) + 4.0;
+    let row_y = |i: usize| i as f64 * (LANE_H + 4.0);
+    let lane_bg = |i: usize, label: String| html! { <g>
+        <text class="lane-label" x="4" y={format!("{:.1}", row_y(i) + 12.0)}>{ label }</text>
+        <rect class="lane" x={LEFT.to_string()} y={format!("{:.1}", row_y(i))} width={(WIDTH - 8.0 - LEFT).to_string()} height={LANE_H.to_string()} />
+    </g> };
+    let sim_scale = simulated.map(|o| TimeScale {
+        window: state::Window { start_ns: 0, end_ns: ((end * 1e6) as u64).max(o.wall_ns) },
+        x0: LEFT,
+        x1: WIDTH - 8.0,
+    });
     html! {
         <figure class="timeline">
-            <svg data-testid="threads-real-lanes" viewBox={format!("0 0 {WIDTH} {height:.1}")} role="img" aria-label="Measured lock holds per worker">
-                { for (0..report.k).map(|lane| {
-                    let y = lane as f64 * (LANE_H + 4.0);
-                    html! { <g>
-                        <text class="lane-label" x="4" y={format!("{:.1}", y + 12.0)}>{ format!("worker {}", lane + 1) }</text>
-                        <rect class="lane" x={LEFT.to_string()} y={format!("{y:.1}")} width={(WIDTH - 8.0 - LEFT).to_string()} height={LANE_H.to_string()} />
-                    </g> }
+            <svg data-testid="threads-real-lanes" viewBox={format!("0 0 {WIDTH} {height:.1}")} role="img" aria-label="Measured lock holds per worker, and the simulation of the same run">
+                { for (0..report.k).map(|lane| lane_bg(lane, format!("worker {}", lane + 1))) }
+                { for report.intervals.iter().filter(|i| i.thread < report.k).map(|i| html! {
+                    <rect class={if report.use_lock { "st-python" } else { "st-release" }} x={format!("{:.2}", scale.map(i.start_ms))} y={format!("{:.1}", row_y(i.thread))}
+                        width={format!("{:.2}", (scale.map(i.end_ms) - scale.map(i.start_ms)).max(0.5))} height={LANE_H.to_string()} />
                 }) }
-                { for report.intervals.iter().filter(|i| i.thread < report.k).map(|i| {
-                    let y = i.thread as f64 * (LANE_H + 4.0);
-                    html! { <rect class={if report.use_lock { "st-python" } else { "st-release" }} x={format!("{:.2}", scale.map(i.start_ms))} y={format!("{y:.1}")}
-                        width={format!("{:.2}", (scale.map(i.end_ms) - scale.map(i.start_ms)).max(0.5))} height={LANE_H.to_string()} /> }
-                }) }
+                { match (simulated, sim_scale) {
+                    (Some(o), Some(sc)) => html! { <>
+                        { for o.threads.iter().enumerate().map(|(i, t)| html! { <>
+                            { lane_bg(report.k + i, format!("sim. {}", i + 1)) }
+                            { for lanes::thread_bars(&t.lane, &sc).into_iter().map(|b| html! {
+                                <rect class={classes!("st", state_class(b.kind))} x={format!("{:.2}", b.x)} y={format!("{:.1}", row_y(report.k + i))}
+                                    width={format!("{:.2}", b.width)} height={LANE_H.to_string()} />
+                            }) }
+                        </> }) }
+                    </> },
+                    _ => html! {},
+                } }
                 <line class="axis" x1={LEFT.to_string()} x2={(WIDTH - 8.0).to_string()} y1={format!("{axis_y:.1}")} y2={format!("{axis_y:.1}")} />
                 { for nice_ticks(end, 5).into_iter().filter(|t| *t <= end).map(|t| html! {
                     <text class="tick-label" x={format!("{:.1}", scale.map(t))} y={format!("{:.1}", axis_y + 16.0)}>{ format!("{} ms", tick_label(t)) }</text>
                 }) }
             </svg>
             <figcaption class="small muted">{ if report.use_lock {
-                "Measured: each bar is a stretch a worker held the lock; they never overlap, and they change hands about every switch interval."
+                "Measured (top): each bar is a stretch a worker held the lock; they never overlap, and change hands about every switch interval. Simulated (below): the same workers under the GIL."
             } else {
-                "Measured: without the lock each bar is a slice of work; the workers compute side by side."
+                "Measured (top): without the lock each bar is a slice of work, and the workers compute side by side. Simulated (below): the same workers with no GIL."
             } }</figcaption>
         </figure>
     }
