@@ -32,8 +32,12 @@ const MAX_LOOP: i64 = 64;
 pub const MAX_WORKLOAD_LOOP: i64 = 1_000_000;
 /// One timed statement's length, in milliseconds.
 pub const MAX_SEGMENT_MS: f64 = 600_000.0;
-/// Timed segments per thread of a workload once loops are multiplied out.
-pub const MAX_WORKLOAD_SEGMENTS: usize = 200_000;
+/// Timed segments per thread of a workload once loops are multiplied out (the simulator's
+/// own limit per task).
+pub const MAX_WORKLOAD_SEGMENTS: usize = 100_000;
+/// Timed segments in the whole workload: `thread t * 1000:` copies its body a thousand
+/// times, and a hostile link must not make the page allocate gigabytes.
+pub const MAX_WORKLOAD_TOTAL_SEGMENTS: usize = 1_000_000;
 /// Threads (or tasks for a pool) in a workload: 1,000 trivial tasks is a preset.
 pub const MAX_WORKLOAD_THREADS: usize = 1_000;
 const MAX_DEPTH: usize = 8;
@@ -1097,9 +1101,14 @@ pub fn parse_workload(source: &str) -> Result<Vec<WorkThread>, ParseError> {
         return err(h.3, 1, "the threads lab runs threads: write `thread NAME:` (the race lab has async tasks)");
     }
     let mut out = Vec::new();
+    let mut total = 0usize;
     for (name, count, _, header_line, body, _) in &headers {
         let mut segments = Vec::new();
         lower_segments(body, 1, &mut segments, *header_line)?;
+        total = total.saturating_add(segments.len().saturating_mul(*count));
+        if total > MAX_WORKLOAD_TOTAL_SEGMENTS {
+            return err(*header_line, 1, format!("the workload does more than {} timed steps in all; use fewer threads or shorter loops", group(MAX_WORKLOAD_TOTAL_SEGMENTS as u64)));
+        }
         for k in 0..*count {
             let display = if *count == 1 { name.clone() } else { format!("{name}-{}", k + 1) };
             out.push(WorkThread { name: display, segments: segments.clone() });

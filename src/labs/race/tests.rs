@@ -593,8 +593,10 @@ fn workloads_refuse_what_belongs_to_the_race_lab() {
     assert!(e.message.contains("race lab"), "{e}");
     let e = parse_workload("thread t:\n    native(-1)\n").expect_err("negative time");
     assert_eq!(e.line, 2);
-    let e = parse_workload("thread t:\n    for _ in range(300000):\n        io(1)\n").expect_err("too many segments");
+    let e = parse_workload("thread t:\n    for _ in range(100001):\n        io(1)\n").expect_err("too many segments");
     assert!(e.message.contains("timed steps"), "{e}");
+    let e = parse_workload("thread t * 1000:\n    for _ in range(99999):\n        io(1)\n").expect_err("too much in all");
+    assert!(e.message.contains("in all"), "{e}");
     let e = parse_workload("thread t * 1001:\n    compute(1)\n").expect_err("too many threads");
     assert!(e.message.contains("1 to 1000"), "{e}");
     // The race lab reads the same statements: io gives way like a sleep, compute is no step.
