@@ -98,6 +98,8 @@ pub enum Action {
     RunReal { lock: bool, k: usize },
     /// Real run `id` has ended.
     RealFinished { id: u64, report: RealReport },
+    /// Real run `id` could not start.
+    RealFailed { id: u64, message: String },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -445,6 +447,13 @@ impl ThreadsState {
                 self.real_pending = Some(id);
                 let k = k.clamp(1, self.pool.threads());
                 vec![Effect::StartReal { id, k, slices: REAL_SLICES, lock, interval_ms: self.config.switch_ms }]
+            }
+            Action::RealFailed { id, message } => {
+                if self.real_pending == Some(id) {
+                    self.real_pending = None;
+                    self.error = Some(format!("The real run did not start: {message}."));
+                }
+                vec![]
             }
             Action::RealFinished { id, report } => {
                 if self.real_pending != Some(id) {

@@ -79,9 +79,7 @@ impl ThreadsLab {
                             let link = ctx.link().clone();
                             self.real = Some((id, run, Interval::new(50, move || link.send_message(Msg::PollReal))));
                         }
-                        Err(e) => {
-                            self.state.error = Some(format!("The real run did not start: {e:?}."));
-                        }
+                        Err(e) => self.dispatch(ctx, Action::RealFailed { id, message: format!("{e:?}") }),
                     }
                 }
             }
