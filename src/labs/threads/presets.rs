@@ -803,15 +803,14 @@ pub fn lost_update_possible(v: PythonVersion, free_threaded: bool) -> bool {
 
 pub const COUNTER_SUMMARY: &str = "Under the GIL of 3.10 and later a thread is switched only \
     at a check point: loop back-edges, function entry, after calls. The four instructions of \
-    `counter += 1` have none between them, so an increment is never cut in half. On 3.9 the \
+    counter += 1 have none between them, so an increment is never cut in half. On 3.9 the \
     check came before most instructions, and a switch between the add and the store lost \
     updates. Without a GIL (3.13t, 3.14t) the threads really overlap and updates are lost. \
     None of this is a promise of the language: use a Lock.";
 
 /// `dis` of `for _ in range(n): counter += 1`, with the check points marked.
 /// On 3.9 a check comes before each instruction that follows one ending in `DISPATCH()`.
-pub const COUNTER_BYTECODE_39: &str = "\
-  8 FOR_ITER         12 (to 22)     <- check point
+pub const COUNTER_BYTECODE_39: &str = "  8 FOR_ITER         12 (to 22)     <- check point
  10 STORE_FAST        1 (_)         <- check point
  12 LOAD_GLOBAL       1 (counter)
  14 LOAD_CONST        1 (1)         <- check point: counter is read, a switch here loses updates
@@ -819,8 +818,7 @@ pub const COUNTER_BYTECODE_39: &str = "\
  18 STORE_GLOBAL      1 (counter)   <- check point: the sum is not stored yet, a switch here too
  20 JUMP_ABSOLUTE     8             <- check point";
 
-pub const COUNTER_BYTECODE_312: &str = "\
-  0 RESUME            0             <- check point (function entry)
+pub const COUNTER_BYTECODE_312: &str = "  0 RESUME            0             <- check point (function entry)
  24 FOR_ITER         11 (to 50)
  28 STORE_FAST        1 (_)
  30 LOAD_GLOBAL       2 (counter)

@@ -543,13 +543,13 @@ impl ThreadsLab {
                     <div><h3>{ "CPython 3.9" }</h3><pre class="code small">{ presets::COUNTER_BYTECODE_39 }</pre></div>
                     <div><h3>{ "CPython 3.12" }</h3><pre class="code small">{ presets::COUNTER_BYTECODE_312 }</pre></div>
                 </div>
-                <table>
+                <div class="task-table-wrap"><table>
                     <thead><tr><th>{ "CPython" }</th><th>{ "runs that lost updates" }</th><th>{ "updates lost per run" }</th></tr></thead>
                     <tbody>{ for presets::COUNTER_MEASURED.iter().map(|m| html! {
                         <tr><td>{ m.version }</td><td class="num">{ format!("{} of {}", m.runs_with_loss, m.runs) }</td>
                             <td class="num">{ if m.runs_with_loss == 0 { "0".to_string() } else { format!("{} to {}", crate::core::link::group(u64::from(m.lost_min)), crate::core::link::group(u64::from(m.lost_max))) } }</td></tr>
                     }) }</tbody>
-                </table>
+                </table></div>
                 <p class="small muted">{ "3 threads \u{d7} 1,000,000 increments, measured on a 2-core machine. The race lab shows the load and the store as separate steps, " }
                     <a href="/race?preset=counter">{ "as free-threaded CPython or 3.9 can split them" }</a>{ "." }</p>
             </section>
