@@ -144,7 +144,7 @@ impl Component for RaceLab {
                           something of that kind comes between them, like the sleep in the bank demo." }</p>
                     <p class="small muted">{ "Counting every interleaving treats each read and write as a place a switch \
                           may fall: true of free-threaded CPython, of 3.9 and older, and of code that calls or waits \
-                          between the two; a plain `counter += 1` loop under the GIL of 3.10+ loses no update: " }
+                          between the two; a plain counter += 1 loop under the GIL of 3.10+ loses no update: " }
                           <a href="/threads?preset=counter">{ "the threads lab shows where the check points fall" }</a>{ "." }</p>
                     <p class="analogue"><strong>{ "Simulated: " }</strong>
                         { "no real threads run here. Each step is one read, write, acquire or release, and the \

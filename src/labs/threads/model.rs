@@ -113,7 +113,7 @@ impl Interpreter {
 }
 
 /// Costs of the machine and of the library code around the tasks. `Costs::calibrated()` holds
-/// the figures fitted on the 2-core machine described in python-models.md; `Costs::ideal()`
+/// the figures fitted on a 2-core machine (see measure/README.md); `Costs::ideal()`
 /// sets all of them to zero, which the rule tests use to get hand-computable times.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -177,14 +177,14 @@ impl Costs {
             // 5.30 ms per 0.17 ms sleep at a 5 ms interval, 1.30 ms at 1 ms.
             timer_overshoot_ns: 100_000,
             // Fitted, not measured on its own: makes 2 CPU threads 0.97x of sequential, the
-            // middle of the 0.92-0.99x measured with 3.11/3.13 (python-models.md). It stands
+            // middle of the 0.92-0.99x measured with 3.11/3.13 (measured on the 2-core machine). It stands
             // for the new holder's cache misses on the objects the other core just wrote.
             switch_refill_ns: 130_000,
-            // Fitted: 2 CPU-bound processes on 2 cores give 1.77-1.81x, not 2x (python-models.md);
+            // Fitted: 2 CPU-bound processes on 2 cores give 1.77-1.81x, not 2x (measured on the 2-core machine);
             // 11% per core while both are busy gives 1.79x. A re-measurement (measure/par.py)
             // on the shared VM was too noisy (1.3-1.8x) to fit better.
             parallel_slowdown_ppm: 110_000,
-            // 1,000 trivial tasks on ThreadPoolExecutor(2) take 7 ms (python-models.md, 3.11):
+            // 1,000 trivial tasks on ThreadPoolExecutor(2) take 7 ms (3.11, measured on the 2-core machine):
             // about 7 us per task, split between submit and the worker.
             tpe_submit_ns: 3_500,
             tpe_item_ns: 3_000,
@@ -194,10 +194,10 @@ impl Costs {
             // is the bottleneck (measure/tiny.py, 3.11: parent CPU 78 ms, children 30 ms).
             ppe_parent_task_ns: 110_000,
             ppe_worker_task_ns: 30_000,
-            // Pickling a list of 1,000,000 ints and back: ~110 MB/s (python-models.md).
+            // Pickling a list of 1,000,000 ints and back: ~110 MB/s (measured on the 2-core machine).
             pickle_bytes_per_s: 110_000_000,
             // Pool of 2 to its first result: fork ~5 ms, forkserver ~20 ms, spawn ~55 ms
-            // (python-models.md); minus the ~0.2 ms a trivial task costs.
+            // (measured on the 2-core machine); minus the ~0.2 ms a trivial task costs.
             start_fork_ns: 4_800_000,
             start_forkserver_ns: 19_800_000,
             start_spawn_ns: 54_800_000,

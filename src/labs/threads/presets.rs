@@ -1,7 +1,7 @@
 //! The threads lab's presets (ids fixed), each with its headline figures, the CPython figure
 //! it should match and where that figure comes from.
 //!
-//! Figures "measured here" are from python-models.md (CPython 3.11 and 3.13 from pyenv on the
+//! Figures "measured here" are CPython 3.11 and 3.13 (from pyenv) on the
 //! 2-core Intel Xeon VM this project runs on) or from the scripts in measure/ re-run on the same
 //! machine; they vary by machine, the ratios hold better than the absolute times.
 
@@ -244,7 +244,7 @@ pub fn preset_seeded(id: &str, seed: u64) -> Option<Preset> {
                           GIL, so five threads overlap their waits.",
                 headline: "wall time sequential vs ThreadPoolExecutor(max_workers=5)",
                 cpython_figure: "about 10.3 s sequential, 3.0 s with 5 workers",
-                source: "the tutorial's AniList demo (python-models.md, demo 1)",
+                source: "the tutorial's AniList demo: 15 requests, sequential and on a pool of 5",
                 runs: vec![run("sequential", seq, s), run("pool of 5", pool, s)],
             }
         }
@@ -257,7 +257,7 @@ pub fn preset_seeded(id: &str, seed: u64) -> Option<Preset> {
                           and each handoff costs a little.",
                 headline: "speedup over sequential with 2 and with 4 threads",
                 cpython_figure: "0.92x to 0.99x of sequential (3.11, 3.13)",
-                source: "measured on a 2-core machine (python-models.md)",
+                source: "CPython 3.11 and 3.13 measured on a 2-core machine",
                 runs: vec![
                     run(
                         "sequential",
@@ -289,7 +289,7 @@ pub fn preset_seeded(id: &str, seed: u64) -> Option<Preset> {
                 headline: "speedup over sequential; pool of 2 to its first result per start method",
                 cpython_figure: "1.77x to 1.81x on 2 cores; first result: fork ~5 ms, forkserver \
                                  ~20 ms, spawn ~55 ms",
-                source: "measured on a 2-core machine (python-models.md)",
+                source: "CPython 3.11 and 3.13 measured on a 2-core machine",
                 runs: vec![
                     run(
                         "sequential",
@@ -335,7 +335,7 @@ pub fn preset_seeded(id: &str, seed: u64) -> Option<Preset> {
                     "2 / (1 + slowdown) x the 2-core efficiency: slowdown ~40% (3.13t), \
                                  5-10% (3.14t); efficiency 0.895 (1.79x / 2 from cpu-processes)",
                 source: "free-threading HOWTO (3.13), What's New in Python 3.14; efficiency \
-                         measured on a 2-core machine (python-models.md)",
+                         measured on a 2-core machine",
                 runs: vec![
                     run(
                         "sequential (GIL)",
@@ -371,7 +371,7 @@ pub fn preset_seeded(id: &str, seed: u64) -> Option<Preset> {
                           and pipes.",
                 headline: "wall time: plain loop, ThreadPoolExecutor(2), ProcessPoolExecutor(2)",
                 cpython_figure: "0.06 ms, 7 ms, 110-120 ms",
-                source: "measured on a 2-core machine (python-models.md)",
+                source: "CPython 3.11 and 3.13 measured on a 2-core machine",
                 runs: vec![
                     run(
                         "plain loop",
@@ -411,7 +411,7 @@ pub fn preset_seeded(id: &str, seed: u64) -> Option<Preset> {
                        5 ms and 1 ms",
             cpython_figure: "34 ms alone; 5.3 ms each (p50), 1.07 s in all, 31x, beside the CPU \
                              thread; 1.3 ms each at a 1 ms interval (7.4x)",
-            source: "measured on a 2-core machine (python-models.md; re-measured with \
+            source: "CPython 3.11 and 3.13 measured on a 2-core machine (re-measured with \
                      measure/convoy.py: 5.26-5.31 ms and 1.27-1.30 ms p50)",
             runs: vec![
                 run("alone", convoy_workload(5 * MS, false), s),
@@ -430,7 +430,7 @@ pub fn preset_seeded(id: &str, seed: u64) -> Option<Preset> {
                       interval helps it, at the price of more handoffs.",
             headline: "p50 latency of one 0.1 ms sleep beside a CPU thread, per interval",
             cpython_figure: "about the interval + 0.3 ms: 0.78 ms, 1.3 ms, 5.3 ms, 50.4 ms",
-            source: "1 and 5 ms from python-models.md; 0.5 and 50 ms measured here with \
+            source: "CPython 3.11 and 3.13 on a 2-core machine; 0.5 and 50 ms measured with \
                      measure/convoy.py and measure/extra.py (3.11, 3.13)",
             runs: [500 * US, MS, 5 * MS, 50 * MS]
                 .iter()
@@ -522,7 +522,7 @@ pub fn preset_seeded(id: &str, seed: u64) -> Option<Preset> {
             headline: "updates lost by 3 x 1,000,000 increments, per interpreter",
             cpython_figure: "3.9: lost in 10 of 10 runs; 3.10, 3.11, 3.13: 0 of 10; \
                              free-threaded: lost",
-            source: "python-models.md; re-measured here on 3.9.18 to 3.13.0 (COUNTER_MEASURED)",
+            source: "measured with measure/counter.py on 3.9.18 to 3.13.0, 2-core machine",
             runs: vec![run(
                 "3 threads (3.10+ GIL)",
                 // 1,000,000 iterations of ~40 ns each per thread.
