@@ -23,17 +23,20 @@ impl Scale {
     }
 }
 
+/// The round step (1, 2 or 5 times a power of ten) that cuts `span` into about `target`
+/// pieces.
+pub fn nice_step(span: f64, target: usize) -> f64 {
+    let span = if span.is_finite() && span > 0.0 { span } else { 1.0 };
+    let raw_step = span / target.max(1) as f64;
+    let magnitude = 10f64.powf(raw_step.log10().floor());
+    [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * magnitude).find(|s| *s >= raw_step).unwrap_or(10.0 * magnitude)
+}
+
 /// Round tick values (1, 2 or 5 times a power of ten) covering `0..=max`, about `target`
 /// of them. Always includes 0 and at least one value >= `max`.
 pub fn nice_ticks(max: f64, target: usize) -> Vec<f64> {
     let max = if max.is_finite() && max > 0.0 { max } else { 1.0 };
-    let raw_step = max / target.max(1) as f64;
-    let magnitude = 10f64.powf(raw_step.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * magnitude)
-        .find(|s| *s >= raw_step)
-        .unwrap_or(10.0 * magnitude);
+    let step = nice_step(max, target);
     let count = (max / step).ceil() as usize;
     (0..=count.min(1000)).map(|i| i as f64 * step).collect()
 }

@@ -443,7 +443,7 @@ pub fn decimal(raw: &str, min: f64, max: f64) -> Result<f64, String> {
     match t.parse::<f64>() {
         Ok(v) if plain && v.is_finite() && (min..=max).contains(&v) => Ok(v),
         Ok(_) if plain => Err(format!("{} is out of range: from {} to {}", quote(t), number_text(min), number_text(max))),
-        _ => Err(format!("{} is not a number", quote(t))),
+        _ => Err(format!("{} is not a number; give one from {} to {}", quote(t), number_text(min), number_text(max))),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::model::{GilInterval, StateInterval, ThreadState};
 use super::state::Window;
-use crate::core::chart::tick_label;
+use crate::core::chart::{nice_step, tick_label};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct LaneBar<K> {
@@ -141,12 +141,36 @@ pub fn core_usage(lanes: &[&[StateInterval]], window: Window) -> Vec<(u64, u32)>
     out
 }
 
+/// The steps of `usage` (from [`core_usage`] over the whole run) that fall in `window`,
+/// starting with the count in force at its start.
+pub fn clip_steps(usage: &[(u64, u32)], window: Window) -> Vec<(u64, u32)> {
+    let at_start = usage.iter().take_while(|(t, _)| *t <= window.start_ns).last().map_or(0, |s| s.1);
+    let mut out = vec![(window.start_ns, at_start)];
+    out.extend(usage.iter().copied().filter(|(t, _)| *t > window.start_ns && *t < window.end_ns));
+    out
+}
+
+/// An SVG path filling the area under the core-usage steps, in a lane whose bottom is at
+/// `y0`, `height` high, scaled so `cores` (or the peak, if higher) fills it.
+pub fn usage_path(steps: &[(u64, u32)], scale: &TimeScale, y0: f64, height: f64, cores: u32) -> String {
+    let max = f64::from(cores.max(1)).max(steps.iter().map(|s| f64::from(s.1)).fold(1.0, f64::max));
+    let mut d = format!("M{:.1},{y0:.1}", scale.x(scale.window.start_ns));
+    let mut last_y = y0;
+    for (t, n) in steps {
+        let x = scale.x(*t);
+        let y = y0 - f64::from(*n) / max * height;
+        d.push_str(&format!(" L{x:.1},{last_y:.1} L{x:.1},{y:.1}"));
+        last_y = y;
+    }
+    let x_end = scale.x(scale.window.end_ns);
+    d.push_str(&format!(" L{x_end:.1},{last_y:.1} L{x_end:.1},{y0:.1} Z"));
+    d
+}
+
 /// Round ticks across the window, labelled in ms (or µs when the window is under 1 ms).
 pub fn ticks(window: Window, target: usize) -> Vec<(u64, String)> {
     let width = window.end_ns.saturating_sub(window.start_ns).max(1) as f64;
-    let raw = width / target.max(1) as f64;
-    let magnitude = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * magnitude).find(|s| *s >= raw).unwrap_or(10.0 * magnitude).max(1.0);
+    let step = nice_step(width, target).max(1.0);
     let micro = width < 1e6;
     let first = (window.start_ns as f64 / step).ceil() * step;
     let mut out = Vec::new();
@@ -197,6 +221,22 @@ mod tests {
         let b = [iv(5, 15, ThreadState::CRelease)];
         let u = core_usage(&[&a, &b], Window { start_ns: 0, end_ns: 20 });
         assert_eq!(u, vec![(0, 1), (5, 2), (10, 1), (15, 0)]);
+    }
+
+    #[test]
+    fn usage_is_computed_once_and_clipped_to_the_window() {
+        let a = [iv(0, 10, ThreadState::RunningPython), iv(10, 20, ThreadState::Io)];
+        let b = [iv(5, 15, ThreadState::CRelease)];
+        let whole = core_usage(&[&a, &b], Window { start_ns: 0, end_ns: 20 });
+        for (s, e) in [(0, 20), (7, 12), (12, 20), (15, 16)] {
+            let w = Window { start_ns: s, end_ns: e };
+            // Computing in the window adds a step where intervals are cut at its end.
+            let mut direct = core_usage(&[&a, &b], w);
+            direct.retain(|st| st.0 < e);
+            assert_eq!(clip_steps(&whole, w), direct, "window {s}..{e}");
+        }
+        let scale = TimeScale { window: Window { start_ns: 0, end_ns: 20 }, x0: 0.0, x1: 20.0 };
+        assert_eq!(usage_path(&whole, &scale, 10.0, 10.0, 2), "M0.0,10.0 L0.0,10.0 L0.0,5.0 L5.0,5.0 L5.0,0.0 L10.0,0.0 L10.0,5.0 L15.0,5.0 L15.0,10.0 L20.0,10.0 L20.0,10.0 Z");
     }
 
     #[test]

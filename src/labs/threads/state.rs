@@ -167,6 +167,8 @@ pub struct RunView {
     pub sequential: Option<Outcome>,
     pub check: Option<Result<Vec<Headline>, String>>,
     pub simulated_ms: f64,
+    /// Threads on a core over the whole run, computed once: every zoom clips it.
+    pub core_usage: Vec<(u64, u32)>,
 }
 
 impl RunView {
@@ -246,7 +248,7 @@ pub struct ThreadsState {
     pub error: Option<String>,
     batches: u64,
     /// The batch in flight and what it is for.
-    pending: Option<(u64, BatchKind, ThreadsConfig)>,
+    pending: Option<(u64, BatchKind, ThreadsConfig, Vec<String>)>,
     pub run: Option<RunView>,
     pub compare: Option<Vec<(String, Result<Outcome, String>)>>,
     pub window: Window,
@@ -515,16 +517,16 @@ impl ThreadsState {
         };
         self.batches += 1;
         let id = self.batches;
-        self.pending = Some((id, kind, self.config.clone()));
+        self.pending = Some((id, kind, self.config.clone(), jobs.iter().map(|j| j.label.clone()).collect()));
         self.status = Status::Running;
         self.error = None;
         vec![Effect::Simulate { id, jobs, check }]
     }
 
     fn finish(&mut self, id: u64, result: BatchResult) -> Vec<Effect> {
-        let Some((pending_id, kind, config)) = self.pending.take() else { return vec![] };
+        let Some((pending_id, kind, config, labels)) = self.pending.take() else { return vec![] };
         if pending_id != id {
-            self.pending = Some((pending_id, kind, config));
+            self.pending = Some((pending_id, kind, config, labels));
             return vec![];
         }
         let mut outcomes = result.outcomes.into_iter();
@@ -533,6 +535,8 @@ impl ThreadsState {
                 Some(Ok(outcome)) => {
                     let cores = config.cores_for(self.machine_cores);
                     self.window = Window::all(outcome.wall_ns);
+                    let lanes: Vec<&[super::model::StateInterval]> = outcome.threads.iter().map(|t| t.lane.as_slice()).collect();
+                    let core_usage = super::lanes::core_usage(&lanes, self.window);
                     self.run = Some(RunView {
                         query: config.to_query(false),
                         preset: config.is_preset().then_some(config.base),
@@ -545,6 +549,7 @@ impl ThreadsState {
                         sequential: outcomes.next().and_then(Result::ok),
                         check: result.check,
                         simulated_ms: result.elapsed_ms,
+                        core_usage,
                     });
                     self.status = Status::Done;
                 }
@@ -559,9 +564,7 @@ impl ThreadsState {
                 }
             },
             BatchKind::Compare => {
-                let labels = ["sequential (GIL)", "threads (GIL)", "threads (free-threaded)", "ProcessPoolExecutor"];
-                let rows: Vec<(String, Result<Outcome, String>)> =
-                    outcomes.enumerate().map(|(i, o)| (labels.get(i).copied().unwrap_or("run").to_string(), o)).collect();
+                let rows: Vec<(String, Result<Outcome, String>)> = labels.into_iter().zip(outcomes).collect();
                 self.compare = Some(rows);
                 self.status = Status::Done;
             }

@@ -368,22 +368,8 @@ impl ThreadsLab {
         let row_y = |i: usize| i as f64 * (LANE_H + 4.0);
         let usage_row = shown.len() + gil_rows;
         let cores = self.state.run.as_ref().map_or(1, |r| r.cores).max(1);
-        let all: Vec<&[super::model::StateInterval]> = o.threads.iter().map(|t| t.lane.as_slice()).collect();
-        let usage = lanes::core_usage(&all, w);
-        let usage_path = {
-            let y0 = row_y(usage_row) + LANE_H;
-            let mut d = format!("M{:.1},{:.1}", scale.x(w.start_ns), y0);
-            let max = (cores as f64).max(usage.iter().map(|u| u.1 as f64).fold(1.0, f64::max));
-            let mut last_y = y0;
-            for (t, n) in &usage {
-                let x = scale.x(*t);
-                let y = y0 - (f64::from(*n).min(max) / max) * LANE_H;
-                d.push_str(&format!(" L{x:.1},{last_y:.1} L{x:.1},{y:.1}"));
-                last_y = y;
-            }
-            d.push_str(&format!(" L{:.1},{last_y:.1} L{:.1},{y0:.1} Z", scale.x(w.end_ns), scale.x(w.end_ns)));
-            d
-        };
+        let whole_usage = self.state.run.as_ref().map_or(&[][..], |r| r.core_usage.as_slice());
+        let usage_path = lanes::usage_path(&lanes::clip_steps(whole_usage, w), &scale, row_y(usage_row) + LANE_H, LANE_H, cores);
         let onwheel = link.callback(|e: WheelEvent| {
             e.prevent_default();
             let target: Option<web_sys::Element> = e.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok());
