@@ -40,6 +40,11 @@ if [ "$(version_of trunk)" != "$TRUNK_VERSION" ]; then
   # trunk needs a newer rustc than stable has here.
   cargo +nightly install trunk --version "$TRUNK_VERSION" --force
 fi
+# The browser packages the build serves itself (Pyodide, CodeMirror, esbuild): web/.
+if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+  say "installing the web packages (npm ci in web/: Pyodide, CodeMirror, esbuild)"
+  (cd web && npm ci --no-audit --no-fund)
+fi
 [ "$what" = serve ] && { say "ready to serve"; exit 0; }
 
 if [ "$(version_of wasm-pack)" != "$WASM_PACK_VERSION" ]; then

@@ -78,11 +78,11 @@ pub fn absolute_link(origin: &str, path: &str, query: &str) -> String {
 
 /// A lab's results document: `lab`, `status` and `link` first, then the lab's own fields
 /// (`body` must serialise as a map). Pretty-printed, as the page shows it.
-pub fn results_document(lab: &'static str, status: Status, link: &str, body: &impl Serialize) -> String {
+pub fn results_document<S: Serialize>(lab: &'static str, status: S, link: &str, body: &impl Serialize) -> String {
     #[derive(Serialize)]
-    struct Envelope<'a, B: Serialize> {
+    struct Envelope<'a, S: Serialize, B: Serialize> {
         lab: &'static str,
-        status: Status,
+        status: S,
         link: &'a str,
         #[serde(flatten)]
         body: &'a B,

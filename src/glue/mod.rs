@@ -2,6 +2,7 @@
 //! Thread pool start-up, clocks, the address bar, clipboard, downloads, animation frames.
 
 pub mod aio;
+pub mod python;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;

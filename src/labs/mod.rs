@@ -3,6 +3,7 @@
 
 pub mod aio;
 pub mod cpu;
+pub mod python;
 pub mod race;
 pub mod threads;
 
@@ -68,6 +69,11 @@ pub static LABS: &[Lab] = &[
         meta: &aio::META,
         #[cfg(target_arch = "wasm32")]
         view: aio::view::render,
+    },
+    Lab {
+        meta: &python::META,
+        #[cfg(target_arch = "wasm32")]
+        view: python::view::render,
     },
 ];
 

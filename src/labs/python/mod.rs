@@ -1,0 +1,43 @@
+//! The Python lab: real CPython (Pyodide, CPython 3.14 on WebAssembly) runs the user's
+//! program in a Web Worker, and the page draws what asyncio did. The only lab that is not
+//! an analogue: what it prints is what CPython prints.
+
+pub mod config;
+pub mod model;
+pub mod programs;
+pub mod state;
+#[cfg(target_arch = "wasm32")]
+pub mod view;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests;
+
+use super::{LabMeta, Preset};
+use crate::core::models::PythonModel;
+
+macro_rules! preset {
+    ($id:literal, $index:literal) => {
+        Preset {
+            id: $id,
+            title: programs::ALL[$index].title,
+            blurb: programs::ALL[$index].blurb,
+            query: concat!("preset=", $id),
+        }
+    };
+}
+
+pub static META: LabMeta = LabMeta {
+    id: "python",
+    title: "Python lab",
+    model: PythonModel::Asyncio,
+    summary: "Your own asyncio code, run by real CPython in the page (Pyodide), with a timeline of every task: \
+              gather, TaskGroup, a semaphore, queues, a blocked loop.",
+    presets: &[
+        preset!("gather-pitfall", 0),
+        preset!("taskgroup-vs-gather", 1),
+        preset!("semaphore-2", 2),
+        preset!("queue-pipeline", 3),
+        preset!("blocking-call", 4),
+        preset!("to-thread", 5),
+        preset!("cpu-seq", 6),
+    ],
+};

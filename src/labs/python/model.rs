@@ -1,0 +1,324 @@
+//! What the Python lab knows about a run: the messages its worker sends (parsed here, so
+//! the page never handles raw JSON), the run's record, and what the page derives from it:
+//! the event loop's blocked stretches, a hint when a program reaches for threads or
+//! processes, and the semaphore log's comparison with CPython's.
+
+use serde::{Deserialize, Serialize};
+
+/// A coroutine step longer than this held the event loop: nothing else could run.
+pub const BLOCKED_MS: f64 = 10.0;
+/// The page keeps at most this much of stdout and stderr together; the rest is dropped
+/// with a note (the results JSON says so too).
+pub const MAX_OUTPUT_CHARS: usize = 1_000_000;
+
+/// A message from the lab's worker.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum WorkerEvent {
+    Progress { loaded: u64, total: u64, file: String },
+    #[serde(rename_all = "camelCase")]
+    Ready { python: String, interrupts: bool, stack_switching: bool },
+    LoadFailed { message: String },
+    Output { run: u64, stream: Stream, text: String },
+    /// `result` is runtime.py's JSON document of the run.
+    Finished { run: u64, result: String },
+    Crashed { run: u64, message: String },
+}
+
+impl WorkerEvent {
+    /// Parses a message; anything unexpected becomes `None` (and is ignored) rather than
+    /// an error the user cannot act on.
+    pub fn parse(json: &str) -> Option<WorkerEvent> {
+        serde_json::from_str(json).ok()
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct PyException {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub message: String,
+    /// The line of main.py the error points at.
+    pub line: Option<u32>,
+    #[serde(skip_serializing)]
+    #[serde(default)]
+    pub traceback: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct TaskRecord {
+    pub name: String,
+    /// `[startMs, endMs]` from the run's start: when the task's coroutine was running.
+    pub segments: Vec<(f64, f64)>,
+}
+
+/// runtime.py's record of one run.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RunRecord {
+    pub status: String,
+    pub exception: Option<PyException>,
+    pub wall_ms: f64,
+    pub tasks: Vec<TaskRecord>,
+    /// `[ms, task index or null, stream]`: a finished line of output.
+    pub ticks: Vec<(f64, Option<usize>, Stream)>,
+    /// The record hit its size limits and lost later events.
+    #[serde(default)]
+    pub cut: bool,
+}
+
+impl RunRecord {
+    pub fn parse(json: &str) -> Result<RunRecord, String> {
+        let mut record: RunRecord = serde_json::from_str(json).map_err(|e| format!("the run's record did not parse: {e}"))?;
+        // Bad numbers would bend the timeline; they cannot come from runtime.py, but a
+        // record is input like any other.
+        record.wall_ms = finite(record.wall_ms);
+        for task in &mut record.tasks {
+            task.segments.retain(|(a, b)| a.is_finite() && b.is_finite() && b >= a);
+        }
+        record.ticks.retain(|(t, task, _)| t.is_finite() && task.is_none_or(|i| i < record.tasks.len()));
+        Ok(record)
+    }
+
+    /// Stretches where one task ran longer than [`BLOCKED_MS`] without awaiting, in time
+    /// order: `(task index, start, end)`.
+    pub fn blocked(&self) -> Vec<(usize, f64, f64)> {
+        let mut out: Vec<(usize, f64, f64)> = self
+            .tasks
+            .iter()
+            .enumerate()
+            .flat_map(|(i, t)| t.segments.iter().filter(|(a, b)| b - a > BLOCKED_MS).map(move |&(a, b)| (i, a, b)))
+            .collect();
+        out.sort_by(|x, y| x.1.total_cmp(&y.1));
+        out
+    }
+
+    /// How long the event loop was held by steps longer than [`BLOCKED_MS`].
+    pub fn loop_blocked_ms(&self) -> f64 {
+        self.blocked().iter().map(|(_, a, b)| b - a).sum()
+    }
+}
+
+fn finite(x: f64) -> f64 {
+    if x.is_finite() && x >= 0.0 {
+        x
+    } else {
+        0.0
+    }
+}
+
+/// Where an error shows a model this interpreter does not have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hint {
+    pub sentence: &'static str,
+    pub lab_text: &'static str,
+    pub href: &'static str,
+}
+
+/// The sentence for a program that tried to start a thread or a process, which this
+/// interpreter cannot do (Pyodide runs CPython in one Web Worker, with no threads and no
+/// processes).
+pub fn hint_for(e: &PyException) -> Option<Hint> {
+    let text = format!("{}: {}\n{}", e.kind, e.message, e.traceback);
+    let threads = text.contains("can't start new thread");
+    let processes = text.contains("multiprocessing") || (e.kind == "OSError" && text.contains("fork"));
+    if threads {
+        Some(Hint {
+            sentence: "This CPython runs inside one Web Worker and cannot start threads: threading.Thread and \
+                       ThreadPoolExecutor raise here, though they work in CPython on your machine.",
+            lab_text: "See threads and the GIL in the threads lab",
+            href: "/threads",
+        })
+    } else if processes {
+        Some(Hint {
+            sentence: "This CPython runs inside one Web Worker and cannot start processes: multiprocessing and \
+                       ProcessPoolExecutor are missing here, though they work in CPython on your machine.",
+            lab_text: "See work spread over cores in the CPU lab",
+            href: "/cpu",
+        })
+    } else {
+        None
+    }
+}
+
+/// One line of the semaphore comparison.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogLine {
+    pub expected: Option<String>,
+    pub got: Option<String>,
+}
+
+impl LogLine {
+    pub fn same(&self) -> bool {
+        self.expected == self.got
+    }
+}
+
+/// The run's lines beside CPython's, line by line.
+pub fn compare_lines(expected: &str, got: &str) -> Vec<LogLine> {
+    let e: Vec<&str> = expected.lines().collect();
+    let g: Vec<&str> = got.lines().collect();
+    (0..e.len().max(g.len()))
+        .map(|i| LogLine { expected: e.get(i).map(|s| s.to_string()), got: g.get(i).map(|s| s.to_string()) })
+        .collect()
+}
+
+/// The most requests a semaphore log shows holding it at once: lines "...: acquired ..."
+/// add one, "...: released ..." take one away.
+pub fn most_held(log: &str) -> usize {
+    let (mut held, mut most) = (0usize, 0usize);
+    for line in log.lines() {
+        if line.contains(": acquired") {
+            held += 1;
+            most = most.max(held);
+        } else if line.contains(": released") {
+            held = held.saturating_sub(1);
+        }
+    }
+    most
+}
+
+/// The program's `LIVE = True/False` switch, if it has one at the start of a line.
+pub fn live_switch(code: &str) -> Option<bool> {
+    code.lines().find_map(|line| {
+        let rest = line.strip_prefix("LIVE = ")?;
+        if rest.starts_with("True") {
+            Some(true)
+        } else if rest.starts_with("False") {
+            Some(false)
+        } else {
+            None
+        }
+    })
+}
+
+/// `code` with its first `LIVE = ...` line set to `on`; the rest of the line (a comment)
+/// stays.
+pub fn set_live(code: &str, on: bool) -> String {
+    let (from, to) = if on { ("LIVE = False", "LIVE = True") } else { ("LIVE = True", "LIVE = False") };
+    let mut done = false;
+    let mut out = String::with_capacity(code.len() + 1);
+    for piece in code.split_inclusive('\n') {
+        match piece.strip_prefix(from) {
+            Some(rest) if !done => {
+                out.push_str(to);
+                out.push_str(rest);
+                done = true;
+            }
+            _ => out.push_str(piece),
+        }
+    }
+    out
+}
+
+/// Lanes drawn in the timeline; a run with more tasks says how many are not drawn.
+pub const SHOWN_LANES: usize = 60;
+
+/// The run's timeline in SVG units: one lane per task (in the order the tasks first ran),
+/// bars where its coroutine ran, the blocked stretches over them, and a tick for each
+/// printed line on the lane of the task that printed it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PyTimeline {
+    pub chart: crate::core::chart::Timeline,
+    pub names: Vec<String>,
+    /// `(x, lane, stream)`.
+    pub prints: Vec<(f64, usize, Stream)>,
+    pub hidden_lanes: usize,
+}
+
+pub fn timeline(record: &RunRecord, width: f64) -> PyTimeline {
+    use crate::core::chart::{nice_ticks, timeline as lay_out, Scale, TimelineLayout};
+    let lanes = record.tasks.len().min(SHOWN_LANES);
+    let layout = TimelineLayout { width, left: 96.0, lane_height: 20.0, gap: 6.0, axis_height: 24.0 };
+    // Bars closer than half a unit merge, so a run of 100,000 steps draws a few hundred.
+    let px_per_ms = (width - layout.left - 8.0) / nice_ticks(record.wall_ms, 6).last().copied().unwrap_or(1.0).max(f64::MIN_POSITIVE);
+    let merge_ms = 0.5 / px_per_ms.max(f64::MIN_POSITIVE);
+    let mut spans: Vec<(usize, usize, f64, f64)> = Vec::new();
+    // Item 2: the task's life from its first step to its last, drawn under its steps so
+    // the gaps read as waiting.
+    for (lane, task) in record.tasks.iter().take(lanes).enumerate() {
+        if let (Some(first), Some(last)) = (task.segments.first(), task.segments.last()) {
+            spans.push((lane, 2, first.0, last.1));
+        }
+    }
+    for (lane, task) in record.tasks.iter().take(lanes).enumerate() {
+        let mut open: Option<(f64, f64)> = None;
+        for &(a, b) in &task.segments {
+            match open {
+                Some((s, e)) if a - e <= merge_ms => open = Some((s, e.max(b))),
+                Some((s, e)) => {
+                    spans.push((lane, 0, s, e));
+                    open = Some((a, b));
+                }
+                None => open = Some((a, b)),
+            }
+        }
+        if let Some((s, e)) = open {
+            spans.push((lane, 0, s, e));
+        }
+    }
+    for (lane, a, b) in record.blocked() {
+        if lane < lanes {
+            spans.push((lane, 1, a, b));
+        }
+    }
+    let chart = lay_out(&spans, lanes, record.wall_ms, &layout);
+    let axis_end = nice_ticks(record.wall_ms.max(spans.iter().map(|s| s.3).fold(0.0, f64::max)), 6)
+        .last()
+        .copied()
+        .unwrap_or(1.0)
+        .max(f64::MIN_POSITIVE);
+    let x = Scale::new((0.0, axis_end), (layout.left, width - 8.0));
+    let mut prints: Vec<(f64, usize, Stream)> = Vec::new();
+    for &(t, task, stream) in &record.ticks {
+        let Some(lane) = task.filter(|&l| l < lanes) else { continue };
+        let px = x.map(t);
+        // One tick per unit and lane is all the eye can tell apart.
+        if prints.last().is_some_and(|&(last, l, s)| l == lane && s == stream && (px - last).abs() < 1.0) {
+            continue;
+        }
+        prints.push((px, lane, stream));
+    }
+    PyTimeline {
+        chart,
+        names: record.tasks.iter().take(lanes).map(|t| t.name.clone()).collect(),
+        prints,
+        hidden_lanes: record.tasks.len() - lanes,
+    }
+}
+
+/// Where the build put the lab's files (web/build.mjs writes this into index.html).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Assets {
+    pub editor: String,
+    pub worker: String,
+    pub pyodide: String,
+    pub pyodide_version: String,
+    pub python: String,
+    pub files: Vec<AssetFile>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct AssetFile {
+    pub name: String,
+    pub size: u64,
+}
+
+impl Assets {
+    pub fn parse(json: &str) -> Option<Assets> {
+        serde_json::from_str(json).ok()
+    }
+
+    /// Bytes the interpreter downloads on a first visit.
+    pub fn total_bytes(&self) -> u64 {
+        self.files.iter().map(|f| f.size).sum()
+    }
+}

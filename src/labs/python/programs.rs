@@ -1,0 +1,109 @@
+//! The lab's preset programs: Python files next to this one, written after the tutorial's
+//! programs (see ../shared/python-models.md in the brief). The e2e tests run each one in
+//! the page and under CPython 3.11 and compare what they print.
+
+/// A link to another lab that shows what this interpreter cannot.
+#[derive(Debug)]
+pub struct SeeAlso {
+    pub text: &'static str,
+    pub href: &'static str,
+}
+
+#[derive(Debug)]
+pub struct Program {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub blurb: &'static str,
+    pub source: &'static str,
+    /// A sentence the page shows beside this program's results.
+    pub note: Option<&'static str>,
+    pub see_also: &'static [SeeAlso],
+}
+
+pub static ALL: &[Program] = &[
+    Program {
+        id: "gather-pitfall",
+        title: "gather and the timing pitfall",
+        blurb: "The 15 requests at once with asyncio.gather, timed by a synchronous decorator: it reports \
+                microseconds, because it timed only the coroutine's creation. The true wall time follows.",
+        source: include_str!("programs/gather-pitfall.py"),
+        note: Some("The decorator's figure is the time to create the coroutine object; the requests ran later, \
+                    inside asyncio.run, which is what the last line times."),
+        see_also: &[SeeAlso { text: "the async lab's gather", href: "/async?preset=gather" }],
+    },
+    Program {
+        id: "taskgroup-vs-gather",
+        title: "TaskGroup against gather",
+        blurb: "One of four requests fails. The TaskGroup cancels the others and raises an ExceptionGroup; \
+                gather(return_exceptions=True) lets them finish.",
+        source: include_str!("programs/taskgroup-vs-gather.py"),
+        note: None,
+        see_also: &[SeeAlso { text: "the async lab's TaskGroup", href: "/async?preset=taskgroup" }],
+    },
+    Program {
+        id: "semaphore-2",
+        title: "Semaphore(2) over 4 requests",
+        blurb: "The tutorial's log of waiting, acquired, completed and released: never more than two in flight.",
+        source: include_str!("programs/semaphore-2.py"),
+        note: None,
+        see_also: &[SeeAlso { text: "the async lab's semaphore", href: "/async?preset=semaphore-2" }],
+    },
+    Program {
+        id: "queue-pipeline",
+        title: "A queue pipeline",
+        blurb: "Producer, transformer and saver joined by asyncio.Queues, with None as the sentinel: the list \
+                comes out in order.",
+        source: include_str!("programs/queue-pipeline.py"),
+        note: None,
+        see_also: &[SeeAlso { text: "the async lab's pipeline", href: "/async?preset=pipeline" }],
+    },
+    Program {
+        id: "blocking-call",
+        title: "A blocking call in a coroutine",
+        blurb: "time.sleep inside a coroutine stops the event loop: the ticker task falls silent for a second.",
+        source: include_str!("programs/blocking-call.py"),
+        note: None,
+        see_also: &[SeeAlso { text: "the async lab's blocked loop", href: "/async?preset=blocking" }],
+    },
+    Program {
+        id: "to-thread",
+        title: "asyncio.to_thread in a TaskGroup",
+        blurb: "The tutorial's fix for a blocking client: five 0.5 s calls sent to worker threads, about 0.5 s \
+                in CPython.",
+        source: include_str!("programs/to-thread.py"),
+        note: Some("This interpreter has no threads, so asyncio.to_thread runs each call on the event loop's own \
+                    thread and the five calls take 2.5 s here instead of CPython's 0.5 s."),
+        see_also: &[
+            SeeAlso { text: "to_thread in the async lab", href: "/async?preset=to-thread" },
+            SeeAlso { text: "I/O threads in the threads lab", href: "/threads?preset=seed-io-pool" },
+        ],
+    },
+    Program {
+        id: "cpu-seq",
+        title: "20 CPU-bound tasks, one after another",
+        blurb: "The tutorial's calculate_factorial over its 20 tasks, sequentially: the speed of real Python \
+                in this page.",
+        source: include_str!("programs/cpu-seq.py"),
+        note: Some("CPython on WebAssembly runs pure-Python loops slower than a native CPython; the benchmark \
+                    (scripts/bench.sh) sets this run beside python3 on the same machine."),
+        see_also: &[SeeAlso { text: "the same tasks in the CPU lab", href: "/cpu" }],
+    },
+];
+
+/// What the editor holds when a link names no program.
+pub static DEFAULT: &Program = &ALL[0];
+
+/// CPython 3.11's log for the semaphore-2 program with its stand-in latencies, printed on
+/// the build machine (`python3.11 programs/semaphore-2.py`); the page compares runs with it.
+pub const SEMAPHORE_EXPECTED: &str = include_str!("programs/semaphore-2.expected");
+
+pub fn find(id: &str) -> Option<&'static Program> {
+    ALL.iter().find(|p| p.id == id)
+}
+
+/// The preset whose program `code` is, ignoring trailing white space and line endings.
+pub fn matching(code: &str) -> Option<&'static Program> {
+    let normal = |s: &str| s.replace("\r\n", "\n").trim_end().to_string();
+    let code = normal(code);
+    ALL.iter().find(|p| normal(p.source) == code)
+}

@@ -1,0 +1,506 @@
+//! The Python lab's page state as a pure state machine: the interpreter's life (loading,
+//! ready, failed, replaced), a run's (running, stopping, finished), the program in the
+//! editor and its link, and the results document. The page sends actions (user events and
+//! the worker's messages) and performs the effects (start or end the worker, post to it,
+//! arm the stop deadline, write the address bar, update the editor).
+
+use super::config::{self, Decoded};
+use super::model::{self, PyException, RunRecord, Stream, WorkerEvent, MAX_OUTPUT_CHARS};
+use super::programs;
+use crate::core::lab::{absolute_link, results_document};
+use crate::core::link::LinkError;
+use crate::core::round_to_micros;
+use serde::Serialize;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// How long Stop waits for Python to stop before it replaces the interpreter.
+pub const STOP_DEADLINE_MS: u32 = 500;
+
+/// The interpreter as the page knows it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Interp {
+    Loading { loaded: u64, total: u64 },
+    Ready { python: String, interrupts: bool, stack_switching: bool },
+    Failed { message: String },
+}
+
+/// A run's status as the results JSON spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PyStatus {
+    Idle,
+    Loading,
+    Running,
+    Done,
+    Error,
+    Stopped,
+}
+
+/// stdout and stderr as printed, in order, up to [`MAX_OUTPUT_CHARS`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Output {
+    pub chunks: Vec<(Stream, String)>,
+    chars: usize,
+    pub dropped: usize,
+}
+
+impl Output {
+    pub fn push(&mut self, stream: Stream, text: &str) {
+        let room = MAX_OUTPUT_CHARS.saturating_sub(self.chars);
+        let count = text.chars().count();
+        let kept: String = if count <= room { text.to_string() } else { text.chars().take(room).collect() };
+        self.dropped += count - kept.chars().count();
+        self.chars += kept.chars().count();
+        if kept.is_empty() {
+            return;
+        }
+        match self.chunks.last_mut() {
+            Some((s, t)) if *s == stream => t.push_str(&kept),
+            _ => self.chunks.push((stream, kept)),
+        }
+    }
+
+    pub fn text(&self, stream: Stream) -> String {
+        self.chunks.iter().filter(|(s, _)| *s == stream).map(|(_, t)| t.as_str()).collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.chunks.is_empty()
+    }
+}
+
+/// A finished run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finished {
+    pub record: RunRecord,
+    /// The program that ran (the editor may have changed since).
+    pub code: String,
+}
+
+#[derive(Clone, Debug)]
+pub enum Action {
+    Edit(String),
+    LoadPreset(&'static str),
+    SetLive(bool),
+    Run,
+    Stop,
+    /// Stop's half second is up for run `run`.
+    StopDeadline { run: u64 },
+    Reset,
+    Worker(WorkerEvent),
+    /// The worker itself failed (its script did not load, or it died).
+    WorkerFailed(String),
+    DismissLinkErrors,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// Create the worker and load Pyodide in it.
+    StartWorker,
+    TerminateWorker,
+    PostRun { run: u64, code: String },
+    /// Interrupt run `run` (KeyboardInterrupt through the interrupt buffer, and a message
+    /// that cancels its tasks if it is waiting), then report `StopDeadline` after
+    /// [`STOP_DEADLINE_MS`].
+    PostStop { run: u64 },
+    WriteQuery(String),
+    /// Put this text into the editor (a preset or the live switch changed it).
+    SetEditor(String),
+    /// Mark the line an error points at, or clear the mark.
+    MarkLine(Option<u32>),
+}
+
+pub struct SemaphoreComparison {
+    pub lines: Vec<model::LogLine>,
+    pub most_held: usize,
+}
+
+pub struct PyState {
+    pub code: String,
+    pub link_errors: Vec<LinkError>,
+    pub interp: Interp,
+    pub output: Output,
+    pub last: Option<Finished>,
+    /// Why the last run ended without a record: the worker failed, or Stop replaced it.
+    pub failure: Option<String>,
+    /// Said once Stop or Reset replaced the interpreter.
+    pub replaced: Option<String>,
+    pub isolated: bool,
+    status: PyStatus,
+    running: Option<u64>,
+    stopping: bool,
+    /// A run asked for before the interpreter was ready (Run pressed, or `run=1`).
+    wants_run: bool,
+    runs: u64,
+    /// The program the current run was given.
+    ran: String,
+    origin: String,
+    doc_cache: RefCell<Option<Rc<str>>>,
+}
+
+impl PyState {
+    /// The page opened with `decoded`; the worker starts at once (this lab is the only
+    /// page that loads Pyodide).
+    pub fn open(decoded: Decoded, isolated: bool, origin: &str) -> (PyState, Vec<Effect>) {
+        let state = PyState {
+            code: decoded.code,
+            link_errors: decoded.errors,
+            interp: Interp::Loading { loaded: 0, total: 0 },
+            output: Output::default(),
+            last: None,
+            failure: None,
+            replaced: None,
+            isolated,
+            status: if decoded.run { PyStatus::Loading } else { PyStatus::Idle },
+            running: None,
+            stopping: false,
+            wants_run: decoded.run,
+            runs: 0,
+            ran: String::new(),
+            origin: origin.to_string(),
+            doc_cache: RefCell::new(None),
+        };
+        (state, vec![Effect::StartWorker])
+    }
+
+    pub fn status(&self) -> PyStatus {
+        self.status
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.running.is_some()
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        self.stopping
+    }
+
+    pub fn is_ready(&self) -> bool {
+        matches!(self.interp, Interp::Ready { .. })
+    }
+
+    pub fn waits_to_run(&self) -> bool {
+        self.wants_run
+    }
+
+    pub fn python(&self) -> Option<&str> {
+        match &self.interp {
+            Interp::Ready { python, .. } => Some(python),
+            _ => None,
+        }
+    }
+
+    pub fn interrupts(&self) -> bool {
+        matches!(self.interp, Interp::Ready { interrupts: true, .. })
+    }
+
+    pub fn preset(&self) -> Option<&'static programs::Program> {
+        config::preset_of(&self.code)
+    }
+
+    /// The link's query; `None` when the program is too long for a link.
+    pub fn query(&self) -> Option<String> {
+        config::query(&self.code)
+    }
+
+    pub fn live(&self) -> Option<bool> {
+        model::live_switch(&self.code)
+    }
+
+    /// The line to mark: the last run's error, while the editor holds the program that ran.
+    pub fn error_line(&self) -> Option<u32> {
+        let last = self.last.as_ref()?;
+        if last.code != self.code {
+            return None;
+        }
+        last.record.exception.as_ref()?.line
+    }
+
+    /// The preset the last run's program was (with its live switch either way).
+    pub fn ran_program(&self) -> Option<&'static programs::Program> {
+        let last = self.last.as_ref()?;
+        config::preset_of(&model::set_live(&last.code, false))
+    }
+
+    /// After a run of the semaphore preset: its log beside CPython's, line by line.
+    pub fn semaphore_comparison(&self) -> Option<SemaphoreComparison> {
+        if self.ran_program()?.id != "semaphore-2" {
+            return None;
+        }
+        let got = self.output.text(Stream::Stdout);
+        Some(SemaphoreComparison {
+            lines: model::compare_lines(programs::SEMAPHORE_EXPECTED, &got),
+            most_held: model::most_held(&got),
+        })
+    }
+
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        self.doc_cache.replace(None);
+        let mut fx = Vec::new();
+        match action {
+            Action::Edit(code) => {
+                if code != self.code {
+                    let line_before = self.error_line();
+                    self.code = code;
+                    self.write_query(&mut fx);
+                    if line_before.is_some() && self.error_line().is_none() {
+                        fx.push(Effect::MarkLine(None));
+                    }
+                }
+            }
+            Action::LoadPreset(id) => {
+                if let Some(p) = programs::find(id) {
+                    self.replace_code(p.source.to_string(), &mut fx);
+                }
+            }
+            Action::SetLive(on) => {
+                if self.live().is_some() {
+                    let code = model::set_live(&self.code, on);
+                    self.replace_code(code, &mut fx);
+                }
+            }
+            Action::DismissLinkErrors => self.link_errors.clear(),
+            Action::Run => {
+                if self.running.is_none() {
+                    if self.is_ready() {
+                        self.begin(&mut fx);
+                    } else if let Interp::Failed { .. } = self.interp {
+                        // A failed load is retried by running again.
+                        self.interp = Interp::Loading { loaded: 0, total: 0 };
+                        self.wants_run = true;
+                        self.status = PyStatus::Loading;
+                        fx.push(Effect::TerminateWorker);
+                        fx.push(Effect::StartWorker);
+                    } else {
+                        self.wants_run = true;
+                        self.status = PyStatus::Loading;
+                    }
+                }
+            }
+            Action::Stop => {
+                if let Some(run) = self.running {
+                    if !self.stopping {
+                        self.stopping = true;
+                        fx.push(Effect::PostStop { run });
+                    }
+                } else if self.wants_run {
+                    self.wants_run = false;
+                    self.status = self.settled_status();
+                }
+            }
+            Action::StopDeadline { run } => {
+                if self.running == Some(run) && self.stopping {
+                    self.running = None;
+                    self.stopping = false;
+                    self.status = PyStatus::Stopped;
+                    self.failure = None;
+                    self.replaced = Some(format!(
+                        "Python did not stop within {STOP_DEADLINE_MS} ms{}, so the interpreter was replaced with a fresh \
+                         one: the program's variables and imports are gone.",
+                        if self.interrupts() {
+                            " (it was inside a long call into C, or it caught KeyboardInterrupt)"
+                        } else {
+                            " (this page is not cross-origin isolated, so running Python cannot be interrupted)"
+                        }
+                    ));
+                    self.restart(&mut fx);
+                }
+            }
+            Action::Reset => {
+                if self.running.take().is_some() {
+                    self.status = PyStatus::Stopped;
+                }
+                self.stopping = false;
+                self.replaced = Some("The interpreter was reset: a fresh CPython, with nothing imported or defined.".into());
+                self.restart(&mut fx);
+            }
+            Action::Worker(event) => self.on_worker(event, &mut fx),
+            Action::WorkerFailed(message) => {
+                let was_running = self.running.take().is_some();
+                self.stopping = false;
+                if was_running || self.wants_run || !self.is_ready() {
+                    self.wants_run = false;
+                    self.status = PyStatus::Error;
+                    self.failure = Some(format!("The Python worker failed: {message}"));
+                }
+                self.interp = Interp::Failed { message };
+            }
+        }
+        fx
+    }
+
+    fn on_worker(&mut self, event: WorkerEvent, fx: &mut Vec<Effect>) {
+        match event {
+            WorkerEvent::Progress { loaded, total, .. } => {
+                if let Interp::Loading { .. } = self.interp {
+                    self.interp = Interp::Loading { loaded: loaded.min(total), total };
+                }
+            }
+            WorkerEvent::Ready { python, interrupts, stack_switching } => {
+                self.interp = Interp::Ready { python, interrupts, stack_switching };
+                if self.wants_run {
+                    self.begin(fx);
+                }
+            }
+            WorkerEvent::LoadFailed { message } => {
+                if self.wants_run {
+                    self.wants_run = false;
+                    self.status = PyStatus::Error;
+                    self.failure = Some(format!("CPython did not load: {message}"));
+                }
+                self.interp = Interp::Failed { message };
+            }
+            WorkerEvent::Output { run, stream, text } => {
+                if self.running == Some(run) {
+                    self.output.push(stream, &text);
+                }
+            }
+            WorkerEvent::Finished { run, result } => {
+                if self.running != Some(run) {
+                    return;
+                }
+                self.running = None;
+                self.stopping = false;
+                match RunRecord::parse(&result) {
+                    Ok(record) => {
+                        self.status = match record.status.as_str() {
+                            "done" => PyStatus::Done,
+                            "stopped" => PyStatus::Stopped,
+                            _ => PyStatus::Error,
+                        };
+                        let line = record.exception.as_ref().and_then(|e| e.line);
+                        self.last = Some(Finished { record, code: self.ran.clone() });
+                        if self.error_line().is_some() {
+                            fx.push(Effect::MarkLine(line));
+                        }
+                    }
+                    Err(e) => {
+                        self.status = PyStatus::Error;
+                        self.failure = Some(e);
+                    }
+                }
+            }
+            WorkerEvent::Crashed { run, message } => {
+                if self.running == Some(run) {
+                    self.running = None;
+                    self.stopping = false;
+                    self.status = PyStatus::Error;
+                    self.failure = Some(format!("The run failed outside the program: {message}"));
+                }
+            }
+        }
+    }
+
+    fn begin(&mut self, fx: &mut Vec<Effect>) {
+        self.wants_run = false;
+        self.runs += 1;
+        self.running = Some(self.runs);
+        self.stopping = false;
+        self.status = PyStatus::Running;
+        self.output = Output::default();
+        self.failure = None;
+        self.replaced = None;
+        if self.error_line().is_some() {
+            fx.push(Effect::MarkLine(None));
+        }
+        self.last = None;
+        self.ran = self.code.clone();
+        fx.push(Effect::PostRun { run: self.runs, code: self.code.clone() });
+    }
+
+    fn restart(&mut self, fx: &mut Vec<Effect>) {
+        self.interp = Interp::Loading { loaded: 0, total: 0 };
+        fx.push(Effect::TerminateWorker);
+        fx.push(Effect::StartWorker);
+    }
+
+    fn settled_status(&self) -> PyStatus {
+        match &self.last {
+            Some(f) => match f.record.status.as_str() {
+                "done" => PyStatus::Done,
+                "stopped" => PyStatus::Stopped,
+                _ => PyStatus::Error,
+            },
+            None => PyStatus::Idle,
+        }
+    }
+
+    fn replace_code(&mut self, code: String, fx: &mut Vec<Effect>) {
+        if code == self.code {
+            return;
+        }
+        let marked = self.error_line().is_some();
+        self.code = code.clone();
+        fx.push(Effect::SetEditor(code));
+        if marked && self.error_line().is_none() {
+            fx.push(Effect::MarkLine(None));
+        }
+        self.write_query(fx);
+    }
+
+    fn write_query(&self, fx: &mut Vec<Effect>) {
+        if let Some(q) = self.query() {
+            fx.push(Effect::WriteQuery(q));
+        }
+    }
+
+    pub fn link(&self) -> String {
+        absolute_link(&self.origin, "/python", &self.query().unwrap_or_default())
+    }
+
+    /// The results document, as the page shows it and Export JSON saves it.
+    pub fn results_doc(&self) -> Rc<str> {
+        if let Some(doc) = self.doc_cache.borrow().as_ref() {
+            return Rc::clone(doc);
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Task<'a> {
+            name: &'a str,
+            segments: Vec<[f64; 2]>,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Body<'a> {
+            python: Option<&'a str>,
+            preset: Option<&'static str>,
+            stdout: String,
+            stderr: String,
+            exception: Option<&'a PyException>,
+            wall_ms: Option<f64>,
+            tasks: Vec<Task<'a>>,
+            loop_blocked_ms: Option<f64>,
+            output_dropped_chars: usize,
+            record_cut: bool,
+            failure: Option<&'a str>,
+        }
+        let record = self.last.as_ref().map(|f| &f.record);
+        let body = Body {
+            python: self.python(),
+            preset: self.last.as_ref().and_then(|f| config::preset_of(&f.code)).map(|p| p.id),
+            stdout: self.output.text(Stream::Stdout),
+            stderr: self.output.text(Stream::Stderr),
+            exception: record.and_then(|r| r.exception.as_ref()),
+            wall_ms: record.map(|r| round_to_micros(r.wall_ms)),
+            tasks: record
+                .map(|r| {
+                    r.tasks
+                        .iter()
+                        .map(|t| Task {
+                            name: &t.name,
+                            segments: t.segments.iter().map(|&(a, b)| [round_to_micros(a), round_to_micros(b)]).collect(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            loop_blocked_ms: record.map(|r| round_to_micros(r.loop_blocked_ms())),
+            output_dropped_chars: self.output.dropped,
+            record_cut: record.is_some_and(|r| r.cut),
+            failure: self.failure.as_deref(),
+        };
+        let doc: Rc<str> = results_document("python", self.status, &self.link(), &body).into();
+        self.doc_cache.replace(Some(Rc::clone(&doc)));
+        doc
+    }
+}

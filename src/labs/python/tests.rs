@@ -1,0 +1,203 @@
+//! The Python lab's state machine and record handling, natively.
+
+use super::config;
+use super::model::{self, RunRecord, Stream, WorkerEvent};
+use super::programs;
+use super::state::{Action, Effect, Interp, PyState, PyStatus};
+
+fn ready() -> WorkerEvent {
+    WorkerEvent::Ready { python: "3.14.2".into(), interrupts: true, stack_switching: true }
+}
+
+fn record(status: &str, exception: &str) -> String {
+    format!(
+        r#"{{"status":"{status}","exception":{exception},"wallMs":250.5,"tasks":[{{"name":"Task-1","segments":[[0.5,1.0],[240.0,250.0]]}},{{"name":"Task-2","segments":[[1.0,40.0]]}}],"ticks":[[1.0,0,"stdout"],[39.0,1,"stderr"],[5.0,7,"stdout"]],"cut":false}}"#
+    )
+}
+
+fn open(query: &str) -> (PyState, Vec<Effect>) {
+    PyState::open(config::decode(query), true, "http://x")
+}
+
+#[test]
+fn presets_match_the_registry() {
+    assert_eq!(super::META.presets.len(), programs::ALL.len());
+    for (preset, program) in super::META.presets.iter().zip(programs::ALL) {
+        assert_eq!(preset.id, program.id);
+        assert_eq!(config::decode(preset.query).preset, Some(program.id));
+    }
+}
+
+#[test]
+fn a_run_link_waits_for_the_interpreter_then_runs_once() {
+    let (mut s, fx) = open("preset=queue-pipeline&run=1");
+    assert_eq!(fx, vec![Effect::StartWorker]);
+    assert_eq!(s.status(), PyStatus::Loading);
+    assert!(s.update(Action::Worker(WorkerEvent::Progress { loaded: 5, total: 10, file: "x".into() })).is_empty());
+    assert_eq!(s.interp, Interp::Loading { loaded: 5, total: 10 });
+    let fx = s.update(Action::Worker(ready()));
+    assert_eq!(fx, vec![Effect::PostRun { run: 1, code: programs::find("queue-pipeline").unwrap().source.into() }]);
+    assert_eq!(s.status(), PyStatus::Running);
+    s.update(Action::Worker(WorkerEvent::Output { run: 1, stream: Stream::Stdout, text: "[0.4]\n".into() }));
+    s.update(Action::Worker(WorkerEvent::Finished { run: 1, result: record("done", "null") }));
+    assert_eq!(s.status(), PyStatus::Done);
+    assert_eq!(s.output.text(Stream::Stdout), "[0.4]\n");
+    // Ready again (after a reset) does not run again.
+    s.update(Action::Reset);
+    assert!(s.update(Action::Worker(ready())).is_empty());
+}
+
+#[test]
+fn an_error_marks_its_line_until_the_code_changes() {
+    let (mut s, _) = open("");
+    s.update(Action::Worker(ready()));
+    s.update(Action::Run);
+    let exc = r#"{"type":"NameError","message":"name 'x' is not defined","line":3,"traceback":"..."}"#;
+    let fx = s.update(Action::Worker(WorkerEvent::Finished { run: 1, result: record("error", exc) }));
+    assert_eq!(s.status(), PyStatus::Error);
+    assert_eq!(fx, vec![Effect::MarkLine(Some(3))]);
+    assert_eq!(s.error_line(), Some(3));
+    let fx = s.update(Action::Edit(s.code.clone() + "\n"));
+    assert!(fx.contains(&Effect::MarkLine(None)), "{fx:?}");
+    assert_eq!(s.error_line(), None);
+    let doc = s.results_doc();
+    assert!(doc.contains("\"status\": \"error\""), "{doc}");
+    assert!(doc.contains("\"type\": \"NameError\""), "{doc}");
+    assert!(doc.contains("\"line\": 3"), "{doc}");
+}
+
+#[test]
+fn stale_messages_are_ignored() {
+    let (mut s, _) = open("");
+    s.update(Action::Worker(ready()));
+    s.update(Action::Run);
+    s.update(Action::Worker(WorkerEvent::Output { run: 7, stream: Stream::Stdout, text: "old".into() }));
+    s.update(Action::Worker(WorkerEvent::Finished { run: 7, result: record("done", "null") }));
+    assert!(s.is_running());
+    assert!(s.output.is_empty());
+}
+
+#[test]
+fn stop_interrupts_then_replaces_the_interpreter_after_the_deadline() {
+    let (mut s, _) = open("");
+    s.update(Action::Worker(ready()));
+    s.update(Action::Run);
+    assert_eq!(s.update(Action::Stop), vec![Effect::PostStop { run: 1 }]);
+    assert!(s.update(Action::Stop).is_empty(), "a second press sends nothing more");
+    // Python stopped in time: the deadline finds nothing to do.
+    s.update(Action::Worker(WorkerEvent::Finished { run: 1, result: record("stopped", "null") }));
+    assert_eq!(s.status(), PyStatus::Stopped);
+    assert!(s.update(Action::StopDeadline { run: 1 }).is_empty());
+    // Python did not stop: the worker is replaced and the page says so.
+    s.update(Action::Run);
+    s.update(Action::Stop);
+    let fx = s.update(Action::StopDeadline { run: 2 });
+    assert_eq!(fx, vec![Effect::TerminateWorker, Effect::StartWorker]);
+    assert_eq!(s.status(), PyStatus::Stopped);
+    assert!(s.replaced.as_deref().unwrap().contains("replaced"));
+    assert!(!s.is_ready());
+    // Its late messages change nothing.
+    s.update(Action::Worker(WorkerEvent::Finished { run: 2, result: record("done", "null") }));
+    assert_eq!(s.status(), PyStatus::Stopped);
+}
+
+#[test]
+fn a_failed_load_is_reported_and_run_retries_it() {
+    let (mut s, _) = open("run=1");
+    s.update(Action::Worker(WorkerEvent::LoadFailed { message: "404".into() }));
+    assert_eq!(s.status(), PyStatus::Error);
+    assert!(s.failure.as_deref().unwrap().contains("404"));
+    let fx = s.update(Action::Run);
+    assert_eq!(fx, vec![Effect::TerminateWorker, Effect::StartWorker]);
+    assert_eq!(s.status(), PyStatus::Loading);
+}
+
+#[test]
+fn presets_and_the_live_switch_rewrite_the_editor_and_the_link() {
+    let (mut s, _) = open("");
+    let fx = s.update(Action::LoadPreset("semaphore-2"));
+    assert_eq!(fx[0], Effect::SetEditor(programs::find("semaphore-2").unwrap().source.into()));
+    assert_eq!(fx[1], Effect::WriteQuery("preset=semaphore-2".into()));
+    assert_eq!(s.live(), Some(false));
+    let fx = s.update(Action::SetLive(true));
+    assert_eq!(s.live(), Some(true));
+    assert!(s.code.contains("LIVE = True  # True: real requests"));
+    assert!(matches!(&fx[1], Effect::WriteQuery(q) if q.starts_with("code=")));
+    s.update(Action::SetLive(false));
+    assert_eq!(s.preset().map(|p| p.id), Some("semaphore-2"));
+    // No switch in the program: nothing to do.
+    s.update(Action::LoadPreset("queue-pipeline"));
+    assert!(s.update(Action::SetLive(true)).is_empty());
+}
+
+#[test]
+fn records_are_checked_and_blocked_stretches_found() {
+    let r = RunRecord::parse(&record("done", "null")).unwrap();
+    assert_eq!(r.ticks.len(), 2, "a tick on a task that does not exist is dropped");
+    assert_eq!(r.blocked(), vec![(1, 1.0, 40.0)]);
+    assert_eq!(r.loop_blocked_ms(), 39.0);
+    assert!(RunRecord::parse("{").is_err());
+    assert!(RunRecord::parse(r#"{"status":"done"}"#).is_err());
+    let t = model::timeline(&r, 600.0);
+    assert_eq!(t.names, ["Task-1", "Task-2"]);
+    assert_eq!(t.prints.len(), 2);
+    // Two lifetimes, Task-1's two segments, Task-2's one, and the blocked mark over it.
+    assert_eq!(t.chart.bars.len(), 6);
+    assert_eq!(t.chart.bars.iter().filter(|b| b.item == 2).count(), 2);
+    assert!(t.chart.bars.iter().all(|b| b.x >= 96.0 && b.x + b.width <= 600.0));
+}
+
+#[test]
+fn many_steps_merge_into_few_bars() {
+    let segments: Vec<String> = (0..100_000).map(|i| format!("[{}.0,{}.5]", i, i)).collect();
+    let json = format!(
+        r#"{{"status":"done","exception":null,"wallMs":100000,"tasks":[{{"name":"T","segments":[{}]}}],"ticks":[],"cut":false}}"#,
+        segments.join(",")
+    );
+    let r = RunRecord::parse(&json).unwrap();
+    let t = model::timeline(&r, 800.0);
+    assert!(t.chart.bars.iter().filter(|b| b.item == 0).count() < 10, "{}", t.chart.bars.len());
+}
+
+#[test]
+fn threads_and_processes_get_a_hint() {
+    let e = |kind: &str, message: &str| model::PyException { kind: kind.into(), message: message.into(), line: Some(1), traceback: String::new() };
+    assert_eq!(model::hint_for(&e("RuntimeError", "can't start new thread")).unwrap().href, "/threads");
+    assert_eq!(
+        model::hint_for(&e("NotImplementedError", "This Python build lacks multiprocessing.synchronize")).unwrap().href,
+        "/cpu"
+    );
+    assert!(model::hint_for(&e("ValueError", "bad")).is_none());
+}
+
+#[test]
+fn the_semaphore_log_is_compared_line_by_line() {
+    let expected = programs::SEMAPHORE_EXPECTED;
+    assert_eq!(model::most_held(expected), 2);
+    let lines = model::compare_lines(expected, expected);
+    assert!(lines.iter().all(|l| l.same()));
+    let mut swapped: Vec<&str> = expected.lines().collect();
+    swapped.swap(6, 9);
+    let lines = model::compare_lines(expected, &swapped.join("\n"));
+    assert_eq!(lines.iter().filter(|l| !l.same()).count(), 2);
+}
+
+#[test]
+fn output_is_capped() {
+    let mut o = super::state::Output::default();
+    o.push(Stream::Stdout, &"x".repeat(model::MAX_OUTPUT_CHARS - 2));
+    o.push(Stream::Stderr, "abcd");
+    assert_eq!(o.dropped, 2);
+    assert_eq!(o.text(Stream::Stderr), "ab");
+    o.push(Stream::Stdout, "more");
+    assert_eq!(o.dropped, 6);
+}
+
+#[test]
+fn worker_messages_parse() {
+    let e = WorkerEvent::parse(r#"{"type":"ready","python":"3.14.2","interrupts":false,"stackSwitching":true}"#);
+    assert_eq!(e, Some(WorkerEvent::Ready { python: "3.14.2".into(), interrupts: false, stack_switching: true }));
+    assert!(WorkerEvent::parse(r#"{"type":"nonsense"}"#).is_none());
+    let e = WorkerEvent::parse(r#"{"type":"output","run":3,"stream":"stderr","text":"x"}"#);
+    assert_eq!(e, Some(WorkerEvent::Output { run: 3, stream: Stream::Stderr, text: "x".into() }));
+}

@@ -1,0 +1,423 @@
+//! The Python lab's page: markup and wiring. Decisions are in `state` (a pure state
+//! machine); this component turns events into its actions, performs its effects on the
+//! worker and the editor (glue::python), and draws the state.
+
+use super::config;
+use super::model::{self, Assets, Stream};
+use super::state::{Action, Effect, Interp, PyState, PyStatus, STOP_DEADLINE_MS};
+use crate::app::widgets::{act, results_json, LinkErrors, PresetBar, ShareBar};
+use crate::core::lab::whole_ms;
+use crate::glue::{self, python::{Editor, PyWorker}};
+use gloo_timers::callback::Timeout;
+use yew::prelude::*;
+
+pub fn render() -> Html {
+    html! { <PythonLab /> }
+}
+
+pub enum Msg {
+    Do(Action),
+    EditorReady(Result<Editor, String>),
+}
+
+impl From<Action> for Msg {
+    fn from(action: Action) -> Msg {
+        Msg::Do(action)
+    }
+}
+
+pub struct PythonLab {
+    state: PyState,
+    assets: Result<Assets, String>,
+    worker: Option<PyWorker>,
+    editor: Option<Editor>,
+    editor_problem: Option<String>,
+    editor_host: NodeRef,
+    stop_timer: Option<Timeout>,
+}
+
+impl PythonLab {
+    fn dispatch(&mut self, ctx: &Context<Self>, action: Action) {
+        let effects = self.state.update(action);
+        self.perform(ctx, effects);
+    }
+
+    fn perform(&mut self, ctx: &Context<Self>, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::StartWorker => self.start_worker(ctx),
+                Effect::TerminateWorker => {
+                    self.worker = None;
+                    self.stop_timer = None;
+                }
+                Effect::PostRun { run, code } => {
+                    if let Some(w) = &self.worker {
+                        w.run(run, &code);
+                    }
+                }
+                Effect::PostStop { run } => {
+                    if let Some(w) = &self.worker {
+                        w.stop(run);
+                    }
+                    let link = ctx.link().clone();
+                    self.stop_timer = Some(Timeout::new(STOP_DEADLINE_MS, move || {
+                        link.send_message(Msg::Do(Action::StopDeadline { run }));
+                    }));
+                }
+                Effect::WriteQuery(q) => glue::replace_query(&q),
+                Effect::SetEditor(text) => {
+                    if let Some(e) = &self.editor {
+                        e.set_doc(&text);
+                    }
+                }
+                Effect::MarkLine(line) => {
+                    if let Some(e) = &self.editor {
+                        e.mark_line(line);
+                    }
+                }
+            }
+        }
+    }
+
+    fn start_worker(&mut self, ctx: &Context<Self>) {
+        let assets = match &self.assets {
+            Ok(a) => a,
+            Err(problem) => {
+                let problem = problem.clone();
+                ctx.link().send_message(Msg::Do(Action::WorkerFailed(problem)));
+                return;
+            }
+        };
+        let (events, failures) = (ctx.link().clone(), ctx.link().clone());
+        match PyWorker::start(
+            assets,
+            move |e| events.send_message(Msg::Do(Action::Worker(e))),
+            move |m| failures.send_message(Msg::Do(Action::WorkerFailed(m))),
+        ) {
+            Ok(w) => self.worker = Some(w),
+            Err(m) => ctx.link().send_message(Msg::Do(Action::WorkerFailed(m))),
+        }
+    }
+}
+
+impl Component for PythonLab {
+    type Message = Msg;
+    type Properties = ();
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let decoded = config::decode(&glue::current_query());
+        let (state, effects) = PyState::open(decoded, glue::is_cross_origin_isolated(), &glue::origin());
+        let mut lab = PythonLab {
+            state,
+            assets: glue::python::assets(),
+            worker: None,
+            editor: None,
+            editor_problem: None,
+            editor_host: NodeRef::default(),
+            stop_timer: None,
+        };
+        lab.perform(ctx, effects);
+        lab
+    }
+
+    fn rendered(&mut self, ctx: &Context<Self>, first: bool) {
+        if !first {
+            return;
+        }
+        let (Ok(assets), Some(host)) = (&self.assets, self.editor_host.cast::<web_sys::Element>()) else {
+            return;
+        };
+        let (bundle, doc, link) = (assets.editor.clone(), self.state.code.clone(), ctx.link().clone());
+        let on_change = {
+            let link = link.clone();
+            move |text: String| link.send_message(Msg::Do(Action::Edit(text)))
+        };
+        wasm_bindgen_futures::spawn_local(async move {
+            let editor = Editor::create(&bundle, &host, &doc, "Python program", on_change).await;
+            link.send_message(Msg::EditorReady(editor));
+        });
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        match msg {
+            Msg::Do(action) => self.dispatch(ctx, action),
+            Msg::EditorReady(Ok(editor)) => {
+                // Typing in the plain text area before the editor came wins.
+                editor.set_doc(&self.state.code);
+                editor.mark_line(self.state.error_line());
+                self.editor = Some(editor);
+            }
+            Msg::EditorReady(Err(problem)) => self.editor_problem = Some(problem),
+        }
+        true
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let s = &self.state;
+        let doc: AttrValue = s.results_doc().into();
+        html! {
+            <div class="lab python-lab">
+                <section class="lab-intro">
+                    <h1>{ "Python lab: " }<span class="muted">{ "real CPython in the page" }</span></h1>
+                    <p>{ "Write asyncio code and run it: CPython itself (Pyodide, CPython compiled to WebAssembly) \
+                          runs it in a Web Worker, and the timeline shows when each task's coroutine ran and when it \
+                          waited. What it prints is what CPython prints." }</p>
+                    <p class="analogue"><strong>{ "Unlike Python on your machine: " }</strong>
+                        { "this interpreter cannot start threads or processes, so threading, ThreadPoolExecutor and \
+                           multiprocessing raise here, asyncio.to_thread runs on the loop's own thread, and its \
+                           event loop is the browser's." }</p>
+                </section>
+                <LinkErrors errors={s.link_errors.clone()} on_dismiss={act(link, |_| Action::DismissLinkErrors)} />
+                <PresetBar lab="python" selected={s.preset().map(|p| p.id)} disabled={s.is_running()} on_pick={act(link, Action::LoadPreset)} />
+                { self.view_interpreter() }
+                <div class="py-grid">
+                    { self.view_editor(ctx) }
+                    { self.view_output() }
+                </div>
+                { self.view_result() }
+                { self.view_timeline() }
+                <section class="card">
+                    { match s.query() {
+                        Some(q) => html! { <ShareBar path="/python" query={q} document={doc.clone()} export_name="python-lab-results.json" /> },
+                        None => html! { <p class="small warn" data-testid="py-too-long">{ format!(
+                            "This program is longer than {} bytes, too long for a link.", crate::core::link::group(config::MAX_PROGRAM_BYTES as u64)) }</p> },
+                    } }
+                    { results_json(doc) }
+                </section>
+            </div>
+        }
+    }
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+impl PythonLab {
+    fn view_interpreter(&self) -> Html {
+        let s = &self.state;
+        let total = self.assets.as_ref().map(|a| a.total_bytes()).unwrap_or(0);
+        let label = self.assets.as_ref().map(|a| format!("CPython {} (Pyodide {})", a.python, a.pyodide_version)).unwrap_or_else(|_| "CPython".into());
+        let body = match &s.interp {
+            Interp::Loading { loaded, total: reported } => {
+                let total = if *reported > 0 { *reported } else { total };
+                html! {
+                    <div data-testid="py-loading" role="status">
+                        <p><strong>{ format!("Loading {label}: ") }</strong>
+                            <span data-testid="py-loaded">{ format!("{} of {}", megabytes(*loaded), megabytes(total)) }</span></p>
+                        <progress max={total.max(1).to_string()} value={loaded.to_string()} aria-label="Download of CPython"></progress>
+                        <p class="small muted">{ "The interpreter and its whole standard library, compiled to WebAssembly, \
+                            are about 13 MB: the browser downloads them once, from this site, and keeps them for the next visit. \
+                            Only this lab loads them." }</p>
+                    </div>
+                }
+            }
+            Interp::Ready { python, interrupts, stack_switching } => html! {
+                <p data-testid="py-ready" class="small">
+                    <strong>{ format!("CPython {python} ready") }</strong>
+                    { if *interrupts { " \u{b7} Stop interrupts running code with KeyboardInterrupt" } else { "" } }
+                    { if *stack_switching { "" } else { " \u{b7} this browser lacks WebAssembly stack switching, so asyncio.run() cannot wait here" } }
+                </p>
+            },
+            Interp::Failed { message } => html! {
+                <p class="notice error" data-testid="py-load-failed" role="alert">
+                    { format!("{label} could not start: {message}. Press Run to try again.") }
+                </p>
+            },
+        };
+        html! {
+            <section class="card py-interp" aria-label="Interpreter">
+                { body }
+                { if !s.isolated { html! {
+                    <p class="small warn" data-testid="py-no-interrupts">{ "This page is not cross-origin isolated, so Stop cannot \
+                        interrupt Python while it computes: it replaces the interpreter instead (a program waiting in \
+                        the event loop is still cancelled)." }</p>
+                } } else { html! {} } }
+                { match &s.replaced { Some(m) => html! { <p class="small warn" data-testid="py-replaced" role="status">{ m }</p> }, None => html! {} } }
+            </section>
+        }
+    }
+
+    fn view_editor(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let s = &self.state;
+        let running = s.is_running();
+        let status = match s.status() {
+            PyStatus::Idle => "",
+            PyStatus::Loading => "waiting for CPython to load\u{2026}",
+            PyStatus::Running if s.is_stopping() => "stopping\u{2026}",
+            PyStatus::Running => "running\u{2026}",
+            PyStatus::Done => "finished",
+            PyStatus::Error => "ended with an error",
+            PyStatus::Stopped => "stopped",
+        };
+        html! {
+            <section class="card py-editor" aria-label="Program">
+                <div class="actions">
+                    <button class="primary" data-testid="py-run" disabled={running || s.waits_to_run()} onclick={act(link, |_| Action::Run)}>{ "Run" }</button>
+                    <button data-testid="py-stop" disabled={!(running || s.waits_to_run()) || s.is_stopping()} onclick={act(link, |_| Action::Stop)}>{ "Stop" }</button>
+                    <button data-testid="py-reset" title="Start a fresh interpreter" onclick={act(link, |_| Action::Reset)}>{ "Reset interpreter" }</button>
+                    { match s.live() {
+                        Some(on) => html! {
+                            <label class="check small" title="Sets LIVE in the program: real HTTP requests to the AniList API">
+                                <input type="checkbox" data-testid="py-live" checked={on} disabled={running}
+                                    onchange={act(link, move |_| Action::SetLive(!on))} />{ " live requests (needs the network)" }
+                            </label>
+                        },
+                        None => html! {},
+                    } }
+                    <span class="small muted" data-testid="py-status" data-status={format!("{:?}", s.status()).to_lowercase()}>{ status }</span>
+                </div>
+                <div class="code-editor" ref={self.editor_host.clone()} data-testid="py-editor" hidden={self.editor.is_none()}></div>
+                { if self.editor.is_none() { html! {
+                    <textarea class="code-fallback" data-testid="py-code-fallback" spellcheck="false" aria-label="Python program"
+                        value={s.code.clone()} oninput={act(link, |e: InputEvent| Action::Edit(crate::app::widgets::field_text(&e)))} />
+                } } else { html! {} } }
+                { match &self.editor_problem {
+                    Some(p) => html! { <p class="small warn">{ format!("The code editor did not load ({p}); this plain text box works instead.") }</p> },
+                    None => html! {},
+                } }
+            </section>
+        }
+    }
+
+    fn view_output(&self) -> Html {
+        let s = &self.state;
+        html! {
+            <section class="card py-output" aria-label="Output">
+                <h2>{ "Output" }</h2>
+                <pre class="console" data-testid="py-output" aria-live="polite">
+                    { for s.output.chunks.iter().map(|(stream, text)| html! {
+                        <span class={if *stream == Stream::Stderr { "stderr" } else { "stdout" }}>{ text }</span>
+                    }) }
+                    { if s.output.is_empty() && s.status() == PyStatus::Idle { html! { <span class="muted">{ "Press Run: what the program prints appears here as it prints it." }</span> } } else { html! {} } }
+                </pre>
+                { if s.output.dropped > 0 { html! {
+                    <p class="small warn">{ format!("{} more characters of output were not kept.", crate::core::link::group(s.output.dropped as u64)) }</p>
+                } } else { html! {} } }
+            </section>
+        }
+    }
+
+    fn view_result(&self) -> Html {
+        let s = &self.state;
+        let failure = s.failure.as_ref().map(|f| html! { <p class="notice error" data-testid="py-failure" role="alert">{ f }</p> });
+        let Some(last) = &s.last else { return failure.unwrap_or_default() };
+        let r = &last.record;
+        let exception = r.exception.as_ref().map(|e| {
+            let hint = model::hint_for(e);
+            html! {
+                <div class={classes!("notice", if s.status() == PyStatus::Stopped { "warn" } else { "error" })} data-testid="py-exception">
+                    <strong>{ format!("{}{}", e.kind, if e.message.is_empty() { String::new() } else { format!(": {}", e.message) }) }</strong>
+                    { match e.line { Some(n) => html! { <span data-testid="py-exception-line">{ format!(" (main.py, line {n})") }</span> }, None => html! {} } }
+                    { match hint { Some(h) => html! {
+                        <p data-testid="py-hint">{ h.sentence }{ " " }<a href={h.href}>{ h.lab_text }</a>{ "." }</p>
+                    }, None => html! {} } }
+                </div>
+            }
+        });
+        let program = s.ran_program();
+        html! {
+            <section class="card py-result" aria-label="Result">
+                <p data-testid="py-wall"><strong>{ format!("Wall time {} ms", whole_ms(r.wall_ms)) }</strong>
+                    { format!(" \u{b7} {} asyncio task{}", r.tasks.len(), if r.tasks.len() == 1 { "" } else { "s" }) }
+                    { format!(" \u{b7} event loop blocked {} ms", whole_ms(r.loop_blocked_ms())) }</p>
+                { failure.unwrap_or_default() }
+                { exception.unwrap_or_default() }
+                { match program.and_then(|p| p.note) { Some(n) => html! { <p class="small" data-testid="py-note">{ n }</p> }, None => html! {} } }
+                { match program { Some(p) if !p.see_also.is_empty() => html! {
+                    <p class="small">{ "Compare: " }
+                        { for p.see_also.iter().enumerate().map(|(i, l)| html! { <>{ if i > 0 { " \u{b7} " } else { "" } }<a href={l.href}>{ l.text }</a></> }) }
+                    </p>
+                }, _ => html! {} } }
+                { self.view_semaphore() }
+            </section>
+        }
+    }
+
+    fn view_semaphore(&self) -> Html {
+        let Some(cmp) = self.state.semaphore_comparison() else { return html! {} };
+        let differing = cmp.lines.iter().filter(|l| !l.same()).count();
+        html! {
+            <div class="py-compare" data-testid="py-semaphore-compare">
+                <h3>{ "This run's log beside CPython 3.11's" }</h3>
+                <p class="small" data-testid="py-semaphore-verdict">
+                    { if differing == 0 {
+                        "Line for line the same as CPython 3.11 printed for this program on a 2-core machine of this kind.".to_string()
+                    } else {
+                        format!("{differing} line{} differ. Which request completes first follows the latencies: with live \
+                            requests, or edited delays, the completions come in another order. What must hold is the limit: \
+                            at most {} held the semaphore at once here.", if differing == 1 { "s" } else { "" }, cmp.most_held)
+                    } }
+                    { if differing == 0 { format!(" At most {} held the semaphore at once.", cmp.most_held) } else { String::new() } }
+                </p>
+                <table class="compare small">
+                    <thead><tr><th>{ "#" }</th><th>{ "CPython 3.11" }</th><th>{ "this run" }</th></tr></thead>
+                    <tbody>
+                        { for cmp.lines.iter().enumerate().map(|(i, l)| html! {
+                            <tr class={classes!((!l.same()).then_some("differs"))}>
+                                <td>{ i + 1 }</td><td>{ l.expected.clone().unwrap_or_default() }</td><td>{ l.got.clone().unwrap_or_default() }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            </div>
+        }
+    }
+
+    fn view_timeline(&self) -> Html {
+        let Some(last) = &self.state.last else { return html! {} };
+        let r = &last.record;
+        if r.tasks.is_empty() {
+            return html! {
+                <section class="card" aria-label="Timeline">
+                    <h2>{ "Timeline" }</h2>
+                    <p class="small muted" data-testid="py-no-tasks">{ format!(
+                        "No asyncio task ran: the program ran top to bottom in {} ms, with nothing to interleave.", whole_ms(r.wall_ms)) }</p>
+                </section>
+            };
+        }
+        let t = model::timeline(r, 900.0);
+        let c = &t.chart;
+        let lane_y = |lane: usize| lane as f64 * (c.lane_height + 6.0);
+        html! {
+            <section class="card" aria-label="Timeline">
+                <h2>{ "Timeline" }</h2>
+                <p class="small muted">{ format!("One lane per asyncio task. A bar is its coroutine running; the thin line between \
+                    is the task waiting at an await. Red marks a step longer than {} ms: the event loop could run nothing else. Ticks are printed lines.",
+                    model::BLOCKED_MS) }</p>
+                <div class="chart-scroll">
+                    <svg class="py-timeline" data-testid="py-timeline" viewBox={format!("0 0 {} {}", c.width, c.height)} role="img"
+                        aria-label="When each task's coroutine ran">
+                        { for t.names.iter().enumerate().map(|(i, name)| html! {
+                            <>
+                                <rect class="lane-bg" x={c.left.to_string()} y={lane_y(i).to_string()} width={(c.width - c.left - 8.0).to_string()} height={c.lane_height.to_string()} />
+                                <text class="lane-label" x={(c.left - 6.0).to_string()} y={(lane_y(i) + c.lane_height * 0.7).to_string()} text-anchor="end">{ name }</text>
+                            </>
+                        }) }
+                        { for c.bars.iter().map(|b| {
+                            // item 0: a step that ran; 1: a step that blocked the loop; 2: the task's life.
+                            let (class, testid, inset) = match b.item { 1 => ("blocked", "py-blocked", 0.0), 2 => ("alive", "py-alive", 8.0), _ => ("ran", "py-bar", 3.0) };
+                            html! {
+                                <rect class={class} data-testid={testid}
+                                    x={format!("{:.2}", b.x)} y={format!("{:.2}", b.y + inset)} width={format!("{:.2}", b.width)}
+                                    height={format!("{:.2}", b.height - 2.0 * inset)} />
+                            }
+                        }) }
+                        { for t.prints.iter().map(|&(x, lane, stream)| html! {
+                            <line class={if stream == Stream::Stderr { "print stderr" } else { "print" }} x1={format!("{x:.2}")} x2={format!("{x:.2}")}
+                                y1={format!("{:.2}", lane_y(lane) - 2.0)} y2={format!("{:.2}", lane_y(lane) + 5.0)} />
+                        }) }
+                        <line class="axis" x1={c.left.to_string()} x2={(c.width - 8.0).to_string()} y1={c.axis_y.to_string()} y2={c.axis_y.to_string()} />
+                        { for c.ticks.iter().map(|(x, label)| html! {
+                            <text class="tick-label" x={format!("{x:.2}")} y={(c.axis_y + 16.0).to_string()} text-anchor="middle">{ format!("{label} ms") }</text>
+                        }) }
+                    </svg>
+                </div>
+                { if t.hidden_lanes > 0 { html! { <p class="small muted">{ format!("{} more tasks are in the results JSON but not drawn.", t.hidden_lanes) }</p> } } else { html! {} } }
+                { if r.cut { html! { <p class="small warn">{ "The run made more steps or printed more lines than the record keeps; later ones are missing." }</p> } } else { html! {} } }
+            </section>
+        }
+    }
+}

@@ -1,0 +1,345 @@
+"""The Python lab's side of a run, inside Pyodide in the lab's Web Worker.
+
+It runs the user's program as a script named main.py and records what asyncio did:
+when each task's coroutine was running (sys.monitoring), which task printed each line,
+and how the program ended. The worker turns the record into one message for the page.
+Nothing here is shown to the user as their program: tracebacks are cut to main.py.
+"""
+
+import asyncio
+import inspect
+import json
+import linecache
+import sys
+import time
+import traceback
+import types
+
+FILENAME = "main.py"
+CO_COROUTINE = inspect.CO_COROUTINE
+# Enough for any timeline the page can draw; beyond it the record says it was cut.
+MAX_SEGMENTS = 200_000
+MAX_TICKS = 50_000
+
+_mon = sys.monitoring
+_E = _mon.events
+
+
+class Record:
+    def __init__(self):
+        self.t0 = time.perf_counter()
+        self.tasks = {}  # id(task) -> [task, segments, depth, open_start, order]
+        self.ticks = []  # [ms, task id or None, stream]
+        self.segments = 0
+        self.cut = False
+        self.names = 0
+
+    def now(self):
+        return (time.perf_counter() - self.t0) * 1000.0
+
+    def entry(self, task):
+        rec = self.tasks.get(id(task))
+        if rec is None:
+            rec = [task, [], 0, 0.0, len(self.tasks)]
+            self.tasks[id(task)] = rec
+        return rec
+
+
+_record = None
+_stop_requested = False
+
+
+def _enter(code, offset, *rest):
+    if not code.co_flags & CO_COROUTINE:
+        return _mon.DISABLE if not rest else None
+    task = asyncio.current_task() if asyncio._get_running_loop() is not None else None
+    if task is None or _record is None:
+        return None
+    rec = _record.entry(task)
+    if rec[2] == 0:
+        rec[3] = _record.now()
+    rec[2] += 1
+    return None
+
+
+def _leave(code, offset, value):
+    if not code.co_flags & CO_COROUTINE:
+        return None
+    task = asyncio.current_task() if asyncio._get_running_loop() is not None else None
+    if task is None or _record is None:
+        return None
+    rec = _record.tasks.get(id(task))
+    if rec is None or rec[2] == 0:
+        return None
+    rec[2] -= 1
+    if rec[2] == 0:
+        if _record.segments < MAX_SEGMENTS:
+            rec[1].append((rec[3], _record.now()))
+            _record.segments += 1
+        else:
+            _record.cut = True
+    return None
+
+
+def _leave_local(code, offset, value):
+    if not code.co_flags & CO_COROUTINE:
+        return _mon.DISABLE
+    _leave(code, offset, value)
+    return None
+
+
+def _install_monitoring():
+    tool = _mon.PROFILER_ID
+    if _mon.get_tool(tool) is not None:
+        _mon.free_tool_id(tool)
+    _mon.use_tool_id(tool, "concurrency-playground")
+    _mon.register_callback(tool, _E.PY_START, _enter)
+    _mon.register_callback(tool, _E.PY_RESUME, _enter)
+    _mon.register_callback(tool, _E.PY_THROW, _enter)
+    _mon.register_callback(tool, _E.PY_YIELD, _leave_local)
+    _mon.register_callback(tool, _E.PY_RETURN, _leave_local)
+    _mon.register_callback(tool, _E.PY_UNWIND, _leave)
+    _mon.set_events(tool, _E.PY_START | _E.PY_RESUME | _E.PY_THROW | _E.PY_YIELD | _E.PY_RETURN | _E.PY_UNWIND)
+    # A code object disabled in an earlier run would otherwise stay silent.
+    _mon.restart_events()
+
+
+def _remove_monitoring():
+    tool = _mon.PROFILER_ID
+    if _mon.get_tool(tool) is not None:
+        _mon.set_events(tool, 0)
+        _mon.free_tool_id(tool)
+
+
+class _Stream:
+    """sys.stdout or sys.stderr for the user's program: each write goes to the page as it
+    happens, and each finished line is a tick on the timeline of the task that printed it."""
+
+    def __init__(self, name, emit):
+        self.name = name
+        self._emit = emit
+        self.encoding = "utf-8"
+        self.errors = "strict"
+
+    def write(self, text):
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        if text:
+            self._emit(self.name, text)
+            rec = _record
+            if rec is not None and "\n" in text and len(rec.ticks) < MAX_TICKS:
+                task = None
+                if asyncio._get_running_loop() is not None:
+                    task = asyncio.current_task()
+                if task is not None:
+                    rec.entry(task)
+                now = rec.now()
+                for _ in range(text.count("\n")):
+                    if len(rec.ticks) >= MAX_TICKS:
+                        rec.cut = True
+                        break
+                    rec.ticks.append((now, id(task) if task is not None else None, self.name))
+        return len(text)
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+    def writable(self):
+        return True
+
+    def readable(self):
+        return False
+
+    def fileno(self):
+        raise OSError("this stream has no file descriptor")
+
+
+def _number_tasks(loop, created):
+    """Names tasks as a fresh CPython process does (Task-1, Task-2, ...), counting from 1
+    in every run, so a second run in the same interpreter names its tasks like the first.
+    (Pyodide's loop cannot take a task factory in 3.14, so its create_task is wrapped.)"""
+    original = loop.create_task
+    count = 0
+
+    def create_task(coro, *, name=None, **kwargs):
+        nonlocal count
+        if name is None:
+            count += 1
+            name = f"Task-{count}"
+        task = original(coro, name=name, **kwargs)
+        created.append(task)
+        return task
+
+    loop.create_task = create_task
+
+
+def _cpython_run(loop, created):
+    """asyncio.run as CPython's: Pyodide's version runs the main coroutine to its end but
+    leaves other tasks running; CPython's cancels them and waits for them before returning."""
+    pyodide_run = asyncio.run
+
+    def run(main, *, debug=None, loop_factory=None):
+        try:
+            return pyodide_run(main, debug=debug, loop_factory=loop_factory)
+        finally:
+            leftovers = [t for t in created if not t.done()]
+            for task in leftovers:
+                task.cancel()
+            if leftovers:
+                loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
+
+    return pyodide_run, run
+
+
+def _real_sleep():
+    # With stack switching, Pyodide turns time.sleep into an asyncio sleep, so two
+    # coroutines that call it would overlap. CPython's time.sleep blocks the thread.
+    try:
+        import pyodide.webloop as webloop
+    except ImportError:
+        return
+    original = getattr(webloop, "_orig_sleep", None)
+    if original is not None:
+        time.sleep = original
+
+
+def _user_frames(tb):
+    """The traceback from the first frame of main.py on: the runner's frames are not the
+    user's business."""
+    while tb is not None and tb.tb_frame.f_code.co_filename != FILENAME:
+        tb = tb.tb_next
+    return tb
+
+
+def _without_runtime(tb):
+    """The traceback minus this module's frames (the runner is not the user's program)."""
+    kept = []
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename != __file__:
+            kept.append(tb)
+        tb = tb.tb_next
+    clean = None
+    for t in reversed(kept):
+        clean = types.TracebackType(clean, t.tb_frame, t.tb_lasti, t.tb_lineno)
+    return clean
+
+
+def _clean_chain(exc):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        exc.__traceback__ = _without_runtime(exc.__traceback__)
+        exc = exc.__cause__ or exc.__context__
+
+
+def _describe(exc):
+    _clean_chain(exc)
+    line = None
+    if isinstance(exc, SyntaxError) and exc.filename == FILENAME:
+        line = exc.lineno
+    tb = _user_frames(exc.__traceback__)
+    walk = tb
+    while walk is not None:
+        if walk.tb_frame.f_code.co_filename == FILENAME:
+            line = walk.tb_lineno
+        walk = walk.tb_next
+    if isinstance(exc, SyntaxError):
+        text = "".join(traceback.format_exception_only(exc))
+    else:
+        text = "".join(traceback.format_exception(type(exc), exc, tb))
+    return {
+        "type": type(exc).__name__,
+        "message": str(exc),
+        "line": line,
+        "traceback": text,
+    }
+
+
+def python_version():
+    return sys.version.split()[0]
+
+
+def run(code, emit, live=False):
+    """Runs `code` as the script main.py and returns the run's record as JSON. Called from
+    JavaScript with stack switching, so the program's asyncio.run() can wait for timers."""
+    global _record, _stop_requested
+    _stop_requested = False
+    _real_sleep()
+    namespace = {"__name__": "__main__", "__file__": FILENAME, "__builtins__": __builtins__}
+    saved_streams = sys.stdout, sys.stderr
+    loop = asyncio.get_event_loop()
+    created = []
+    _number_tasks(loop, created)
+    pyodide_run, asyncio.run = _cpython_run(loop, created)
+    _record = Record()
+    exception = None
+    status = "done"
+    try:
+        sys.stdout = _Stream("stdout", emit)
+        sys.stderr = _Stream("stderr", emit)
+        _install_monitoring()
+        # Tracebacks quote the program's lines, as they would from a file.
+        linecache.cache[FILENAME] = (len(code), None, code.splitlines(True), FILENAME)
+        compiled = compile(code, FILENAME, "exec", dont_inherit=True)
+        exec(compiled, namespace)
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            status = "error"
+            exception = _describe(exc)
+    except BaseException as exc:  # the user's error, whatever it is, is the result
+        exception = _describe(exc)
+        # The Stop button raises KeyboardInterrupt through the interrupt buffer while
+        # Python runs, or cancels the tasks while the program waits in the loop.
+        stopped = isinstance(exc, KeyboardInterrupt) or (_stop_requested and isinstance(exc, asyncio.CancelledError))
+        status = "stopped" if stopped else "error"
+    finally:
+        _remove_monitoring()
+        sys.stdout, sys.stderr = saved_streams
+        del loop.create_task
+        asyncio.run = pyodide_run
+    if exception is not None and status == "error":
+        emit("stderr", exception["traceback"])
+    record, _record = _record, None
+    wall = record.now()
+    order = sorted(record.tasks.values(), key=lambda r: r[4])
+    index = {id(r[0]): i for i, r in enumerate(order)}
+    tasks = []
+    for task, segments, depth, open_start, _ in order:
+        if depth > 0:  # still running when the program ended (it raised out of the loop)
+            segments.append((open_start, wall))
+        tasks.append({"name": task.get_name(), "segments": [[round(a, 3), round(b, 3)] for a, b in segments]})
+    ticks = [[round(t, 3), index.get(task_id), stream] for t, task_id, stream in record.ticks]
+    return json.dumps({
+        "status": status,
+        "exception": exception,
+        "wallMs": round(wall, 3),
+        "tasks": tasks,
+        "ticks": ticks,
+        "cut": record.cut,
+    })
+
+
+def stop():
+    """Stop pressed while the program waits in the event loop (no Python is running, so
+    the interrupt buffer is not looked at): cancel its tasks, as Ctrl-C makes asyncio.run do."""
+    global _stop_requested
+    _stop_requested = True
+    try:
+        loop = asyncio.get_event_loop()
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+    except RuntimeError:
+        pass
+
+
+def interrupted():
+    """Stop pressed while Python runs: the interrupt buffer raises KeyboardInterrupt."""
+    global _stop_requested
+    _stop_requested = True
