@@ -116,8 +116,10 @@ async function init({ indexURL, files, interrupt }) {
   };
   const originalFetch = self.fetch.bind(self);
   self.fetch = (input, options) => {
-    const url = typeof input === 'string' ? input : input.url;
-    if (typeof url === 'string' && url.startsWith(indexURL) && !options) {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input?.url;
+    // Pyodide passes options such as {credentials: "same-origin"}; any GET is fine.
+    const get = !options || !options.method || options.method.toUpperCase() === 'GET';
+    if (typeof url === 'string' && url.startsWith(indexURL) && get) {
       return cachedFetch(originalFetch, url, progress);
     }
     return originalFetch(input, options);
@@ -171,9 +173,21 @@ async function run({ run, code }) {
   }
 }
 
+// Stop reaches here only when Python is not running: either it already took the
+// KeyboardInterrupt, or the program waits in the event loop. In the second case the flag
+// is still up and would interrupt the cancelling itself, so it is lowered first.
+function stop() {
+  if (interruptArray) Atomics.store(interruptArray, 0, 0);
+  try {
+    runtime.stop();
+  } catch (error) {
+    post({ type: 'output', run: currentRun, stream: 'stderr', text: `Stop could not cancel the program's tasks: ${error.message ?? error}\n` });
+  }
+}
+
 self.onmessage = (event) => {
   const message = event.data;
   if (message.type === 'init') init(message);
   else if (message.type === 'run' && runtime) run(message);
-  else if (message.type === 'stop' && runtime && message.run === currentRun) runtime.stop();
+  else if (message.type === 'stop' && runtime && message.run === currentRun) stop();
 };

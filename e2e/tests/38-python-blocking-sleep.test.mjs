@@ -1,0 +1,36 @@
+// time.sleep blocks in CPython. Pyodide, with stack switching, would turn it into an
+// asyncio sleep and let two gathered coroutines overlap; the lab restores the blocking one.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { withApp } from '../lib.mjs';
+import { encodeCode, waitForPyStatus, cpythonOutput } from './python-helpers.mjs';
+
+const PROGRAM = `import asyncio, time
+
+async def nap(name):
+    time.sleep(0.3)
+    print(name, "woke")
+
+async def main():
+    start = time.perf_counter()
+    await asyncio.gather(nap("a"), nap("b"))
+    print(f"elapsed {time.perf_counter() - start:.1f}")
+
+asyncio.run(main())
+`;
+
+test('time.sleep in two gathered coroutines takes the sum of the sleeps', { timeout: 90_000 }, async () => {
+  await withApp(`/python?code=${encodeCode(PROGRAM)}&run=1`, async ({ page }) => {
+    const json = await waitForPyStatus(page, ['done', 'error'], 60_000);
+    assert.equal(json.status, 'done', JSON.stringify(json));
+    assert.equal(json.preset, null);
+    assert.ok(json.wallMs >= 600, `two blocking sleeps of 0.3 s took ${json.wallMs} ms`);
+    assert.equal(json.stdout, cpythonOutput(PROGRAM));
+    // Each nap is one step of at least 300 ms: the loop was blocked for both.
+    assert.ok(json.loopBlockedMs >= 600, `loopBlockedMs ${json.loopBlockedMs}`);
+    const naps = json.tasks.filter((t) => t.name !== 'Task-1');
+    assert.equal(naps.length, 2);
+    const [a, b] = naps.map((t) => t.segments.find(([s, e]) => e - s >= 290));
+    assert.ok(a && b && a[1] <= b[0] + 0.5, `the naps overlapped: ${JSON.stringify(naps)}`);
+  });
+});
