@@ -1,4 +1,4 @@
-// Screenshots of the built app for review: home and CPU lab (after a short
+// Screenshots of the built app for review: home and every lab (after a short
 // run), desktop 1280x800 and phone 390x844, light and dark colour schemes.
 // Writes <repo>/screenshots/{home,cpu}-{desktop,phone}-{light,dark}.png
 // (the directory is git-ignored).
@@ -21,6 +21,7 @@ import {
   APP_ROOT,
 } from './lib.mjs';
 import { waitForPosition } from './tests/race-helpers.mjs';
+import { encodeCode } from './tests/python-helpers.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -35,6 +36,10 @@ const SHOTS = [
   { name: 'async-pipeline', path: '/async?exp=pipeline&run=1', ready: (page) => waitForStatus(page, ['done'], 60_000) },
   { name: 'threads-convoy', path: '/threads?preset=convoy&run=1', ready: (page) => waitForStatus(page, ['done'], 60_000) },
   { name: 'threads-cpu', path: '/threads?preset=cpu-threads&run=1', ready: (page) => waitForStatus(page, ['done'], 60_000) },
+  { name: 'python-blocking', path: '/python?preset=blocking-call&run=1', ready: (page) => waitForStatus(page, ['done'], 120_000) },
+  { name: 'python-semaphore', path: '/python?preset=semaphore-2&run=1', ready: (page) => waitForStatus(page, ['done'], 120_000) },
+  // A program with an error: the traceback, the marked line and the threads hint.
+  { name: 'python-error', path: `/python?code=${encodeCode('import threading\n\nthreading.Thread(target=print).start()\n')}&run=1`, ready: (page) => waitForStatus(page, ['error'], 120_000) },
 ];
 
 const VIEWPORTS = {

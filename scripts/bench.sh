@@ -7,6 +7,8 @@
 #              requests with the largest pause of the page thread.
 #   Threads lab: the GIL simulator's events per second (32 threads x 60 simulated s), and
 #              the real GIL-style lock on threads and Web Workers, with and without it.
+#   Python lab: the bytes it downloads (raw, gzip, brotli), cold and warm start to the
+#              first result, and the cpu-seq preset in the page against python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -22,6 +24,7 @@ race_out=$(cd e2e && node bench-race.mjs)
 echo "$race_out" | grep -v '^BENCH_'
 (cd e2e && node bench-async.mjs 2>/tmp/bench-async.err) | grep -v '^BENCH_' || { tail -n 3 /tmp/bench-async.err >&2; exit 1; }
 (cd e2e && node bench-threads.mjs 2>/tmp/bench-threads.err) | grep -v '^BENCH_' || { tail -n 3 /tmp/bench-threads.err >&2; exit 1; }
+(cd e2e && node bench-python.mjs 2>/tmp/bench-python.err) | grep -v '^BENCH_' || { tail -n 3 /tmp/bench-python.err >&2; exit 1; }
 node e2e/compare.mjs \
   "$(echo "$native_out" | sed -n 's/^BENCH_JSON //p')" \
   "$(echo "$browser_out" | sed -n 's/^BENCH_JSON //p')" \

@@ -256,7 +256,8 @@ def _describe(exc):
         text = "".join(traceback.format_exception(type(exc), exc, tb))
     return {
         "type": type(exc).__name__,
-        "message": str(exc),
+        # A SyntaxError's str() repeats the file and line, which the page shows anyway.
+        "message": exc.msg if isinstance(exc, SyntaxError) and exc.msg else str(exc),
         "line": line,
         "traceback": text,
     }

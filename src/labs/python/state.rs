@@ -195,8 +195,10 @@ impl PyState {
         matches!(self.interp, Interp::Ready { interrupts: true, .. })
     }
 
+    /// The preset in the editor, with its live switch either way (the link still tells
+    /// them apart: a live preset travels as `code`).
     pub fn preset(&self) -> Option<&'static programs::Program> {
-        config::preset_of(&self.code)
+        config::preset_of(&model::set_live(&self.code, false))
     }
 
     /// The link's query; `None` when the program is too long for a link.
@@ -478,7 +480,7 @@ impl PyState {
         let record = self.last.as_ref().map(|f| &f.record);
         let body = Body {
             python: self.python(),
-            preset: self.last.as_ref().and_then(|f| config::preset_of(&f.code)).map(|p| p.id),
+            preset: self.ran_program().map(|p| p.id),
             stdout: self.output.text(Stream::Stdout),
             stderr: self.output.text(Stream::Stderr),
             exception: record.and_then(|r| r.exception.as_ref()),

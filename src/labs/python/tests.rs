@@ -123,6 +123,7 @@ fn presets_and_the_live_switch_rewrite_the_editor_and_the_link() {
     assert_eq!(s.live(), Some(true));
     assert!(s.code.contains("LIVE = True  # True: real requests"));
     assert!(matches!(&fx[1], Effect::WriteQuery(q) if q.starts_with("code=")));
+    assert_eq!(s.preset().map(|p| p.id), Some("semaphore-2"), "a live preset is still that preset");
     s.update(Action::SetLive(false));
     assert_eq!(s.preset().map(|p| p.id), Some("semaphore-2"));
     // No switch in the program: nothing to do.

@@ -269,7 +269,7 @@ impl PythonLab {
                     } }
                     <span class="small muted" data-testid="py-status" data-status={format!("{:?}", s.status()).to_lowercase()}>{ status }</span>
                 </div>
-                <div class="code-editor" ref={self.editor_host.clone()} data-testid="py-editor" hidden={self.editor.is_none()}></div>
+                <div class="code-editor" ref={self.editor_host.clone()} data-testid="py-editor"></div>
                 { if self.editor.is_none() { html! {
                     <textarea class="code-fallback" data-testid="py-code-fallback" spellcheck="false" aria-label="Python program"
                         value={s.code.clone()} oninput={act(link, |e: InputEvent| Action::Edit(crate::app::widgets::field_text(&e)))} />
