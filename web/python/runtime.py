@@ -6,6 +6,7 @@ and how the program ended. The worker turns the record into one message for the 
 Nothing here is shown to the user as their program: tracebacks are cut to main.py.
 """
 
+import ast
 import asyncio
 import inspect
 import json
@@ -267,47 +268,52 @@ def python_version():
     return sys.version.split()[0]
 
 
-def run(code, emit, live=False):
-    """Runs `code` as the script main.py and returns the run's record as JSON. Called from
-    JavaScript with stack switching, so the program's asyncio.run() can wait for timers."""
-    global _record, _stop_requested
-    _stop_requested = False
-    _real_sleep()
-    namespace = {"__name__": "__main__", "__file__": FILENAME, "__builtins__": __builtins__}
-    saved_streams = sys.stdout, sys.stderr
-    loop = asyncio.get_event_loop()
-    created = []
-    _number_tasks(loop, created)
-    pyodide_run, asyncio.run = _cpython_run(loop, created)
-    _record = Record()
-    exception = None
-    status = "done"
-    try:
+class _Run:
+    """One run's set-up and tear-down, shared by the two ways of running."""
+
+    def __init__(self, emit):
+        global _record, _stop_requested
+        _stop_requested = False
+        _real_sleep()
+        self.emit = emit
+        self.namespace = {"__name__": "__main__", "__file__": FILENAME, "__builtins__": __builtins__}
+        self.saved_streams = sys.stdout, sys.stderr
+        self.loop = asyncio.get_event_loop()
+        self.created = []
+        _number_tasks(self.loop, self.created)
+        self.pyodide_run, asyncio.run = _cpython_run(self.loop, self.created)
+        _record = Record()
+        self.exception = None
+        self.status = "done"
         sys.stdout = _Stream("stdout", emit)
         sys.stderr = _Stream("stderr", emit)
         _install_monitoring()
-        # Tracebacks quote the program's lines, as they would from a file.
-        linecache.cache[FILENAME] = (len(code), None, code.splitlines(True), FILENAME)
-        compiled = compile(code, FILENAME, "exec", dont_inherit=True)
-        exec(compiled, namespace)
-    except SystemExit as exc:
-        if exc.code not in (None, 0):
-            status = "error"
-            exception = _describe(exc)
-    except BaseException as exc:  # the user's error, whatever it is, is the result
-        exception = _describe(exc)
+
+    def failed(self, exc):
+        if isinstance(exc, SystemExit):
+            if exc.code not in (None, 0):
+                self.status = "error"
+                self.exception = _describe(exc)
+            return
+        self.exception = _describe(exc)
         # The Stop button raises KeyboardInterrupt through the interrupt buffer while
         # Python runs, or cancels the tasks while the program waits in the loop.
         stopped = isinstance(exc, KeyboardInterrupt) or (_stop_requested and isinstance(exc, asyncio.CancelledError))
-        status = "stopped" if stopped else "error"
-    finally:
+        self.status = "stopped" if stopped else "error"
+
+    def finish(self):
+        global _record
         _remove_monitoring()
-        sys.stdout, sys.stderr = saved_streams
-        del loop.create_task
-        asyncio.run = pyodide_run
-    if exception is not None and status == "error":
-        emit("stderr", exception["traceback"])
-    record, _record = _record, None
+        sys.stdout, sys.stderr = self.saved_streams
+        del self.loop.create_task
+        asyncio.run = self.pyodide_run
+        if self.exception is not None and self.status == "error":
+            self.emit("stderr", self.exception["traceback"])
+        record, _record = _record, None
+        return _report(record, self.status, self.exception)
+
+
+def _report(record, status, exception):
     wall = record.now()
     order = sorted(record.tasks.values(), key=lambda r: r[4])
     index = {id(r[0]): i for i, r in enumerate(order)}
@@ -325,6 +331,84 @@ def run(code, emit, live=False):
         "ticks": ticks,
         "cut": record.cut,
     })
+
+
+def _register_source(code):
+    # Tracebacks quote the program's lines, as they would from a file.
+    linecache.cache[FILENAME] = (len(code), None, code.splitlines(True), FILENAME)
+
+
+def run(code, emit):
+    """Runs `code` as the script main.py and returns the run's record as JSON. Called from
+    JavaScript with stack switching, so the program's asyncio.run() can wait for timers."""
+    current = _Run(emit)
+    try:
+        _register_source(code)
+        exec(compile(code, FILENAME, "exec", dont_inherit=True), current.namespace)
+    except BaseException as exc:  # the user's error, whatever it is, is the result
+        current.failed(exc)
+    finally:
+        result = current.finish()
+    return result
+
+
+class _AwaitRuns(ast.NodeTransformer):
+    """`asyncio.run(X)` as a statement of the module (or of an if/with/try at its top)
+    becomes `await __playground_run__(X)`."""
+
+    def visit_FunctionDef(self, node):
+        return node
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+    visit_ClassDef = visit_FunctionDef
+    visit_Lambda = visit_FunctionDef
+
+    def visit_Expr(self, node):
+        call = node.value
+        if (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "run"
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id == "asyncio"
+            and len(call.args) == 1
+        ):
+            runner = ast.Call(func=ast.Name("__playground_run__", ast.Load()), args=call.args, keywords=[])
+            node.value = ast.copy_location(ast.Await(ast.copy_location(runner, call)), call)
+        return node
+
+
+async def run_async(code, emit):
+    """`run` for browsers without stack switching, where asyncio.run() cannot wait: the
+    program's top-level asyncio.run(main()) calls become awaits of a runner that does what
+    asyncio.run does (main as a task, leftover tasks cancelled). Any other program runs
+    as it is."""
+    current = _Run(emit)
+
+    async def playground_run(main):
+        task = current.loop.create_task(main)
+        try:
+            return await task
+        finally:
+            leftovers = [t for t in current.created if not t.done() and t is not task]
+            for t in leftovers:
+                t.cancel()
+            if leftovers:
+                await asyncio.gather(*leftovers, return_exceptions=True)
+
+    current.namespace["__playground_run__"] = playground_run
+    try:
+        _register_source(code)
+        tree = ast.fix_missing_locations(_AwaitRuns().visit(ast.parse(code, FILENAME)))
+        compiled = compile(tree, FILENAME, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+        result = eval(compiled, current.namespace)
+        if inspect.iscoroutine(result):
+            await result
+    except BaseException as exc:
+        current.failed(exc)
+    finally:
+        result = current.finish()
+    return result
 
 
 def stop():

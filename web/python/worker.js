@@ -16,6 +16,8 @@ const LOCK_INFO = __PYODIDE_LOCK_INFO__;
 // visit starts without downloading them, on any host.
 const CACHE_NAME = `pyodide-${LOCK_INFO.version}`;
 
+// JavaScript Promise Integration, which Pyodide needs to let asyncio.run() wait.
+const STACK_SWITCHING = typeof WebAssembly.Suspending === 'function';
 let runtime = null;
 let interruptArray = null;
 let currentRun = null;
@@ -149,7 +151,7 @@ async function init({ indexURL, files, interrupt }) {
       type: 'ready',
       python: runtime.python_version(),
       interrupts,
-      stackSwitching: Boolean(pyodide.ffi?.can_run_sync?.() ?? typeof WebAssembly.Suspending === 'function'),
+      stackSwitching: STACK_SWITCHING,
     });
   } catch (error) {
     post({ type: 'load-failed', message: String(error && error.message ? error.message : error) });
@@ -162,7 +164,9 @@ async function run({ run, code }) {
   currentRun = run;
   if (interruptArray) Atomics.store(interruptArray, 0, 0);
   try {
-    const result = await runtime.run.callPromising(code, emit);
+    // With stack switching (Chromium), the program runs as it is and asyncio.run() waits
+    // by suspending WebAssembly; without it, runtime.py turns asyncio.run into an await.
+    const result = STACK_SWITCHING ? await runtime.run.callPromising(code, emit) : await runtime.run_async(code, emit);
     flushOutput();
     post({ type: 'finished', run, result });
   } catch (error) {

@@ -214,10 +214,11 @@ impl PythonLab {
                 }
             }
             Interp::Ready { python, interrupts, stack_switching } => html! {
-                <p data-testid="py-ready" class="small">
+                <p data-testid="py-ready" class="small" data-stack-switching={stack_switching.to_string()}>
                     <strong>{ format!("CPython {python} ready") }</strong>
                     { if *interrupts { " \u{b7} Stop interrupts running code with KeyboardInterrupt" } else { "" } }
-                    { if *stack_switching { "" } else { " \u{b7} this browser lacks WebAssembly stack switching, so asyncio.run() cannot wait here" } }
+                    { if *stack_switching { "" } else { " \u{b7} this browser lacks WebAssembly stack switching: a top-level asyncio.run(main()) \
+                        runs as an await of main(), and asyncio.run() inside a function cannot wait" } }
                 </p>
             },
             Interp::Failed { message } => html! {

@@ -1,0 +1,32 @@
+// Browsers without WebAssembly stack switching (JSPI) cannot let asyncio.run() wait; the
+// worker then runs programs with their top-level asyncio.run(X) turned into an await. The
+// test takes stack switching away from the worker's point of view (by editing its script
+// on the way in) and checks that the presets still print what CPython prints.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { withApp, testId } from '../lib.mjs';
+import { programSource, cpythonOutput, maskTimes, waitForPyStatus } from './python-helpers.mjs';
+
+test('without stack switching, asyncio.run programs still run as in CPython', { timeout: 180_000 }, async () => {
+  await withApp('/', async (app) => {
+    const { page, context } = app;
+    let edited = 0;
+    await context.route(/\/python\/worker-[^/]+\.js$/, async (route) => {
+      const response = await route.fetch();
+      const body = (await response.text()).replace(/typeof WebAssembly\.Suspending\s*===?\s*["']function["']/g, () => {
+        edited += 1;
+        return 'false';
+      });
+      await route.fulfill({ response, body });
+    });
+    for (const id of ['taskgroup-vs-gather', 'queue-pipeline', 'semaphore-2']) {
+      await app.goto(`/python?preset=${id}&run=1`);
+      const json = await waitForPyStatus(page, ['done', 'error', 'stopped'], 60_000);
+      assert.ok(edited >= 1, 'the worker script was not edited: the test proves nothing');
+      assert.equal(await page.locator(testId('py-ready')).getAttribute('data-stack-switching'), 'false');
+      assert.equal(json.status, 'done', `${id}: ${JSON.stringify(json)}`);
+      assert.equal(maskTimes(json.stdout), maskTimes(cpythonOutput(programSource(id))), `${id}: stdout`);
+      assert.equal(json.tasks[0].name, 'Task-1', `${id}: main is the first task, as under asyncio.run`);
+    }
+  });
+});
