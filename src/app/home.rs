@@ -41,9 +41,10 @@ pub fn home() -> Html {
             <section class="hero">
                 <h1>{ "How Python runs things at the same time" }</h1>
                 <p class="lede">
-                    { "Python offers three ways to do several things at once. Each lab here runs a \
-                       live browser analogue of one of them, so you can watch where the time goes, \
-                       change the numbers, and share the exact experiment as a link." }
+                    { "Python offers three ways to do several things at once. Four labs here run a \
+                       live browser analogue of one of them, and the Python lab runs your own asyncio \
+                       code in real CPython, so you can watch where the time goes, change the numbers, \
+                       and share the exact experiment as a link." }
                 </p>
             </section>
             <section class="model-cards">

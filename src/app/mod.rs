@@ -65,7 +65,7 @@ pub fn app() -> Html {
                     <Switch<Route> render={switch} />
                 </main>
                 <footer>
-                    { "Concurrency Playground: Python's concurrency models, run as browser analogues. " }
+                    { "Concurrency Playground: Python's concurrency models, run as browser analogues and, in the Python lab, in CPython itself. " }
                     { "Timings come from your machine and browser; Python's own figures differ by machine too." }
                 </footer>
             </ContextProvider<PoolStatus>>
