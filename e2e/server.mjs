@@ -47,7 +47,9 @@ export const MIME_TYPES = Object.freeze({
 const ISOLATION_HEADERS = Object.freeze({
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
-  'Cross-Origin-Resource-Policy': 'same-origin',
+  // cross-origin, not same-origin: other sites' pages may frame the app (embed=1), and an
+  // isolated page can frame only documents that allow it.
+  'Cross-Origin-Resource-Policy': 'cross-origin',
 });
 
 export function mimeTypeFor(filePath) {

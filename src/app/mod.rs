@@ -52,15 +52,25 @@ pub fn app() -> Html {
             });
         });
     }
+    if glue::is_embedded() {
+        // Embed form: the experiment alone, with a way out to the full site.
+        return html! {
+            <BrowserRouter>
+                <ContextProvider<PoolStatus> context={(*pool).clone()}>
+                    <EmbedBar />
+                    <main class="embed" data-embed="1" data-pool={pool_name(&pool)}>
+                        <PoolNotice />
+                        <Switch<Route> render={switch} />
+                    </main>
+                </ContextProvider<PoolStatus>>
+            </BrowserRouter>
+        };
+    }
     html! {
         <BrowserRouter>
             <ContextProvider<PoolStatus> context={(*pool).clone()}>
                 <Header />
-                <main data-pool={match &*pool {
-                    PoolStatus::Starting => "starting",
-                    PoolStatus::Ready { .. } => "ready",
-                    PoolStatus::SingleThread { .. } => "single",
-                }}>
+                <main data-pool={pool_name(&pool)}>
                     <PoolNotice />
                     <Switch<Route> render={switch} />
                 </main>
@@ -70,6 +80,44 @@ pub fn app() -> Html {
                 </footer>
             </ContextProvider<PoolStatus>>
         </BrowserRouter>
+    }
+}
+
+fn pool_name(pool: &PoolStatus) -> &'static str {
+    match pool {
+        PoolStatus::Starting => "starting",
+        PoolStatus::Ready { .. } => "ready",
+        PoolStatus::SingleThread { .. } => "single",
+    }
+}
+
+/// The embed form's one line: what this is, and a link that opens the same experiment on
+/// the full site (it follows the address bar as the experiment changes).
+#[function_component(EmbedBar)]
+fn embed_bar() -> Html {
+    let route = use_route::<Route>();
+    let link = use_state(|| glue::absolute_link(&glue::current_path(), &glue::current_query()));
+    {
+        let link = link.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|w| {
+                gloo_events::EventListener::new(&w, glue::QUERY_CHANGED, move |_| {
+                    link.set(glue::absolute_link(&glue::current_path(), &glue::current_query()));
+                })
+            });
+            move || drop(listener)
+        });
+    }
+    let title = match &route {
+        Some(Route::Lab { lab }) => labs::find(lab).map(|l| l.meta.title).unwrap_or("Concurrency Playground"),
+        _ => "Concurrency Playground",
+    };
+    html! {
+        <header class="embed-bar">
+            <span class="brand-mark" aria-hidden="true">{ "\u{2225}" }</span>
+            <strong>{ title }</strong>
+            <a href={(*link).clone()} target="_blank" rel="noopener" data-testid="embed-open">{ "Open in Concurrency Playground \u{2197}" }</a>
+        </header>
     }
 }
 

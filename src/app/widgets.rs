@@ -162,6 +162,17 @@ pub fn share_bar(props: &ShareBarProps) -> Html {
             });
         })
     };
+    let copy_embed = {
+        let (url, share, path) = (url.clone(), share.clone(), props.path);
+        Callback::from(move |_: MouseEvent| {
+            let title = crate::labs::find(path.trim_start_matches('/')).map_or("Concurrency Playground", |l| l.meta.title);
+            let snippet = crate::core::embed::iframe(&url, &format!("Concurrency Playground: {title}"));
+            let share = share.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                share.dispatch(ShareAction::EmbedCopied(glue::copy_text(&snippet).await));
+            });
+        })
+    };
     let toggle = {
         let share = share.clone();
         Callback::from(move |_: Event| share.dispatch(ShareAction::ToggleRunOnOpen))
@@ -178,6 +189,7 @@ pub fn share_bar(props: &ShareBarProps) -> Html {
         <div class="share">
             <div class="actions">
                 <button data-testid="copy-link" onclick={copy}>{ "Copy link" }</button>
+                <button data-testid="copy-embed" title="An <iframe> for a course page: this experiment without the site around it" onclick={copy_embed}>{ "Copy embed code" }</button>
                 <label class="small check"><input type="checkbox" checked={share.0.run_on_open} data-testid="run-in-link" onchange={toggle} />{ " run when opened" }</label>
                 <button data-testid="export-json" onclick={export}>{ "Export JSON" }</button>
             </div>

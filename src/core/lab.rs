@@ -176,6 +176,7 @@ impl Default for Share {
 pub enum ShareAction {
     ToggleRunOnOpen,
     Copied(Result<(), String>),
+    EmbedCopied(Result<(), String>),
     ExportFailed(String),
 }
 
@@ -186,6 +187,12 @@ impl Share {
             ShareAction::Copied(Ok(())) => self.message = Some((true, "Link copied.".to_string())),
             ShareAction::Copied(Err(e)) => {
                 self.message = Some((false, format!("Could not copy ({e}); copy the link from the box below.")))
+            }
+            ShareAction::EmbedCopied(Ok(())) => {
+                self.message = Some((true, "Embed code copied: paste it into your page's HTML.".to_string()))
+            }
+            ShareAction::EmbedCopied(Err(e)) => {
+                self.message = Some((false, format!("Could not copy the embed code ({e}).")))
             }
             ShareAction::ExportFailed(e) => {
                 self.message = Some((
@@ -281,6 +288,10 @@ mod tests {
         assert_eq!(s.message, Some((false, "Could not copy (denied); copy the link from the box below.".into())));
         s.update(ShareAction::Copied(Ok(())));
         assert_eq!(s.message, Some((true, "Link copied.".into())));
+        s.update(ShareAction::EmbedCopied(Err("denied".into())));
+        assert_eq!(s.message, Some((false, "Could not copy the embed code (denied).".into())));
+        s.update(ShareAction::EmbedCopied(Ok(())));
+        assert!(s.message.as_ref().is_some_and(|(ok, m)| *ok && m.starts_with("Embed code copied")));
         assert_eq!(absolute_link("http://h", "/race", ""), "http://h/race");
         assert_eq!(absolute_link("http://h", "/race", "x=1"), "http://h/race?x=1");
     }

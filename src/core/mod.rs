@@ -8,6 +8,7 @@ pub fn round_to_micros(ms: f64) -> f64 {
 }
 
 pub mod chart;
+pub mod embed;
 pub mod lab;
 pub mod link;
 pub mod models;

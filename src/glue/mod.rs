@@ -51,6 +51,13 @@ pub async fn start_pool() -> PoolStatus {
 /// [`start_pool`] with the isolation check given, so the fallback can be tested on an
 /// isolated test page.
 pub async fn start_pool_if(isolated: bool) -> PoolStatus {
+    if !isolated && in_frame() {
+        return PoolStatus::SingleThread {
+            reason: "This frame is not cross-origin isolated: the page around it would have to be isolated \
+                     too, and allow it (allow=\"cross-origin-isolated\"), so the experiment runs on one thread."
+                .into(),
+        };
+    }
     if !isolated {
         return PoolStatus::SingleThread {
             reason: "This page is not cross-origin isolated, so the browser withholds \
@@ -82,22 +89,54 @@ pub fn js_error_text(e: &JsValue) -> String {
     e.as_string().unwrap_or_else(|| format!("{e:?}"))
 }
 
-/// The address bar's query string, without `?`.
-pub fn current_query() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .map(|s| s.trim_start_matches('?').to_string())
-        .unwrap_or_default()
+fn raw_query() -> String {
+    web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
 }
 
+/// The address bar's query string, without `?` and without the shell's `embed` flag, which
+/// no lab sees.
+pub fn current_query() -> String {
+    crate::core::embed::split(&raw_query()).1
+}
+
+thread_local! {
+    static EMBEDDED: bool = crate::core::embed::split(&raw_query()).0;
+}
+
+/// The address bar's path, e.g. `/cpu`.
+pub fn current_path() -> String {
+    web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_else(|| "/".into())
+}
+
+/// Whether the page was opened in embed form (`embed=1`); fixed for the page's life.
+pub fn is_embedded() -> bool {
+    EMBEDDED.with(|e| *e)
+}
+
+/// Whether the page is inside a frame of another page.
+pub fn in_frame() -> bool {
+    let Some(window) = web_sys::window() else { return false };
+    match window.top() {
+        Ok(Some(top)) => !js_sys::Object::is(&top, &window),
+        _ => true,
+    }
+}
+
+/// The event `replace_query` sends on `window`, for parts of the shell that show the link.
+pub const QUERY_CHANGED: &str = "playground-query";
+
 /// Rewrites the query in place (no new history entry), so the address bar always holds
-/// the experiment on screen.
+/// the experiment on screen. An embedded page keeps its flag.
 pub fn replace_query(query: &str) {
     let Some(window) = web_sys::window() else { return };
     let path = window.location().pathname().unwrap_or_else(|_| "/".into());
+    let query = crate::core::embed::join(query, is_embedded());
     let url = if query.is_empty() { path } else { format!("{path}?{query}") };
     if let Ok(history) = window.history() {
         let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+    }
+    if let Ok(event) = web_sys::Event::new(QUERY_CHANGED) {
+        let _ = window.dispatch_event(&event);
     }
 }
 
