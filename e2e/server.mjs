@@ -5,6 +5,7 @@
 // - Cross-origin isolation headers (COOP/COEP/CORP) on every response when
 //   `isolated` is true, none at all when it is false. SharedArrayBuffer and
 //   hence the wasm thread pool only exist in a cross-origin isolated page.
+// - FILE.br or FILE.gz instead of FILE when the request accepts it and the build wrote one.
 // - SPA fallback: an unknown path whose last segment has no extension gets
 //   index.html, so client-side routes (/cpu, /race, /async) survive a reload.
 //
@@ -134,17 +135,36 @@ export async function startServer({
     res.end(res.req.method === 'HEAD' ? undefined : body);
   };
 
+  // Precompressed files (FILE.br, FILE.gz, written by release builds) are served as a
+  // host that supports them would, so tests and benchmarks see real transfer sizes.
+  const precompressed = (req, file) => {
+    const accepted = String(req.headers['accept-encoding'] ?? '');
+    for (const [encoding, suffix] of [['br', '.br'], ['gzip', '.gz']]) {
+      if (!new RegExp(`\\b${encoding}\\b`).test(accepted)) continue;
+      try {
+        const stat = fs.statSync(file + suffix);
+        if (stat.isFile()) return { encoding, file: file + suffix, stat };
+      } catch {
+        // not there: try the next, or send the file itself
+      }
+    }
+    return null;
+  };
+
   const sendFile = (res, file, stat) => {
+    const packed = precompressed(res.req, file);
     res.writeHead(200, {
       ...baseHeaders(),
       'Content-Type': mimeTypeFor(file),
-      'Content-Length': stat.size,
+      'Content-Length': packed ? packed.stat.size : stat.size,
+      Vary: 'Accept-Encoding',
+      ...(packed ? { 'Content-Encoding': packed.encoding } : {}),
     });
     if (res.req.method === 'HEAD') {
       res.end();
       return;
     }
-    const stream = fs.createReadStream(file);
+    const stream = fs.createReadStream(packed ? packed.file : file);
     stream.on('error', () => res.destroy());
     stream.pipe(res);
   };

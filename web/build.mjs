@@ -4,10 +4,14 @@
 //   editor/editor-HASH.js     CodeMirror 6, bundled and minified by esbuild
 //   python/worker-HASH.js     the Python lab's worker, with runtime.py inside
 //   pyodide/VERSION/...       the four files of Pyodide that start CPython with its stdlib
+// In release builds it also writes FILE.br and FILE.gz beside every file that compresses,
+// for hosts that serve precompressed files (see README, Hosting).
 // Nothing here is imported by the app's first page: the labs that need these load them.
 import { build } from 'esbuild';
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -72,3 +76,49 @@ html = html.replace(/<meta name="playground-assets"[^>]*>\s*/g, '');
 html = html.replace('</head>', `  ${tag}\n</head>`);
 await fs.writeFile(htmlFile, html);
 console.log(`[web] ${editor}, ${worker}, ${meta.pyodide} (${files.reduce((s, f) => s + f.size, 0)} bytes)`);
+
+// Brotli at its best level takes 40 s on Pyodide's wasm, which never changes between
+// builds: results are kept by content hash under target/, so each file is compressed once.
+const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.wasm', '.css', '.svg', '.json', '.webmanifest', '.zip', '.txt']);
+const CACHE = path.join(HERE, '..', 'target', 'web-precompressed');
+
+async function compressed(bytes, kind) {
+  const key = crypto.createHash('sha256').update(bytes).digest('hex');
+  const cached = path.join(CACHE, `${key}.${kind}`);
+  try {
+    return await fs.readFile(cached);
+  } catch {
+    const out = kind === 'br'
+      ? zlib.brotliCompressSync(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.length } })
+      : zlib.gzipSync(bytes, { level: 9 });
+    await fs.mkdir(CACHE, { recursive: true });
+    await fs.writeFile(cached, out);
+    return out;
+  }
+}
+
+async function* walk(dir) {
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) yield* walk(full);
+    else yield full;
+  }
+}
+
+if (release) {
+  let raw = 0, br = 0;
+  for await (const file of walk(staging)) {
+    if (!COMPRESSIBLE.has(path.extname(file))) continue;
+    const bytes = await fs.readFile(file);
+    for (const kind of ['br', 'gz']) {
+      const out = await compressed(bytes, kind);
+      // Not worth a second file when it saves under a tenth (the stdlib zip is deflated).
+      if (out.length < bytes.length * 0.9) await fs.writeFile(`${file}.${kind}`, out);
+      if (kind === 'br') {
+        raw += bytes.length;
+        br += Math.min(out.length, bytes.length);
+      }
+    }
+  }
+  console.log(`[web] precompressed: ${raw} bytes, ${br} with brotli`);
+}

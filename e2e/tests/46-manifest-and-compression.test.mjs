@@ -1,0 +1,32 @@
+// The app is installable (a web manifest with its icon), and a release build carries
+// brotli and gzip copies of its files, which the test server serves as a host would.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { withApp, testId } from '../lib.mjs';
+
+test('the manifest and its icon load; the wasm comes precompressed', { timeout: 60_000 }, async () => {
+  await withApp('/', async (app) => {
+    const { page, context } = app;
+    const wasm = [];
+    context.on('response', (r) => {
+      if (r.url().endsWith('_bg.wasm')) wasm.push(r);
+    });
+    await app.goto('/cpu');
+    await page.locator(testId('run')).waitFor();
+    const href = await page.locator('link[rel="manifest"]').getAttribute('href');
+    const manifest = await page.evaluate(async (h) => (await fetch(h)).json(), href);
+    assert.equal(manifest.name, 'Concurrency Playground');
+    assert.equal(manifest.start_url, '/');
+    assert.equal(manifest.display, 'standalone');
+    for (const icon of manifest.icons) {
+      const type = await page.evaluate(async (src) => {
+        const r = await fetch(src);
+        return r.ok ? r.headers.get('content-type') : `HTTP ${r.status}`;
+      }, icon.src);
+      assert.equal(type, icon.type, `icon ${icon.src}`);
+    }
+    assert.equal(wasm.length, 1, 'the app wasm was not requested once');
+    const headers = await wasm[0].allHeaders();
+    assert.equal(headers['content-encoding'], 'br', `the wasm came as ${headers['content-encoding'] ?? 'identity'}: is this a release build?`);
+  });
+});
