@@ -109,6 +109,7 @@ export async function startServer({
   port = 0,
   host = '127.0.0.1',
   log = null,
+  caching = false,
 } = {}) {
   const absRoot = path.resolve(root);
   const rootStat = await fsp.stat(absRoot).catch(() => null);
@@ -118,8 +119,14 @@ export async function startServer({
   const realRoot = await fsp.realpath(absRoot);
   const indexFile = path.join(realRoot, 'index.html');
 
-  const baseHeaders = () => ({
-    'Cache-Control': 'no-store',
+  // Tests want every visit fresh (no-store). `caching: true` (the load benchmark's warm
+  // visits) answers as a static host would: hashed files for good, the rest revalidated.
+  const cacheControl = (file) => {
+    if (!caching) return 'no-store';
+    return /-[0-9a-f]{16}(_bg)?\.(js|wasm|css|svg)$|\/pyodide\/\d|-[A-Z0-9]{8}\.js$/.test(file ?? '') ? 'public, max-age=31536000, immutable' : 'no-cache';
+  };
+  const baseHeaders = (file) => ({
+    'Cache-Control': cacheControl(file),
     'X-Content-Type-Options': 'nosniff',
     ...(isolated ? ISOLATION_HEADERS : {}),
   });
@@ -154,7 +161,7 @@ export async function startServer({
   const sendFile = (res, file, stat) => {
     const packed = precompressed(res.req, file);
     res.writeHead(200, {
-      ...baseHeaders(),
+      ...baseHeaders(file),
       'Content-Type': mimeTypeFor(file),
       'Content-Length': packed ? packed.stat.size : stat.size,
       Vary: 'Accept-Encoding',

@@ -9,6 +9,8 @@
 #              the real GIL-style lock on threads and Web Workers, with and without it.
 #   Python lab: the bytes it downloads (raw, gzip, brotli), cold and warm start to the
 #              first result, and the cpu-seq preset in the page against python3.
+#   Load:      bytes per route (transferred, raw, gzip, brotli) and time to a usable page,
+#              cold and warm, on loopback and at DevTools' "Fast 4G" throttling.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -25,6 +27,7 @@ echo "$race_out" | grep -v '^BENCH_'
 (cd e2e && node bench-async.mjs 2>/tmp/bench-async.err) | grep -v '^BENCH_' || { tail -n 3 /tmp/bench-async.err >&2; exit 1; }
 (cd e2e && node bench-threads.mjs 2>/tmp/bench-threads.err) | grep -v '^BENCH_' || { tail -n 3 /tmp/bench-threads.err >&2; exit 1; }
 (cd e2e && node bench-python.mjs 2>/tmp/bench-python.err) | grep -v '^BENCH_' || { tail -n 3 /tmp/bench-python.err >&2; exit 1; }
+(cd e2e && node bench-load.mjs 2>/tmp/bench-load.err) | grep -v '^BENCH_' || { tail -n 3 /tmp/bench-load.err >&2; exit 1; }
 node e2e/compare.mjs \
   "$(echo "$native_out" | sed -n 's/^BENCH_JSON //p')" \
   "$(echo "$browser_out" | sed -n 's/^BENCH_JSON //p')" \
