@@ -77,6 +77,52 @@ html = html.replace('</head>', `  ${tag}\n</head>`);
 await fs.writeFile(htmlFile, html);
 console.log(`[web] ${editor}, ${worker}, ${meta.pyodide} (${files.reduce((s, f) => s + f.size, 0)} bytes)`);
 
+// The app's wasm carries a name section (about 500 KB, function names for stack traces)
+// that a release build does not need: cut it, and give index.html the file's new hash.
+function withoutNameSection(bytes) {
+  const parts = [bytes.subarray(0, 8)];
+  let i = 8;
+  const leb = () => {
+    let value = 0, shift = 0, byte;
+    do {
+      byte = bytes[i++];
+      value += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return value;
+  };
+  while (i < bytes.length) {
+    const start = i;
+    const id = bytes[i++];
+    const size = leb();
+    const body = i;
+    let drop = false;
+    if (id === 0) {
+      const nameLength = leb();
+      drop = Buffer.from(bytes.subarray(i, i + nameLength)).toString() === 'name';
+    }
+    i = body + size;
+    if (!drop) parts.push(bytes.subarray(start, i));
+  }
+  return Buffer.concat(parts);
+}
+
+if (release) {
+  let html = await fs.readFile(htmlFile, 'utf8');
+  for (const name of await fs.readdir(staging)) {
+    if (!name.endsWith('_bg.wasm')) continue;
+    const file = path.join(staging, name);
+    const before = await fs.readFile(file);
+    const after = withoutNameSection(before);
+    await fs.writeFile(file, after);
+    const digest = `sha384-${crypto.createHash('sha384').update(after).digest('base64')}`;
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    html = html.replace(new RegExp(`(href="[^"]*${escaped}"[^>]*integrity=")[^"]*(")`), `$1${digest}$2`);
+    console.log(`[web] ${name}: name section cut, ${before.length} -> ${after.length} bytes`);
+  }
+  await fs.writeFile(htmlFile, html);
+}
+
 // Brotli at its best level takes 40 s on Pyodide's wasm, which never changes between
 // builds: results are kept by content hash under target/, so each file is compressed once.
 const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.wasm', '.css', '.svg', '.json', '.webmanifest', '.zip', '.txt']);
