@@ -123,6 +123,50 @@ if (release) {
   await fs.writeFile(htmlFile, html);
 }
 
+// The service worker (release builds only, so that development never serves a stale
+// cache): web/sw/sw.js with this build's shell list and version, at /sw.js, and the lines
+// that register it. On a host without COOP/COEP the page reloads once, when the worker
+// controls it and adds them; never inside a frame (the page around it decides there).
+async function* shellFiles(dir, prefix = '') {
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const rel = prefix + entry.name;
+    if (entry.isDirectory()) {
+      if (rel === 'snippets' || rel.startsWith('snippets/')) yield* shellFiles(path.join(dir, entry.name), `${rel}/`);
+    } else if (!/\.(br|gz|map)$/.test(entry.name) && entry.name !== '_headers' && entry.name !== 'sw.js') {
+      yield rel;
+    }
+  }
+}
+
+if (release) {
+  const shell = [];
+  const version = crypto.createHash('sha256');
+  for await (const rel of shellFiles(staging)) {
+    shell.push(`/${rel}`);
+    version.update(rel).update(await fs.readFile(path.join(staging, rel)));
+  }
+  shell.sort();
+  const source = (await fs.readFile(path.join(HERE, 'sw', 'sw.js'), 'utf8'))
+    .replace('__VERSION__', JSON.stringify(version.digest('hex').slice(0, 16)))
+    .replace('__SHELL__', JSON.stringify(shell));
+  await fs.writeFile(path.join(staging, 'sw.js'), source);
+  const register = `<script>
+if ('serviceWorker' in navigator && self.isSecureContext) {
+  navigator.serviceWorker.register('/sw.js').then(() => {
+    if (self.crossOriginIsolated || window.top !== window.self || sessionStorage.getItem('playground-isolation-reload')) return;
+    const reload = () => { sessionStorage.setItem('playground-isolation-reload', '1'); location.reload(); };
+    if (navigator.serviceWorker.controller) reload();
+    else navigator.serviceWorker.addEventListener('controllerchange', reload, { once: true });
+  }, () => {});
+}
+</script>`;
+  let page = await fs.readFile(htmlFile, 'utf8');
+  page = page.replace(/<script>\nif \('serviceWorker'[\s\S]*?<\/script>\s*/g, '');
+  page = page.replace('</head>', `  ${register}\n</head>`);
+  await fs.writeFile(htmlFile, page);
+  console.log(`[web] sw.js: ${shell.length} shell files`);
+}
+
 // Brotli at its best level takes 40 s on Pyodide's wasm, which never changes between
 // builds: results are kept by content hash under target/, so each file is compressed once.
 const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.wasm', '.css', '.svg', '.json', '.webmanifest', '.zip', '.txt']);

@@ -1,3 +1,5 @@
+// A host without COOP/COEP where the service worker cannot help either (blocked, as in
+// some private modes): the app falls back to one thread and says so.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { withApp, waitForStatus, testId, sleep, assertNoPageErrors, recordHeartbeat, framesDuring, clickSoon, waitForRunEnabled } from '../lib.mjs';
@@ -5,7 +7,7 @@ import { assertCpuRun, CPYTHON_RESULTS, FOUR_TASK_RANGES } from './support.mjs';
 
 test('without cross-origin isolation: notice shown, run completes on one thread', { timeout: 120_000 }, async () => {
   const link = '/cpu?mode=parallel&k=2&iters=1000&tasks=2-38,5-50&run=1';
-  await withApp(link, { isolated: false }, async ({ page }) => {
+  await withApp(link, { isolated: false, contextOptions: { serviceWorkers: 'block' } }, async ({ page }) => {
     assert.equal(
       await page.evaluate(() => self.crossOriginIsolated),
       false,
@@ -33,7 +35,7 @@ test('without cross-origin isolation: notice shown, run completes on one thread'
 
 test('without isolation a long task is computed in slices: the page paints and Cancel stops it', { timeout: 120_000 }, async (t) => {
   // One task of 10^9 iterations: seconds of work that the fallback must not do in one go.
-  await withApp('/cpu?mode=worker&iters=1000000000&tasks=2-38,5-50', { isolated: false }, async ({ page }) => {
+  await withApp('/cpu?mode=worker&iters=1000000000&tasks=2-38,5-50', { isolated: false, contextOptions: { serviceWorkers: 'block' } }, async ({ page }) => {
     await page.locator(testId('coi-notice')).waitFor({ state: 'visible', timeout: 30_000 });
     await waitForRunEnabled(page);
     const heartbeat = await recordHeartbeat(page);

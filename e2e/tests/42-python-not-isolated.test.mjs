@@ -1,12 +1,13 @@
 // Without cross-origin isolation there is no SharedArrayBuffer, so no interrupt buffer:
-// Python still runs, the page says that Stop replaces the interpreter, and it does.
+// Python still runs, the page says that Stop replaces the interpreter, and it does. (The
+// service worker is blocked: it would otherwise make the page isolated.)
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { withApp, testId } from '../lib.mjs';
 import { encodeCode, waitForPyStatus, waitForPython } from './python-helpers.mjs';
 
 test('a page without cross-origin isolation runs Python; Stop replaces the worker', { timeout: 120_000 }, async () => {
-  await withApp('/python?preset=queue-pipeline&run=1', { isolated: false }, async (app) => {
+  await withApp('/python?preset=queue-pipeline&run=1', { isolated: false, contextOptions: { serviceWorkers: 'block' } }, async (app) => {
     const { page } = app;
     assert.equal(await page.evaluate(() => self.crossOriginIsolated), false);
     const json = await waitForPyStatus(page, ['done', 'error'], 60_000);
