@@ -1,5 +1,6 @@
 // time.sleep blocks in CPython. Pyodide, with stack switching, would turn it into an
 // asyncio sleep and let two gathered coroutines overlap; the lab restores the blocking one.
+// And what a program prints reaches the page while it runs, not at its end.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { withApp } from '../lib.mjs';
@@ -32,5 +33,18 @@ test('time.sleep in two gathered coroutines takes the sum of the sleeps', { time
     assert.equal(naps.length, 2);
     const [a, b] = naps.map((t) => t.segments.find(([s, e]) => e - s >= 290));
     assert.ok(a && b && a[1] <= b[0] + 0.5, `the naps overlapped: ${JSON.stringify(naps)}`);
+  });
+});
+
+test('output streams while the program runs', { timeout: 90_000 }, async () => {
+  const program = 'import asyncio\n\nasync def main():\n    print("first", flush=True)\n    await asyncio.sleep(5)\n    print("second")\n\nasyncio.run(main())\n';
+  await withApp(`/python?code=${encodeCode(program)}&run=1`, async ({ page }) => {
+    await page.locator('[data-testid="py-output"]').filter({ hasText: 'first' }).waitFor({ timeout: 60_000 });
+    const json = JSON.parse(await page.locator('[data-testid="results-json"]').textContent());
+    assert.equal(json.status, 'running', 'the first line came only at the end of the run');
+    assert.equal(json.stdout, 'first\n');
+    await page.locator('[data-testid="py-stop"]').click();
+    const stopped = await waitForPyStatus(page, 'stopped', 10_000);
+    assert.equal(stopped.stdout, 'first\n', 'what was printed before Stop is kept');
   });
 });
