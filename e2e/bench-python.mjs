@@ -14,7 +14,7 @@ import { PYTHON, programSource } from './tests/python-helpers.mjs';
 
 const status = (page, wanted) =>
   page.waitForFunction(
-    (w) => w.includes(JSON.parse(document.querySelector('[data-testid="results-json"]').textContent).status),
+    (w) => w.includes(JSON.parse((document.querySelector('[data-testid="results-json"]')?.textContent ?? '{}')).status),
     wanted,
     { timeout: 180_000, polling: 20 },
   );

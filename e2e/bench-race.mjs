@@ -24,7 +24,7 @@ try {
     for (let i = 0; i < 3; i++) {
       await page.goto(`${server.url}/race?src=${encodeURIComponent(bank(n))}&mode=exhaustive&run=1`);
       await page.waitForFunction(() => {
-        const j = JSON.parse(document.querySelector('[data-testid="results-json"]').textContent);
+        const j = JSON.parse((document.querySelector('[data-testid="results-json"]')?.textContent ?? '{}'));
         return j.exhaustive || j.status === 'error';
       }, null, { timeout: 120_000, polling: 50 });
       json = JSON.parse(await page.textContent('[data-testid="results-json"]'));

@@ -21,7 +21,7 @@ try {
     for (let i = 0; i < 3; i++) {
       await page.goto(`${server.url}/threads?preset=cpu-threads&src=${encodeURIComponent(workload(threads, seconds))}&cores=2&run=1`);
       await page.waitForFunction(() => {
-        const j = JSON.parse(document.querySelector('[data-testid="results-json"]').textContent);
+        const j = JSON.parse((document.querySelector('[data-testid="results-json"]')?.textContent ?? '{}'));
         return j.status === 'done' || j.status === 'error';
       }, null, { timeout: 120_000, polling: 50 });
       json = await results(page);
@@ -41,7 +41,7 @@ try {
   for (const button of ['threads-real-one', 'threads-real-lock', 'threads-real-nolock']) {
     const before = (await results(page)).real.length;
     await page.click(`[data-testid="${button}"]`);
-    await page.waitForFunction((n) => JSON.parse(document.querySelector('[data-testid="results-json"]').textContent).real.length > n, before, { timeout: 120_000, polling: 50 });
+    await page.waitForFunction((n) => JSON.parse((document.querySelector('[data-testid="results-json"]')?.textContent ?? '{"real":[]}')).real.length > n, before, { timeout: 120_000, polling: 50 });
     const r = (await results(page)).real.at(-1);
     out.real.push(r);
   }

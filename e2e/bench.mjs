@@ -158,7 +158,7 @@ async function main() {
       await page.click('[data-testid="run"]');
       await page.waitForFunction(
         (prev) => {
-          const text = document.querySelector('[data-testid="results-json"]').textContent;
+          const text = (document.querySelector('[data-testid="results-json"]')?.textContent ?? '{}');
           return text !== prev && JSON.parse(text).status === 'done';
         },
         before,
