@@ -75,6 +75,8 @@ pub struct Timeline {
     /// (x, label) of the time axis ticks, in ms.
     pub ticks: Vec<(f64, String)>,
     pub axis_y: f64,
+    /// Time to x: for marks a view draws over the bars.
+    pub x: Scale,
 }
 
 pub struct TimelineLayout {
@@ -97,8 +99,7 @@ pub fn timeline(spans: &[(usize, usize, f64, f64)], lanes: usize, total: f64, la
     let latest = spans.iter().map(|s| s.2.max(s.3)).fold(0.0, f64::max);
     let end = if total.is_finite() { total.max(latest) } else { latest };
     let ticks_values = nice_ticks(end, 6);
-    let axis_end = ticks_values.last().copied().unwrap_or(1.0).max(f64::MIN_POSITIVE);
-    let x = Scale::new((0.0, axis_end), (layout.left, layout.width - 8.0));
+    let x = time_scale(end, layout);
     let lanes = lanes.max(1);
     let lane_step = layout.lane_height + layout.gap;
     let bars = spans
@@ -127,7 +128,15 @@ pub fn timeline(spans: &[(usize, usize, f64, f64)], lanes: usize, total: f64, la
         bars,
         ticks: ticks_values.iter().map(|&t| (x.map(t), tick_label(t))).collect(),
         axis_y,
+        x,
     }
+}
+
+/// The x scale [`timeline`] uses for a time axis that must reach `end`: from 0 to the
+/// round tick at or after it.
+pub fn time_scale(end: f64, layout: &TimelineLayout) -> Scale {
+    let axis_end = nice_ticks(end, 6).last().copied().unwrap_or(1.0).max(f64::MIN_POSITIVE);
+    Scale::new((0.0, axis_end), (layout.left, layout.width - 8.0))
 }
 
 /// A small x/y line chart, e.g. speedup against worker count.

@@ -33,7 +33,6 @@ class Record:
         self.ticks = []  # [ms, task id or None, stream]
         self.segments = 0
         self.cut = False
-        self.names = 0
 
     def now(self):
         return (time.perf_counter() - self.t0) * 1000.0

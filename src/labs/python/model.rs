@@ -234,11 +234,13 @@ pub struct PyTimeline {
 }
 
 pub fn timeline(record: &RunRecord, width: f64) -> PyTimeline {
-    use crate::core::chart::{nice_ticks, timeline as lay_out, Scale, TimelineLayout};
+    use crate::core::chart::{time_scale, timeline as lay_out, TimelineLayout};
     let lanes = record.tasks.len().min(SHOWN_LANES);
     let layout = TimelineLayout { width, left: 96.0, lane_height: 20.0, gap: 6.0, axis_height: 24.0 };
     // Bars closer than half a unit merge, so a run of 100,000 steps draws a few hundred.
-    let px_per_ms = (width - layout.left - 8.0) / nice_ticks(record.wall_ms, 6).last().copied().unwrap_or(1.0).max(f64::MIN_POSITIVE);
+    // (runtime.py takes the wall time last, so no segment ends after it: this is the chart's scale.)
+    let scale = time_scale(record.wall_ms, &layout);
+    let px_per_ms = (scale.range.1 - scale.range.0) / scale.domain.1;
     let merge_ms = 0.5 / px_per_ms.max(f64::MIN_POSITIVE);
     let mut spans: Vec<(usize, usize, f64, f64)> = Vec::new();
     // Item 2: the task's life from its first step to its last, drawn under its steps so
@@ -270,12 +272,7 @@ pub fn timeline(record: &RunRecord, width: f64) -> PyTimeline {
         }
     }
     let chart = lay_out(&spans, lanes, record.wall_ms, &layout);
-    let axis_end = nice_ticks(record.wall_ms.max(spans.iter().map(|s| s.3).fold(0.0, f64::max)), 6)
-        .last()
-        .copied()
-        .unwrap_or(1.0)
-        .max(f64::MIN_POSITIVE);
-    let x = Scale::new((0.0, axis_end), (layout.left, width - 8.0));
+    let x = chart.x;
     let mut prints: Vec<(f64, usize, Stream)> = Vec::new();
     for &(t, task, stream) in &record.ticks {
         let Some(lane) = task.filter(|&l| l < lanes) else { continue };

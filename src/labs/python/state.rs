@@ -37,6 +37,20 @@ pub enum PyStatus {
     Stopped,
 }
 
+impl PyStatus {
+    /// A finished run's status, from runtime.py's word for it.
+    fn of(record: &RunRecord) -> PyStatus {
+        match record.status.as_str() {
+            "done" => PyStatus::Done,
+            "stopped" => PyStatus::Stopped,
+            _ => PyStatus::Error,
+        }
+    }
+}
+
+/// The timeline's width in SVG units (it scales to the page).
+pub const TIMELINE_WIDTH: f64 = 900.0;
+
 /// stdout and stderr as printed, in order, up to [`MAX_OUTPUT_CHARS`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Output {
@@ -74,6 +88,9 @@ impl Output {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finished {
     pub record: RunRecord,
+    /// Laid out once: a record can hold 200,000 steps, and the page redraws on every
+    /// keystroke in the editor.
+    pub timeline: model::PyTimeline,
     /// The program that ran (the editor may have changed since).
     pub code: String,
 }
@@ -114,6 +131,26 @@ pub enum Effect {
 pub struct SemaphoreComparison {
     pub lines: Vec<model::LogLine>,
     pub most_held: usize,
+}
+
+impl SemaphoreComparison {
+    /// What the comparison says, in one or two sentences.
+    pub fn verdict(&self) -> String {
+        match self.lines.iter().filter(|l| !l.same()).count() {
+            0 => format!(
+                "Line for line the same as CPython 3.11 printed for this program on a 2-core machine of this kind. \
+                 At most {} held the semaphore at once.",
+                self.most_held
+            ),
+            differing => format!(
+                "{differing} {}. Which request completes first follows the latencies: with live requests, \
+                 or edited delays, the completions come in another order. What must hold is the limit: at most {} \
+                 held the semaphore at once here.",
+                if differing == 1 { "line differs" } else { "lines differ" },
+                self.most_held
+            ),
+        }
+    }
 }
 
 pub struct PyState {
@@ -366,13 +403,10 @@ impl PyState {
                 self.stopping = false;
                 match RunRecord::parse(&result) {
                     Ok(record) => {
-                        self.status = match record.status.as_str() {
-                            "done" => PyStatus::Done,
-                            "stopped" => PyStatus::Stopped,
-                            _ => PyStatus::Error,
-                        };
+                        self.status = PyStatus::of(&record);
                         let line = record.exception.as_ref().and_then(|e| e.line);
-                        self.last = Some(Finished { record, code: self.ran.clone() });
+                        let timeline = model::timeline(&record, TIMELINE_WIDTH);
+                        self.last = Some(Finished { record, timeline, code: self.ran.clone() });
                         if self.error_line().is_some() {
                             fx.push(Effect::MarkLine(line));
                         }
@@ -419,11 +453,7 @@ impl PyState {
 
     fn settled_status(&self) -> PyStatus {
         match &self.last {
-            Some(f) => match f.record.status.as_str() {
-                "done" => PyStatus::Done,
-                "stopped" => PyStatus::Stopped,
-                _ => PyStatus::Error,
-            },
+            Some(f) => PyStatus::of(&f.record),
             None => PyStatus::Idle,
         }
     }

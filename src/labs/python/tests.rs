@@ -181,6 +181,8 @@ fn the_semaphore_log_is_compared_line_by_line() {
     swapped.swap(6, 9);
     let lines = model::compare_lines(expected, &swapped.join("\n"));
     assert_eq!(lines.iter().filter(|l| !l.same()).count(), 2);
+    let verdict = super::state::SemaphoreComparison { lines, most_held: 2 }.verdict();
+    assert!(verdict.starts_with("2 lines differ."), "{verdict}");
 }
 
 #[test]

@@ -339,20 +339,10 @@ impl PythonLab {
 
     fn view_semaphore(&self) -> Html {
         let Some(cmp) = self.state.semaphore_comparison() else { return html! {} };
-        let differing = cmp.lines.iter().filter(|l| !l.same()).count();
         html! {
             <div class="py-compare" data-testid="py-semaphore-compare">
                 <h3>{ "This run's log beside CPython 3.11's" }</h3>
-                <p class="small" data-testid="py-semaphore-verdict">
-                    { if differing == 0 {
-                        "Line for line the same as CPython 3.11 printed for this program on a 2-core machine of this kind.".to_string()
-                    } else {
-                        format!("{differing} line{} differ. Which request completes first follows the latencies: with live \
-                            requests, or edited delays, the completions come in another order. What must hold is the limit: \
-                            at most {} held the semaphore at once here.", if differing == 1 { "s" } else { "" }, cmp.most_held)
-                    } }
-                    { if differing == 0 { format!(" At most {} held the semaphore at once.", cmp.most_held) } else { String::new() } }
-                </p>
+                <p class="small" data-testid="py-semaphore-verdict">{ cmp.verdict() }</p>
                 <table class="compare small">
                     <thead><tr><th>{ "#" }</th><th>{ "CPython 3.11" }</th><th>{ "this run" }</th></tr></thead>
                     <tbody>
@@ -379,7 +369,7 @@ impl PythonLab {
                 </section>
             };
         }
-        let t = model::timeline(r, 900.0);
+        let t = &last.timeline;
         let c = &t.chart;
         let lane_y = |lane: usize| lane as f64 * (c.lane_height + 6.0);
         html! {
