@@ -47,13 +47,15 @@ test('threads and processes raise, with a sentence on why and a link', { timeout
     assert.match(json.exception.message, /can't start new thread/);
     let hint = page.locator(testId('py-hint'));
     assert.match(await hint.innerText(), /cannot start threads/);
-    assert.equal(await hint.locator('a').getAttribute('href'), '/threads');
+    // The same program, as far as the race lab can show it: the tutorial's bank race.
+    assert.equal(await hint.locator('a').getAttribute('href'), '/race?preset=bank&mode=exhaustive');
 
-    const pool = 'from concurrent.futures import ProcessPoolExecutor\nwith ProcessPoolExecutor() as pool:\n    print(list(pool.map(abs, [-1])))\n';
-    await app.goto(`/python?code=${encodeCode(pool)}&run=1`);
+    // Pools work here (48-python-process-pool); a bare Process does not.
+    const process = 'import multiprocessing\np = multiprocessing.Process(target=print)\np.start()\n';
+    await app.goto(`/python?code=${encodeCode(process)}&run=1`);
     json = await waitForPyStatus(page, 'error', 60_000);
-    assert.equal(json.exception.type, 'NotImplementedError');
-    assert.equal(json.exception.line, 2);
+    assert.equal(json.exception.type, 'ModuleNotFoundError');
+    assert.equal(json.exception.line, 3);
     hint = page.locator(testId('py-hint'));
     assert.match(await hint.innerText(), /cannot start processes/);
     assert.equal(await hint.locator('a').getAttribute('href'), '/cpu');

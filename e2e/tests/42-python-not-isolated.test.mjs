@@ -1,6 +1,7 @@
 // Without cross-origin isolation there is no SharedArrayBuffer, so no interrupt buffer:
 // Python still runs, the page says that Stop replaces the interpreter, and it does. (The
-// service worker is blocked: it would otherwise make the page isolated.)
+// service worker is blocked: it would otherwise make the page isolated.) A process pool
+// runs its tasks in the one interpreter, and says so.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { withApp, testId } from '../lib.mjs';
@@ -22,5 +23,15 @@ test('a page without cross-origin isolation runs Python; Stop replaces the worke
     assert.equal(stopped.exception, null, 'nothing could interrupt Python here, so there is no exception');
     assert.match(await page.locator(testId('py-replaced')).innerText(), /not cross-origin isolated/);
     await waitForPython(page);
+
+    // A process pool cannot wait for children here: it says so, and gives CPython's results.
+    await app.goto('/python?preset=process-pool-small&run=1');
+    const pooled = await waitForPyStatus(page, ['done', 'error', 'stopped'], 120_000);
+    assert.equal(pooled.status, 'done', pooled.stderr);
+    assert.equal(pooled.stdout.split('\n').filter((l) => l.startsWith('Factorial of range')).length, 20);
+    assert.match(pooled.stdout, /^Factorial of range \(2, 38\): 395416550$/m);
+    assert.equal(pooled.pool.parallel, false);
+    assert.match(await page.locator(testId('py-pool-sequential')).innerText(), /not cross-origin isolated.*one after another in this interpreter, with the same results/);
+    assert.equal(await page.locator(testId('py-run-on-one')).count(), 0, 'nothing to compare with');
   });
 });

@@ -1,7 +1,8 @@
 // Browsers without WebAssembly stack switching (JSPI) cannot let asyncio.run() wait; the
 // worker then runs programs with their top-level asyncio.run(X) turned into an await. The
 // test takes stack switching away from the worker's point of view (by editing its script
-// on the way in) and checks that the presets still print what CPython prints.
+// on the way in) and checks that the presets still print what CPython prints, and that a
+// process pool, which needs stack switching to start its children, runs its tasks here.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { withApp, testId } from '../lib.mjs';
@@ -28,5 +29,13 @@ test('without stack switching, asyncio.run programs still run as in CPython', { 
       assert.equal(maskTimes(json.stdout), maskTimes(cpythonOutput(programSource(id))), `${id}: stdout`);
       assert.equal(json.tasks[0].name, 'Task-1', `${id}: main is the first task, as under asyncio.run`);
     }
+    // Starting child interpreters needs stack switching: the pool runs its tasks here.
+    await app.goto('/python?preset=process-pool-small&run=1');
+    const pooled = await waitForPyStatus(page, ['done', 'error', 'stopped'], 120_000);
+    assert.equal(pooled.status, 'done', pooled.stderr);
+    const results = (text) => text.split('\n').filter((l) => l.startsWith('Factorial of range')).sort();
+    assert.deepEqual(results(pooled.stdout), results(cpythonOutput(programSource('process-pool-small'))));
+    assert.equal(pooled.pool.parallel, false);
+    assert.match(await page.locator(testId('py-pool-sequential')).innerText(), /cannot suspend WebAssembly \(JSPI\)/);
   });
 });

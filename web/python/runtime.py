@@ -16,6 +16,8 @@ import time
 import traceback
 import types
 
+import playground_pool
+
 FILENAME = "main.py"
 CO_COROUTINE = inspect.CO_COROUTINE
 # Enough for any timeline the page can draw; beyond it the record says it was cut.
@@ -219,10 +221,10 @@ def _user_frames(tb):
 
 
 def _without_runtime(tb):
-    """The traceback minus this module's frames (the runner is not the user's program)."""
+    """The traceback minus the runner's frames (this module's and the pools'): they are not the user's program."""
     kept = []
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename != __file__:
+        if tb.tb_frame.f_code.co_filename not in (__file__, playground_pool.__file__):
             kept.append(tb)
         tb = tb.tb_next
     clean = None
@@ -270,12 +272,20 @@ def python_version():
 class _Run:
     """One run's set-up and tear-down, shared by the two ways of running."""
 
-    def __init__(self, emit):
+    def __init__(self, emit, code):
         global _record, _stop_requested
         _stop_requested = False
         _real_sleep()
         self.emit = emit
-        self.namespace = {"__name__": "__main__", "__file__": FILENAME, "__builtins__": __builtins__}
+        # A real module in sys.modules, as a script's is: pickle finds the program's
+        # functions there by name (process pools send them that way). multiprocessing
+        # makes __mp_main__ the same module in a parent.
+        self.module = types.ModuleType("__main__")
+        self.module.__file__ = FILENAME
+        self.module.__builtins__ = __builtins__
+        self.namespace = self.module.__dict__
+        self.saved_mains = sys.modules.get("__main__"), sys.modules.get("__mp_main__")
+        sys.modules["__main__"] = sys.modules["__mp_main__"] = self.module
         self.saved_streams = sys.stdout, sys.stderr
         self.loop = asyncio.get_event_loop()
         self.created = []
@@ -286,6 +296,7 @@ class _Run:
         self.status = "done"
         sys.stdout = _Stream("stdout", emit)
         sys.stderr = _Stream("stderr", emit)
+        playground_pool.begin_run(lambda text: sys.stdout.write(text), code)
         _install_monitoring()
 
     def failed(self, exc):
@@ -302,17 +313,26 @@ class _Run:
 
     def finish(self):
         global _record
+        try:
+            pool = playground_pool.end_run(stopped=self.status == "stopped")
+        except BaseException:  # the pool's record is not worth losing the run's
+            pool = None
         _remove_monitoring()
         sys.stdout, sys.stderr = self.saved_streams
+        for name, module in zip(("__main__", "__mp_main__"), self.saved_mains):
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
         del self.loop.create_task
         asyncio.run = self.pyodide_run
         if self.exception is not None and self.status == "error":
             self.emit("stderr", self.exception["traceback"])
         record, _record = _record, None
-        return _report(record, self.status, self.exception)
+        return _report(record, self.status, self.exception, pool)
 
 
-def _report(record, status, exception):
+def _report(record, status, exception, pool=None):
     wall = record.now()
     order = sorted(record.tasks.values(), key=lambda r: r[4])
     index = {id(r[0]): i for i, r in enumerate(order)}
@@ -329,6 +349,7 @@ def _report(record, status, exception):
         "tasks": tasks,
         "ticks": ticks,
         "cut": record.cut,
+        "pool": pool,
     })
 
 
@@ -340,7 +361,7 @@ def _register_source(code):
 def run(code, emit):
     """Runs `code` as the script main.py and returns the run's record as JSON. Called from
     JavaScript with stack switching, so the program's asyncio.run() can wait for timers."""
-    current = _Run(emit)
+    current = _Run(emit, code)
     try:
         _register_source(code)
         exec(compile(code, FILENAME, "exec", dont_inherit=True), current.namespace)
@@ -382,7 +403,7 @@ async def run_async(code, emit):
     program's top-level asyncio.run(main()) calls become awaits of a runner that does what
     asyncio.run does (main as a task, leftover tasks cancelled). Any other program runs
     as it is."""
-    current = _Run(emit)
+    current = _Run(emit, code)
 
     async def playground_run(main):
         task = current.loop.create_task(main)

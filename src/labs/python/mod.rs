@@ -6,10 +6,10 @@ pub mod config;
 pub mod model;
 pub mod programs;
 pub mod state;
-#[cfg(target_arch = "wasm32")]
-pub mod view;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
+#[cfg(target_arch = "wasm32")]
+pub mod view;
 
 use super::{LabMeta, Preset};
 use crate::core::models::PythonModel;
@@ -30,7 +30,7 @@ pub static META: LabMeta = LabMeta {
     title: "Python lab",
     model: PythonModel::Asyncio,
     summary: "Your own asyncio code, run by real CPython in the page (Pyodide), with a timeline of every task: \
-              gather, TaskGroup, a semaphore, queues, a blocked loop.",
+              gather, TaskGroup, a semaphore, queues, a blocked loop, and process pools on several interpreters.",
     presets: &[
         preset!("gather-pitfall", 0),
         preset!("taskgroup-vs-gather", 1),
@@ -39,5 +39,8 @@ pub static META: LabMeta = LabMeta {
         preset!("blocking-call", 4),
         preset!("to-thread", 5),
         preset!("cpu-seq", 6),
+        preset!("process-pool", 7),
+        preset!("process-pool-small", 8),
+        preset!("pickling-cost", 9),
     ],
 };

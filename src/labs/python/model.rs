@@ -15,14 +15,34 @@ pub const MAX_OUTPUT_CHARS: usize = 1_000_000;
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum WorkerEvent {
-    Progress { loaded: u64, total: u64, file: String },
+    Progress {
+        loaded: u64,
+        total: u64,
+        file: String,
+    },
     #[serde(rename_all = "camelCase")]
-    Ready { python: String, interrupts: bool, stack_switching: bool },
-    LoadFailed { message: String },
-    Output { run: u64, stream: Stream, text: String },
+    Ready {
+        python: String,
+        interrupts: bool,
+        stack_switching: bool,
+    },
+    LoadFailed {
+        message: String,
+    },
+    Output {
+        run: u64,
+        stream: Stream,
+        text: String,
+    },
     /// `result` is runtime.py's JSON document of the run.
-    Finished { run: u64, result: String },
-    Crashed { run: u64, message: String },
+    Finished {
+        run: u64,
+        result: String,
+    },
+    Crashed {
+        run: u64,
+        message: String,
+    },
 }
 
 impl WorkerEvent {
@@ -72,18 +92,162 @@ pub struct RunRecord {
     /// The record hit its size limits and lost later events.
     #[serde(default)]
     pub cut: bool,
+    /// What the program's process pools did, when it used one.
+    #[serde(default)]
+    pub pool: Option<PoolRecord>,
+}
+
+/// pool.py's record of a run's process pools. Times are ms from the run's start.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolRecord {
+    /// Tasks ran on child interpreters; false when they ran one after another here.
+    pub parallel: bool,
+    /// Why they did not run in parallel.
+    pub reason: Option<String>,
+    /// The most workers a pool asked for.
+    pub asked: usize,
+    pub startups: Vec<ChildStartup>,
+    pub tasks: Vec<PoolTask>,
+}
+
+/// A child interpreter made ready for the run: started (cold) or only given the program.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct ChildStartup {
+    pub child: usize,
+    pub start: f64,
+    pub end: f64,
+    pub cold: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolTask {
+    pub child: usize,
+    /// The call, shortened: `calculate_factorial(2, 38)`.
+    pub label: String,
+    /// Given to the child.
+    pub dispatch: f64,
+    /// Pickling the call, here, at submit.
+    pub arg_pickle_ms: f64,
+    /// The child's work, from taking the call to its pickled answer.
+    pub start: f64,
+    pub end: f64,
+    pub child_unpickle_ms: f64,
+    pub result_pickle_ms: f64,
+    /// The answer back here.
+    pub received: f64,
+    pub result_unpickle_ms: f64,
+    pub ok: bool,
+}
+
+impl PoolTask {
+    /// The function's own time, without the child's pickling.
+    pub fn run_ms(&self) -> f64 {
+        (self.end - self.start - self.child_unpickle_ms - self.result_pickle_ms).max(0.0)
+    }
+
+    /// Pickling both ways, on both sides.
+    pub fn pickling_ms(&self) -> f64 {
+        self.arg_pickle_ms
+            + self.child_unpickle_ms
+            + self.result_pickle_ms
+            + self.result_unpickle_ms
+    }
+}
+
+/// The most child lanes a record may name: pool.py starts at most 8 children; anything
+/// beyond a small bound is not a record from it.
+pub const MAX_CHILD_LANES: usize = 64;
+
+impl PoolRecord {
+    fn sanitize(&mut self) {
+        let ok = |x: f64| x.is_finite() && x >= 0.0;
+        self.startups
+            .retain(|s| s.child < MAX_CHILD_LANES && ok(s.start) && ok(s.end) && s.end >= s.start);
+        self.tasks.retain(|t| {
+            t.child < MAX_CHILD_LANES
+                && [
+                    t.dispatch,
+                    t.arg_pickle_ms,
+                    t.start,
+                    t.end,
+                    t.child_unpickle_ms,
+                    t.result_pickle_ms,
+                    t.received,
+                    t.result_unpickle_ms,
+                ]
+                .into_iter()
+                .all(ok)
+                && t.end >= t.start
+        });
+    }
+
+    /// Lanes: one per child that started or ran a task (one, this interpreter, when the
+    /// tasks ran here).
+    pub fn lanes(&self) -> usize {
+        let most = self
+            .startups
+            .iter()
+            .map(|s| s.child)
+            .chain(self.tasks.iter().map(|t| t.child))
+            .max();
+        most.map_or(0, |m| m + 1)
+    }
+
+    pub fn figures(&self, wall_ms: f64) -> PoolFigures {
+        let cold: Vec<&ChildStartup> = self.startups.iter().filter(|s| s.cold).collect();
+        let startup_ms = self
+            .startups
+            .iter()
+            .map(|s| s.end - s.start)
+            .fold(0.0, f64::max);
+        PoolFigures {
+            workers: self.lanes(),
+            tasks: self.tasks.len(),
+            failed: self.tasks.iter().filter(|t| !t.ok).count(),
+            wall_ms,
+            task_ms: self.tasks.iter().map(PoolTask::run_ms).sum(),
+            pickling_ms: self.tasks.iter().map(PoolTask::pickling_ms).sum(),
+            startup_ms,
+            cold_starts: cold.len(),
+        }
+    }
+}
+
+/// What the page says under a pool's lanes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolFigures {
+    pub workers: usize,
+    pub tasks: usize,
+    pub failed: usize,
+    pub wall_ms: f64,
+    /// The tasks' own time, summed: about what one interpreter would take for them.
+    pub task_ms: f64,
+    pub pickling_ms: f64,
+    /// The slowest child's start-up (they start side by side).
+    pub startup_ms: f64,
+    pub cold_starts: usize,
 }
 
 impl RunRecord {
     pub fn parse(json: &str) -> Result<RunRecord, String> {
-        let mut record: RunRecord = serde_json::from_str(json).map_err(|e| format!("the run's record did not parse: {e}"))?;
+        let mut record: RunRecord = serde_json::from_str(json)
+            .map_err(|e| format!("the run's record did not parse: {e}"))?;
         // Bad numbers would bend the timeline; they cannot come from runtime.py, but a
         // record is input like any other.
         record.wall_ms = finite(record.wall_ms);
         for task in &mut record.tasks {
-            task.segments.retain(|(a, b)| a.is_finite() && b.is_finite() && b >= a);
+            task.segments
+                .retain(|(a, b)| a.is_finite() && b.is_finite() && b >= a);
         }
-        record.ticks.retain(|(t, task, _)| t.is_finite() && task.is_none_or(|i| i < record.tasks.len()));
+        record
+            .ticks
+            .retain(|(t, task, _)| t.is_finite() && task.is_none_or(|i| i < record.tasks.len()));
+        if let Some(pool) = &mut record.pool {
+            pool.sanitize();
+        }
         Ok(record)
     }
 
@@ -94,7 +258,12 @@ impl RunRecord {
             .tasks
             .iter()
             .enumerate()
-            .flat_map(|(i, t)| t.segments.iter().filter(|(a, b)| b - a > BLOCKED_MS).map(move |&(a, b)| (i, a, b)))
+            .flat_map(|(i, t)| {
+                t.segments
+                    .iter()
+                    .filter(|(a, b)| b - a > BLOCKED_MS)
+                    .map(move |&(a, b)| (i, a, b))
+            })
             .collect();
         out.sort_by(|x, y| x.1.total_cmp(&y.1));
         out
@@ -128,18 +297,23 @@ pub struct Hint {
 pub fn hint_for(e: &PyException) -> Option<Hint> {
     let text = format!("{}: {}\n{}", e.kind, e.message, e.traceback);
     let threads = text.contains("can't start new thread");
-    let processes = text.contains("multiprocessing") || (e.kind == "OSError" && text.contains("fork"));
+    // The pools work here; what is left of multiprocessing does not. (The spawn
+    // bootstrapping error is CPython's own and means the same there.)
+    let processes = (text.contains("multiprocessing") && !text.contains("bootstrapping phase"))
+        || (e.kind == "OSError" && text.contains("fork"));
     if threads {
         Some(Hint {
-            sentence: "This CPython runs inside one Web Worker and cannot start threads: threading.Thread and \
-                       ThreadPoolExecutor raise here, though they work in CPython on your machine.",
-            lab_text: "See threads and the GIL in the threads lab",
-            href: "/threads",
+            sentence: "This CPython runs inside one Web Worker and cannot start threads (WebAssembly gives it none of \
+                       its own), so threading.Thread and ThreadPoolExecutor raise here, though they work in CPython on \
+                       your machine.",
+            lab_text: "Run the tutorial's bank race in the race lab",
+            href: "/race?preset=bank&mode=exhaustive",
         })
     } else if processes {
         Some(Hint {
-            sentence: "This CPython runs inside one Web Worker and cannot start processes: multiprocessing and \
-                       ProcessPoolExecutor are missing here, though they work in CPython on your machine.",
+            sentence: "This CPython runs inside one Web Worker and cannot start processes itself: ProcessPoolExecutor \
+                       and multiprocessing.Pool run on child interpreters here, but multiprocessing.Process, Queue and \
+                       Manager do not.",
             lab_text: "See work spread over cores in the CPU lab",
             href: "/cpu",
         })
@@ -166,7 +340,10 @@ pub fn compare_lines(expected: &str, got: &str) -> Vec<LogLine> {
     let e: Vec<&str> = expected.lines().collect();
     let g: Vec<&str> = got.lines().collect();
     (0..e.len().max(g.len()))
-        .map(|i| LogLine { expected: e.get(i).map(|s| s.to_string()), got: g.get(i).map(|s| s.to_string()) })
+        .map(|i| LogLine {
+            expected: e.get(i).map(|s| s.to_string()),
+            got: g.get(i).map(|s| s.to_string()),
+        })
         .collect()
 }
 
@@ -202,7 +379,11 @@ pub fn live_switch(code: &str) -> Option<bool> {
 /// `code` with its first `LIVE = ...` line set to `on`; the rest of the line (a comment)
 /// stays.
 pub fn set_live(code: &str, on: bool) -> String {
-    let (from, to) = if on { ("LIVE = False", "LIVE = True") } else { ("LIVE = True", "LIVE = False") };
+    let (from, to) = if on {
+        ("LIVE = False", "LIVE = True")
+    } else {
+        ("LIVE = True", "LIVE = False")
+    };
     let mut done = false;
     let mut out = String::with_capacity(code.len() + 1);
     for piece in code.split_inclusive('\n') {
@@ -236,7 +417,13 @@ pub struct PyTimeline {
 pub fn timeline(record: &RunRecord, width: f64) -> PyTimeline {
     use crate::core::chart::{time_scale, timeline as lay_out, TimelineLayout};
     let lanes = record.tasks.len().min(SHOWN_LANES);
-    let layout = TimelineLayout { width, left: 96.0, lane_height: 20.0, gap: 6.0, axis_height: 24.0 };
+    let layout = TimelineLayout {
+        width,
+        left: 96.0,
+        lane_height: 20.0,
+        gap: 6.0,
+        axis_height: 24.0,
+    };
     // Bars closer than half a unit merge, so a run of 100,000 steps draws a few hundred.
     // (runtime.py takes the wall time last, so no segment ends after it: this is the chart's scale.)
     let scale = time_scale(record.wall_ms, &layout);
@@ -275,20 +462,118 @@ pub fn timeline(record: &RunRecord, width: f64) -> PyTimeline {
     let x = chart.x;
     let mut prints: Vec<(f64, usize, Stream)> = Vec::new();
     for &(t, task, stream) in &record.ticks {
-        let Some(lane) = task.filter(|&l| l < lanes) else { continue };
+        let Some(lane) = task.filter(|&l| l < lanes) else {
+            continue;
+        };
         let px = x.map(t);
         // One tick per unit and lane is all the eye can tell apart.
-        if prints.last().is_some_and(|&(last, l, s)| l == lane && s == stream && (px - last).abs() < 1.0) {
+        if prints
+            .last()
+            .is_some_and(|&(last, l, s)| l == lane && s == stream && (px - last).abs() < 1.0)
+        {
             continue;
         }
         prints.push((px, lane, stream));
     }
     PyTimeline {
         chart,
-        names: record.tasks.iter().take(lanes).map(|t| t.name.clone()).collect(),
+        names: record
+            .tasks
+            .iter()
+            .take(lanes)
+            .map(|t| t.name.clone())
+            .collect(),
         prints,
         hidden_lanes: record.tasks.len() - lanes,
     }
+}
+
+/// The process pool's lanes: one per child interpreter, its start-up, each task from the
+/// moment it took the call to its answer, with the child's pickling at both ends, and a
+/// thin line from dispatch to the answer's arrival here.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PoolTimeline {
+    pub chart: crate::core::chart::Timeline,
+    pub names: Vec<String>,
+    /// For each task bar (chart bars of kind [`POOL_TASK`]), its label, in bar order.
+    pub labels: Vec<String>,
+}
+
+pub const POOL_TASK: usize = 0;
+pub const POOL_FAILED: usize = 1;
+pub const POOL_FLIGHT: usize = 2;
+pub const POOL_STARTUP: usize = 3;
+pub const POOL_PICKLING: usize = 4;
+
+pub fn pool_timeline(record: &RunRecord, width: f64) -> Option<PoolTimeline> {
+    use crate::core::chart::{timeline as lay_out, TimelineLayout};
+    let pool = record.pool.as_ref()?;
+    let lanes = pool.lanes();
+    if lanes == 0 {
+        return None;
+    }
+    let layout = TimelineLayout {
+        width,
+        left: 96.0,
+        lane_height: 20.0,
+        gap: 6.0,
+        axis_height: 24.0,
+    };
+    let mut spans: Vec<(usize, usize, f64, f64)> = Vec::new();
+    for s in &pool.startups {
+        spans.push((s.child, POOL_STARTUP, s.start, s.end));
+    }
+    for t in &pool.tasks {
+        spans.push((
+            t.child,
+            POOL_FLIGHT,
+            t.dispatch.min(t.start),
+            t.received.max(t.end),
+        ));
+    }
+    let mut labels = Vec::new();
+    for t in &pool.tasks {
+        spans.push((
+            t.child,
+            if t.ok { POOL_TASK } else { POOL_FAILED },
+            t.start,
+            t.end,
+        ));
+        labels.push(t.label.clone());
+    }
+    for t in &pool.tasks {
+        if t.child_unpickle_ms > 0.0 {
+            spans.push((
+                t.child,
+                POOL_PICKLING,
+                t.start,
+                (t.start + t.child_unpickle_ms).min(t.end),
+            ));
+        }
+        if t.result_pickle_ms > 0.0 {
+            spans.push((
+                t.child,
+                POOL_PICKLING,
+                (t.end - t.result_pickle_ms).max(t.start),
+                t.end,
+            ));
+        }
+    }
+    let chart = lay_out(&spans, lanes, record.wall_ms, &layout);
+    let names = (0..lanes)
+        .map(|i| {
+            if pool.parallel {
+                format!("process {}", i + 1)
+            } else {
+                "one interpreter".to_string()
+            }
+        })
+        .collect();
+    Some(PoolTimeline {
+        chart,
+        names,
+        labels,
+    })
 }
 
 /// Where the build put the lab's files (web/build.mjs writes this into index.html).

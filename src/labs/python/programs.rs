@@ -88,7 +88,41 @@ pub static ALL: &[Program] = &[
                     (scripts/bench.sh) sets this run beside python3 on the same machine."),
         see_also: &[SeeAlso { text: "the same tasks in the CPU lab", href: "/cpu" }],
     },
+    Program {
+        id: "process-pool",
+        title: "20 tasks on a process pool",
+        blurb: "The tutorial's multiprocessing program as written: ProcessPoolExecutor(cpu_count // 2) and \
+                as_completed, each worker its own CPython in its own Web Worker.",
+        source: include_str!("programs/process-pool.py"),
+        note: Some(POOL_NOTE),
+        see_also: &[
+            SeeAlso { text: "the same tasks in the CPU lab", href: "/cpu" },
+            SeeAlso { text: "processes against threads in the threads lab", href: "/threads?preset=cpu-processes" },
+        ],
+    },
+    Program {
+        id: "process-pool-small",
+        title: "The process pool, a tenth of the work",
+        blurb: "The same program with 200,000 rounds a task: a quick look at the pool, its start-up and its lanes.",
+        source: include_str!("programs/process-pool-small.py"),
+        note: Some(POOL_NOTE),
+        see_also: &[SeeAlso { text: "tiny tasks in the threads lab", href: "/threads?preset=tiny-tasks" }],
+    },
+    Program {
+        id: "pickling-cost",
+        title: "What pickling costs",
+        blurb: "One task whose argument is a list of a million numbers: copying it to the worker and back \
+                takes longer than summing it.",
+        source: include_str!("programs/pickling-cost.py"),
+        note: Some(POOL_NOTE),
+        see_also: &[SeeAlso { text: "processes in the threads lab", href: "/threads?preset=cpu-processes" }],
+    },
 ];
+
+/// Said beside every pool program: where a Web Worker differs from a process.
+const POOL_NOTE: &str = "Each pool worker here is a Web Worker running its own CPython, as a spawned process runs \
+                         its own: the program is imported there as __mp_main__ and tasks cross pickled. Unlike \
+                         processes, Web Workers could share memory; this pool does not let them.";
 
 /// What the editor holds when a link names no program.
 pub static DEFAULT: &Program = &ALL[0];

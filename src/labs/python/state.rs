@@ -20,9 +20,18 @@ pub const STOP_DEADLINE_MS: u32 = 500;
 /// The interpreter as the page knows it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Interp {
-    Loading { loaded: u64, total: u64 },
-    Ready { python: String, interrupts: bool, stack_switching: bool },
-    Failed { message: String },
+    Loading {
+        loaded: u64,
+        total: u64,
+    },
+    Ready {
+        python: String,
+        interrupts: bool,
+        stack_switching: bool,
+    },
+    Failed {
+        message: String,
+    },
 }
 
 /// A run's status as the results JSON spells it.
@@ -63,7 +72,11 @@ impl Output {
     pub fn push(&mut self, stream: Stream, text: &str) {
         let room = MAX_OUTPUT_CHARS.saturating_sub(self.chars);
         let count = text.chars().count();
-        let kept: String = if count <= room { text.to_string() } else { text.chars().take(room).collect() };
+        let kept: String = if count <= room {
+            text.to_string()
+        } else {
+            text.chars().take(room).collect()
+        };
         self.dropped += count - kept.chars().count();
         self.chars += kept.chars().count();
         if kept.is_empty() {
@@ -76,7 +89,11 @@ impl Output {
     }
 
     pub fn text(&self, stream: Stream) -> String {
-        self.chunks.iter().filter(|(s, _)| *s == stream).map(|(_, t)| t.as_str()).collect()
+        self.chunks
+            .iter()
+            .filter(|(s, _)| *s == stream)
+            .map(|(_, t)| t.as_str())
+            .collect()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -91,8 +108,30 @@ pub struct Finished {
     /// Laid out once: a record can hold 200,000 steps, and the page redraws on every
     /// keystroke in the editor.
     pub timeline: model::PyTimeline,
+    pub pool_timeline: Option<model::PoolTimeline>,
     /// The program that ran (the editor may have changed since).
     pub code: String,
+    /// Its pools ran on one interpreter because Run on one interpreter asked for it.
+    pub on_one: bool,
+}
+
+/// The last pool run and the last one-interpreter run of the same program, for the speedup.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PoolComparison {
+    pub code: String,
+    /// (wall ms, workers, whether children had to start).
+    pub parallel: Option<(f64, usize, bool)>,
+    pub one: Option<f64>,
+}
+
+impl PoolComparison {
+    /// One interpreter's wall time over the pool's, once both ran.
+    pub fn speedup(&self) -> Option<f64> {
+        match (self.parallel, self.one) {
+            (Some((pool, _, _)), Some(one)) if pool > 0.0 => Some(one / pool),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -101,9 +140,14 @@ pub enum Action {
     LoadPreset(&'static str),
     SetLive(bool),
     Run,
+    /// Run with every process pool running its tasks one after another in the lab's own
+    /// interpreter: the baseline for the pool's speedup.
+    RunOnOne,
     Stop,
     /// Stop's half second is up for run `run`.
-    StopDeadline { run: u64 },
+    StopDeadline {
+        run: u64,
+    },
     Reset,
     Worker(WorkerEvent),
     /// The worker itself failed (its script did not load, or it died).
@@ -116,11 +160,18 @@ pub enum Effect {
     /// Create the worker and load Pyodide in it.
     StartWorker,
     TerminateWorker,
-    PostRun { run: u64, code: String },
+    /// `on_one`: pools run their tasks in the lab's interpreter (Run on one interpreter).
+    PostRun {
+        run: u64,
+        code: String,
+        on_one: bool,
+    },
     /// Interrupt run `run` (KeyboardInterrupt through the interrupt buffer, and a message
     /// that cancels its tasks if it is waiting), then report `StopDeadline` after
     /// [`STOP_DEADLINE_MS`].
-    PostStop { run: u64 },
+    PostStop {
+        run: u64,
+    },
     WriteQuery(String),
     /// Put this text into the editor (a preset or the live switch changed it).
     SetEditor(String),
@@ -170,8 +221,10 @@ pub struct PyState {
     /// A run asked for before the interpreter was ready (Run pressed, or `run=1`).
     wants_run: bool,
     runs: u64,
-    /// The program the current run was given.
+    /// The program the current run was given, and whether on one interpreter.
     ran: String,
+    ran_on_one: bool,
+    pub pool_comparison: PoolComparison,
     origin: String,
     doc_cache: RefCell<Option<Rc<str>>>,
 }
@@ -183,18 +236,27 @@ impl PyState {
         let state = PyState {
             code: decoded.code,
             link_errors: decoded.errors,
-            interp: Interp::Loading { loaded: 0, total: 0 },
+            interp: Interp::Loading {
+                loaded: 0,
+                total: 0,
+            },
             output: Output::default(),
             last: None,
             failure: None,
             replaced: None,
             isolated,
-            status: if decoded.run { PyStatus::Loading } else { PyStatus::Idle },
+            status: if decoded.run {
+                PyStatus::Loading
+            } else {
+                PyStatus::Idle
+            },
             running: None,
             stopping: false,
             wants_run: decoded.run,
             runs: 0,
             ran: String::new(),
+            ran_on_one: false,
+            pool_comparison: PoolComparison::default(),
             origin: origin.to_string(),
             doc_cache: RefCell::new(None),
         };
@@ -229,7 +291,13 @@ impl PyState {
     }
 
     pub fn interrupts(&self) -> bool {
-        matches!(self.interp, Interp::Ready { interrupts: true, .. })
+        matches!(
+            self.interp,
+            Interp::Ready {
+                interrupts: true,
+                ..
+            }
+        )
     }
 
     /// The preset in the editor, with its live switch either way (the link still tells
@@ -300,13 +368,21 @@ impl PyState {
                 }
             }
             Action::DismissLinkErrors => self.link_errors.clear(),
+            Action::RunOnOne => {
+                if self.running.is_none() && self.is_ready() {
+                    self.begin_with(true, &mut fx);
+                }
+            }
             Action::Run => {
                 if self.running.is_none() {
                     if self.is_ready() {
                         self.begin(&mut fx);
                     } else if let Interp::Failed { .. } = self.interp {
                         // A failed load is retried by running again.
-                        self.interp = Interp::Loading { loaded: 0, total: 0 };
+                        self.interp = Interp::Loading {
+                            loaded: 0,
+                            total: 0,
+                        };
                         self.wants_run = true;
                         self.status = PyStatus::Loading;
                         fx.push(Effect::TerminateWorker);
@@ -351,7 +427,10 @@ impl PyState {
                     self.status = PyStatus::Stopped;
                 }
                 self.stopping = false;
-                self.replaced = Some("The interpreter was reset: a fresh CPython, with nothing imported or defined.".into());
+                self.replaced = Some(
+                    "The interpreter was reset: a fresh CPython, with nothing imported or defined."
+                        .into(),
+                );
                 self.restart(&mut fx);
             }
             Action::Worker(event) => self.on_worker(event, &mut fx),
@@ -373,11 +452,22 @@ impl PyState {
         match event {
             WorkerEvent::Progress { loaded, total, .. } => {
                 if let Interp::Loading { .. } = self.interp {
-                    self.interp = Interp::Loading { loaded: loaded.min(total), total };
+                    self.interp = Interp::Loading {
+                        loaded: loaded.min(total),
+                        total,
+                    };
                 }
             }
-            WorkerEvent::Ready { python, interrupts, stack_switching } => {
-                self.interp = Interp::Ready { python, interrupts, stack_switching };
+            WorkerEvent::Ready {
+                python,
+                interrupts,
+                stack_switching,
+            } => {
+                self.interp = Interp::Ready {
+                    python,
+                    interrupts,
+                    stack_switching,
+                };
                 if self.wants_run {
                     self.begin(fx);
                 }
@@ -406,7 +496,15 @@ impl PyState {
                         self.status = PyStatus::of(&record);
                         let line = record.exception.as_ref().and_then(|e| e.line);
                         let timeline = model::timeline(&record, TIMELINE_WIDTH);
-                        self.last = Some(Finished { record, timeline, code: self.ran.clone() });
+                        let pool_timeline = model::pool_timeline(&record, TIMELINE_WIDTH);
+                        self.note_pool_run(&record);
+                        self.last = Some(Finished {
+                            record,
+                            timeline,
+                            pool_timeline,
+                            code: self.ran.clone(),
+                            on_one: self.ran_on_one,
+                        });
                         if self.error_line().is_some() {
                             fx.push(Effect::MarkLine(line));
                         }
@@ -429,6 +527,41 @@ impl PyState {
     }
 
     fn begin(&mut self, fx: &mut Vec<Effect>) {
+        self.begin_with(false, fx);
+    }
+
+    /// A finished run that used a pool, kept for the speedup: a run of another program
+    /// starts the comparison again; a run that failed or was stopped is no figure.
+    fn note_pool_run(&mut self, record: &RunRecord) {
+        let Some(pool) = &record.pool else { return };
+        if record.status != "done" || pool.tasks.is_empty() {
+            return;
+        }
+        if self.pool_comparison.code != self.ran {
+            self.pool_comparison = PoolComparison {
+                code: self.ran.clone(),
+                ..PoolComparison::default()
+            };
+        }
+        if self.ran_on_one {
+            self.pool_comparison.one = Some(record.wall_ms);
+        } else if pool.parallel {
+            let cold = pool.startups.iter().any(|s| s.cold);
+            self.pool_comparison.parallel = Some((record.wall_ms, pool.lanes(), cold));
+        }
+    }
+
+    /// The speedup of the program in the editor, once it ran both ways.
+    pub fn pool_speedup(&self) -> Option<(f64, &PoolComparison)> {
+        let c = &self.pool_comparison;
+        if c.code != self.code {
+            return None;
+        }
+        c.speedup().map(|x| (x, c))
+    }
+
+    fn begin_with(&mut self, on_one: bool, fx: &mut Vec<Effect>) {
+        self.ran_on_one = on_one;
         self.wants_run = false;
         self.runs += 1;
         self.running = Some(self.runs);
@@ -442,11 +575,18 @@ impl PyState {
         }
         self.last = None;
         self.ran = self.code.clone();
-        fx.push(Effect::PostRun { run: self.runs, code: self.code.clone() });
+        fx.push(Effect::PostRun {
+            run: self.runs,
+            code: self.code.clone(),
+            on_one,
+        });
     }
 
     fn restart(&mut self, fx: &mut Vec<Effect>) {
-        self.interp = Interp::Loading { loaded: 0, total: 0 };
+        self.interp = Interp::Loading {
+            loaded: 0,
+            total: 0,
+        };
         fx.push(Effect::TerminateWorker);
         fx.push(Effect::StartWorker);
     }
@@ -506,6 +646,21 @@ impl PyState {
             output_dropped_chars: usize,
             record_cut: bool,
             failure: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pool: Option<Pool<'a>>,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Pool<'a> {
+            parallel: bool,
+            on_one_interpreter: bool,
+            reason: Option<&'a str>,
+            asked_workers: usize,
+            figures: model::PoolFigures,
+            /// One interpreter's wall time over the pool's, for this program, once both ran.
+            speedup: Option<f64>,
+            startups: &'a [model::ChildStartup],
+            tasks: &'a [model::PoolTask],
         }
         let record = self.last.as_ref().map(|f| &f.record);
         let body = Body {
@@ -521,7 +676,11 @@ impl PyState {
                         .iter()
                         .map(|t| Task {
                             name: &t.name,
-                            segments: t.segments.iter().map(|&(a, b)| [round_to_micros(a), round_to_micros(b)]).collect(),
+                            segments: t
+                                .segments
+                                .iter()
+                                .map(|&(a, b)| [round_to_micros(a), round_to_micros(b)])
+                                .collect(),
                         })
                         .collect()
                 })
@@ -530,6 +689,27 @@ impl PyState {
             output_dropped_chars: self.output.dropped,
             record_cut: record.is_some_and(|r| r.cut),
             failure: self.failure.as_deref(),
+            pool: self.last.as_ref().and_then(|f| {
+                let p = f.record.pool.as_ref()?;
+                let mut figures = p.figures(f.record.wall_ms);
+                figures.wall_ms = round_to_micros(figures.wall_ms);
+                figures.task_ms = round_to_micros(figures.task_ms);
+                figures.pickling_ms = round_to_micros(figures.pickling_ms);
+                figures.startup_ms = round_to_micros(figures.startup_ms);
+                Some(Pool {
+                    parallel: p.parallel,
+                    on_one_interpreter: f.on_one,
+                    reason: p.reason.as_deref(),
+                    asked_workers: p.asked,
+                    figures,
+                    speedup: (self.pool_comparison.code == f.code)
+                        .then(|| self.pool_comparison.speedup())
+                        .flatten()
+                        .map(round_to_micros),
+                    startups: &p.startups,
+                    tasks: &p.tasks,
+                })
+            }),
         };
         let doc: Rc<str> = results_document("python", self.status, &self.link(), &body).into();
         self.doc_cache.replace(Some(Rc::clone(&doc)));

@@ -6,7 +6,11 @@ use super::programs;
 use super::state::{Action, Effect, Interp, PyState, PyStatus};
 
 fn ready() -> WorkerEvent {
-    WorkerEvent::Ready { python: "3.14.2".into(), interrupts: true, stack_switching: true }
+    WorkerEvent::Ready {
+        python: "3.14.2".into(),
+        interrupts: true,
+        stack_switching: true,
+    }
 }
 
 fn record(status: &str, exception: &str) -> String {
@@ -33,13 +37,39 @@ fn a_run_link_waits_for_the_interpreter_then_runs_once() {
     let (mut s, fx) = open("preset=queue-pipeline&run=1");
     assert_eq!(fx, vec![Effect::StartWorker]);
     assert_eq!(s.status(), PyStatus::Loading);
-    assert!(s.update(Action::Worker(WorkerEvent::Progress { loaded: 5, total: 10, file: "x".into() })).is_empty());
-    assert_eq!(s.interp, Interp::Loading { loaded: 5, total: 10 });
+    assert!(s
+        .update(Action::Worker(WorkerEvent::Progress {
+            loaded: 5,
+            total: 10,
+            file: "x".into()
+        }))
+        .is_empty());
+    assert_eq!(
+        s.interp,
+        Interp::Loading {
+            loaded: 5,
+            total: 10
+        }
+    );
     let fx = s.update(Action::Worker(ready()));
-    assert_eq!(fx, vec![Effect::PostRun { run: 1, code: programs::find("queue-pipeline").unwrap().source.into() }]);
+    assert_eq!(
+        fx,
+        vec![Effect::PostRun {
+            run: 1,
+            code: programs::find("queue-pipeline").unwrap().source.into(),
+            on_one: false
+        }]
+    );
     assert_eq!(s.status(), PyStatus::Running);
-    s.update(Action::Worker(WorkerEvent::Output { run: 1, stream: Stream::Stdout, text: "[0.4]\n".into() }));
-    s.update(Action::Worker(WorkerEvent::Finished { run: 1, result: record("done", "null") }));
+    s.update(Action::Worker(WorkerEvent::Output {
+        run: 1,
+        stream: Stream::Stdout,
+        text: "[0.4]\n".into(),
+    }));
+    s.update(Action::Worker(WorkerEvent::Finished {
+        run: 1,
+        result: record("done", "null"),
+    }));
     assert_eq!(s.status(), PyStatus::Done);
     assert_eq!(s.output.text(Stream::Stdout), "[0.4]\n");
     // Ready again (after a reset) does not run again.
@@ -52,8 +82,12 @@ fn an_error_marks_its_line_until_the_code_changes() {
     let (mut s, _) = open("");
     s.update(Action::Worker(ready()));
     s.update(Action::Run);
-    let exc = r#"{"type":"NameError","message":"name 'x' is not defined","line":3,"traceback":"..."}"#;
-    let fx = s.update(Action::Worker(WorkerEvent::Finished { run: 1, result: record("error", exc) }));
+    let exc =
+        r#"{"type":"NameError","message":"name 'x' is not defined","line":3,"traceback":"..."}"#;
+    let fx = s.update(Action::Worker(WorkerEvent::Finished {
+        run: 1,
+        result: record("error", exc),
+    }));
     assert_eq!(s.status(), PyStatus::Error);
     assert_eq!(fx, vec![Effect::MarkLine(Some(3))]);
     assert_eq!(s.error_line(), Some(3));
@@ -71,8 +105,15 @@ fn stale_messages_are_ignored() {
     let (mut s, _) = open("");
     s.update(Action::Worker(ready()));
     s.update(Action::Run);
-    s.update(Action::Worker(WorkerEvent::Output { run: 7, stream: Stream::Stdout, text: "old".into() }));
-    s.update(Action::Worker(WorkerEvent::Finished { run: 7, result: record("done", "null") }));
+    s.update(Action::Worker(WorkerEvent::Output {
+        run: 7,
+        stream: Stream::Stdout,
+        text: "old".into(),
+    }));
+    s.update(Action::Worker(WorkerEvent::Finished {
+        run: 7,
+        result: record("done", "null"),
+    }));
     assert!(s.is_running());
     assert!(s.output.is_empty());
 }
@@ -83,9 +124,15 @@ fn stop_interrupts_then_replaces_the_interpreter_after_the_deadline() {
     s.update(Action::Worker(ready()));
     s.update(Action::Run);
     assert_eq!(s.update(Action::Stop), vec![Effect::PostStop { run: 1 }]);
-    assert!(s.update(Action::Stop).is_empty(), "a second press sends nothing more");
+    assert!(
+        s.update(Action::Stop).is_empty(),
+        "a second press sends nothing more"
+    );
     // Python stopped in time: the deadline finds nothing to do.
-    s.update(Action::Worker(WorkerEvent::Finished { run: 1, result: record("stopped", "null") }));
+    s.update(Action::Worker(WorkerEvent::Finished {
+        run: 1,
+        result: record("stopped", "null"),
+    }));
     assert_eq!(s.status(), PyStatus::Stopped);
     assert!(s.update(Action::StopDeadline { run: 1 }).is_empty());
     // Python did not stop: the worker is replaced and the page says so.
@@ -97,14 +144,19 @@ fn stop_interrupts_then_replaces_the_interpreter_after_the_deadline() {
     assert!(s.replaced.as_deref().unwrap().contains("replaced"));
     assert!(!s.is_ready());
     // Its late messages change nothing.
-    s.update(Action::Worker(WorkerEvent::Finished { run: 2, result: record("done", "null") }));
+    s.update(Action::Worker(WorkerEvent::Finished {
+        run: 2,
+        result: record("done", "null"),
+    }));
     assert_eq!(s.status(), PyStatus::Stopped);
 }
 
 #[test]
 fn a_failed_load_is_reported_and_run_retries_it() {
     let (mut s, _) = open("run=1");
-    s.update(Action::Worker(WorkerEvent::LoadFailed { message: "404".into() }));
+    s.update(Action::Worker(WorkerEvent::LoadFailed {
+        message: "404".into(),
+    }));
     assert_eq!(s.status(), PyStatus::Error);
     assert!(s.failure.as_deref().unwrap().contains("404"));
     let fx = s.update(Action::Run);
@@ -116,14 +168,21 @@ fn a_failed_load_is_reported_and_run_retries_it() {
 fn presets_and_the_live_switch_rewrite_the_editor_and_the_link() {
     let (mut s, _) = open("");
     let fx = s.update(Action::LoadPreset("semaphore-2"));
-    assert_eq!(fx[0], Effect::SetEditor(programs::find("semaphore-2").unwrap().source.into()));
+    assert_eq!(
+        fx[0],
+        Effect::SetEditor(programs::find("semaphore-2").unwrap().source.into())
+    );
     assert_eq!(fx[1], Effect::WriteQuery("preset=semaphore-2".into()));
     assert_eq!(s.live(), Some(false));
     let fx = s.update(Action::SetLive(true));
     assert_eq!(s.live(), Some(true));
     assert!(s.code.contains("LIVE = True  # True: real requests"));
     assert!(matches!(&fx[1], Effect::WriteQuery(q) if q.starts_with("code=")));
-    assert_eq!(s.preset().map(|p| p.id), Some("semaphore-2"), "a live preset is still that preset");
+    assert_eq!(
+        s.preset().map(|p| p.id),
+        Some("semaphore-2"),
+        "a live preset is still that preset"
+    );
     s.update(Action::SetLive(false));
     assert_eq!(s.preset().map(|p| p.id), Some("semaphore-2"));
     // No switch in the program: nothing to do.
@@ -134,7 +193,11 @@ fn presets_and_the_live_switch_rewrite_the_editor_and_the_link() {
 #[test]
 fn records_are_checked_and_blocked_stretches_found() {
     let r = RunRecord::parse(&record("done", "null")).unwrap();
-    assert_eq!(r.ticks.len(), 2, "a tick on a task that does not exist is dropped");
+    assert_eq!(
+        r.ticks.len(),
+        2,
+        "a tick on a task that does not exist is dropped"
+    );
     assert_eq!(r.blocked(), vec![(1, 1.0, 40.0)]);
     assert_eq!(r.loop_blocked_ms(), 39.0);
     assert!(RunRecord::parse("{").is_err());
@@ -145,7 +208,11 @@ fn records_are_checked_and_blocked_stretches_found() {
     // Two lifetimes, Task-1's two segments, Task-2's one, and the blocked mark over it.
     assert_eq!(t.chart.bars.len(), 6);
     assert_eq!(t.chart.bars.iter().filter(|b| b.item == 2).count(), 2);
-    assert!(t.chart.bars.iter().all(|b| b.x >= 96.0 && b.x + b.width <= 600.0));
+    assert!(t
+        .chart
+        .bars
+        .iter()
+        .all(|b| b.x >= 96.0 && b.x + b.width <= 600.0));
 }
 
 #[test]
@@ -157,15 +224,34 @@ fn many_steps_merge_into_few_bars() {
     );
     let r = RunRecord::parse(&json).unwrap();
     let t = model::timeline(&r, 800.0);
-    assert!(t.chart.bars.iter().filter(|b| b.item == 0).count() < 10, "{}", t.chart.bars.len());
+    assert!(
+        t.chart.bars.iter().filter(|b| b.item == 0).count() < 10,
+        "{}",
+        t.chart.bars.len()
+    );
 }
 
 #[test]
 fn threads_and_processes_get_a_hint() {
-    let e = |kind: &str, message: &str| model::PyException { kind: kind.into(), message: message.into(), line: Some(1), traceback: String::new() };
-    assert_eq!(model::hint_for(&e("RuntimeError", "can't start new thread")).unwrap().href, "/threads");
+    let e = |kind: &str, message: &str| model::PyException {
+        kind: kind.into(),
+        message: message.into(),
+        line: Some(1),
+        traceback: String::new(),
+    };
     assert_eq!(
-        model::hint_for(&e("NotImplementedError", "This Python build lacks multiprocessing.synchronize")).unwrap().href,
+        model::hint_for(&e("RuntimeError", "can't start new thread"))
+            .unwrap()
+            .href,
+        "/race?preset=bank&mode=exhaustive"
+    );
+    assert_eq!(
+        model::hint_for(&e(
+            "NotImplementedError",
+            "This Python build lacks multiprocessing.synchronize"
+        ))
+        .unwrap()
+        .href,
         "/cpu"
     );
     assert!(model::hint_for(&e("ValueError", "bad")).is_none());
@@ -181,7 +267,11 @@ fn the_semaphore_log_is_compared_line_by_line() {
     swapped.swap(6, 9);
     let lines = model::compare_lines(expected, &swapped.join("\n"));
     assert_eq!(lines.iter().filter(|l| !l.same()).count(), 2);
-    let verdict = super::state::SemaphoreComparison { lines, most_held: 2 }.verdict();
+    let verdict = super::state::SemaphoreComparison {
+        lines,
+        most_held: 2,
+    }
+    .verdict();
     assert!(verdict.starts_with("2 lines differ."), "{verdict}");
 }
 
@@ -198,9 +288,152 @@ fn output_is_capped() {
 
 #[test]
 fn worker_messages_parse() {
-    let e = WorkerEvent::parse(r#"{"type":"ready","python":"3.14.2","interrupts":false,"stackSwitching":true}"#);
-    assert_eq!(e, Some(WorkerEvent::Ready { python: "3.14.2".into(), interrupts: false, stack_switching: true }));
+    let e = WorkerEvent::parse(
+        r#"{"type":"ready","python":"3.14.2","interrupts":false,"stackSwitching":true}"#,
+    );
+    assert_eq!(
+        e,
+        Some(WorkerEvent::Ready {
+            python: "3.14.2".into(),
+            interrupts: false,
+            stack_switching: true
+        })
+    );
     assert!(WorkerEvent::parse(r#"{"type":"nonsense"}"#).is_none());
     let e = WorkerEvent::parse(r#"{"type":"output","run":3,"stream":"stderr","text":"x"}"#);
-    assert_eq!(e, Some(WorkerEvent::Output { run: 3, stream: Stream::Stderr, text: "x".into() }));
+    assert_eq!(
+        e,
+        Some(WorkerEvent::Output {
+            run: 3,
+            stream: Stream::Stderr,
+            text: "x".into()
+        })
+    );
+}
+
+fn pool_record(wall: f64, parallel: bool, cold: bool) -> String {
+    let startups = if parallel {
+        format!(
+            r#"[{{"child":0,"start":1.0,"end":900.0,"cold":{cold}}},{{"child":1,"start":1.0,"end":950.0,"cold":{cold}}}]"#
+        )
+    } else {
+        "[]".into()
+    };
+    let task = |child: usize, start: f64, ok: bool| {
+        format!(
+            r#"{{"child":{child},"label":"f(1)","dispatch":{d},"argPickleMs":0.5,"start":{start},"end":{e},"childUnpickleMs":1.0,"resultPickleMs":2.0,"received":{r},"resultUnpickleMs":0.5,"ok":{ok}}}"#,
+            d = start - 1.0,
+            e = start + 100.0,
+            r = start + 101.0
+        )
+    };
+    let second_lane = if parallel { 1 } else { 0 };
+    format!(
+        r#"{{"status":"done","exception":null,"wallMs":{wall},"tasks":[],"ticks":[],"cut":false,"pool":{{"parallel":{parallel},"reason":{reason},"asked":2,"startups":{startups},"tasks":[{a},{b},{bad}]}}}}"#,
+        reason = if parallel {
+            "null".to_string()
+        } else {
+            r#""not isolated""#.to_string()
+        },
+        a = task(0, 1000.0, true),
+        b = task(second_lane, 1000.0, false),
+        bad = r#"{"child":999,"label":"x","dispatch":1,"argPickleMs":0,"start":5,"end":4,"childUnpickleMs":0,"resultPickleMs":0,"received":0,"resultUnpickleMs":0,"ok":true}"#,
+    )
+}
+
+#[test]
+fn pool_records_are_checked_and_summed() {
+    let r = RunRecord::parse(&pool_record(1200.0, true, true)).unwrap();
+    let pool = r.pool.as_ref().unwrap();
+    assert_eq!(
+        pool.tasks.len(),
+        2,
+        "a task on lane 999 ending before it starts is dropped"
+    );
+    assert_eq!(pool.lanes(), 2);
+    let f = pool.figures(r.wall_ms);
+    assert_eq!((f.workers, f.tasks, f.failed, f.cold_starts), (2, 2, 1, 2));
+    assert_eq!(
+        f.task_ms,
+        2.0 * 97.0,
+        "the child's own pickling is not the task's time"
+    );
+    assert_eq!(f.pickling_ms, 2.0 * 4.0);
+    assert_eq!(f.startup_ms, 949.0);
+    let t = model::pool_timeline(&r, 900.0).unwrap();
+    assert_eq!(t.names, vec!["process 1", "process 2"]);
+    assert_eq!(t.labels.len(), 2);
+    let kinds = |k: usize| t.chart.bars.iter().filter(|b| b.item == k).count();
+    assert_eq!(
+        (
+            kinds(model::POOL_STARTUP),
+            kinds(model::POOL_TASK),
+            kinds(model::POOL_FAILED),
+            kinds(model::POOL_PICKLING)
+        ),
+        (2, 1, 1, 4)
+    );
+    // Run without a pool: no lanes.
+    assert!(
+        model::pool_timeline(&RunRecord::parse(&record("done", "null")).unwrap(), 900.0).is_none()
+    );
+    let seq = RunRecord::parse(&pool_record(2000.0, false, false)).unwrap();
+    assert_eq!(
+        model::pool_timeline(&seq, 900.0).unwrap().names,
+        vec!["one interpreter"]
+    );
+}
+
+#[test]
+fn a_pool_run_and_a_run_on_one_interpreter_give_the_speedup() {
+    let (mut s, _) = open("preset=process-pool-small");
+    s.update(Action::Worker(ready()));
+    let fx = s.update(Action::Run);
+    assert!(matches!(
+        fx.last(),
+        Some(Effect::PostRun { on_one: false, .. })
+    ));
+    s.update(Action::Worker(WorkerEvent::Finished {
+        run: 1,
+        result: pool_record(1500.0, true, true),
+    }));
+    assert!(s.pool_speedup().is_none(), "one side only");
+    let fx = s.update(Action::RunOnOne);
+    assert!(matches!(
+        fx.last(),
+        Some(Effect::PostRun {
+            run: 2,
+            on_one: true,
+            ..
+        })
+    ));
+    s.update(Action::Worker(WorkerEvent::Finished {
+        run: 2,
+        result: pool_record(2000.0, false, false),
+    }));
+    assert!(s.last.as_ref().unwrap().on_one);
+    let (x, c) = s.pool_speedup().unwrap();
+    assert_eq!(x, 2000.0 / 1500.0);
+    assert_eq!(c.parallel, Some((1500.0, 2, true)));
+    // Warm again: the newest pool run counts.
+    s.update(Action::Run);
+    s.update(Action::Worker(WorkerEvent::Finished {
+        run: 3,
+        result: pool_record(1000.0, true, false),
+    }));
+    assert_eq!(s.pool_speedup().unwrap().0, 2.0);
+    let doc: serde_json::Value = serde_json::from_str(&s.results_doc()).unwrap();
+    assert_eq!(doc["pool"]["speedup"], 2.0);
+    assert_eq!(doc["pool"]["figures"]["workers"], 2);
+    assert_eq!(doc["pool"]["onOneInterpreter"], false);
+    // Another program: no speedup until it runs both ways.
+    s.update(Action::Edit(s.code.clone() + "\n# changed\n"));
+    assert!(s.pool_speedup().is_none());
+    // A failed run is no figure.
+    s.update(Action::Run);
+    s.update(Action::Worker(WorkerEvent::Finished {
+        run: 4,
+        result: pool_record(10.0, true, false).replace(r#""status":"done""#, r#""status":"error""#),
+    }));
+    assert_eq!(s.pool_comparison.parallel, Some((1000.0, 2, false)));
 }

@@ -7,7 +7,10 @@ use super::model::{self, Assets, Stream};
 use super::state::{Action, Effect, Interp, PyState, PyStatus, STOP_DEADLINE_MS};
 use crate::app::widgets::{act, results_json, LinkErrors, PresetBar, ShareBar};
 use crate::core::lab::whole_ms;
-use crate::glue::{self, python::{Editor, PyWorker}};
+use crate::glue::{
+    self,
+    python::{Editor, PyWorker},
+};
 use gloo_timers::callback::Timeout;
 use yew::prelude::*;
 
@@ -50,9 +53,9 @@ impl PythonLab {
                     self.worker = None;
                     self.stop_timer = None;
                 }
-                Effect::PostRun { run, code } => {
+                Effect::PostRun { run, code, on_one } => {
                     if let Some(w) = &self.worker {
-                        w.run(run, &code);
+                        w.run(run, &code, on_one);
                     }
                 }
                 Effect::PostStop { run } => {
@@ -84,7 +87,8 @@ impl PythonLab {
             Ok(a) => a,
             Err(problem) => {
                 let problem = problem.clone();
-                ctx.link().send_message(Msg::Do(Action::WorkerFailed(problem)));
+                ctx.link()
+                    .send_message(Msg::Do(Action::WorkerFailed(problem)));
                 return;
             }
         };
@@ -106,7 +110,8 @@ impl Component for PythonLab {
 
     fn create(ctx: &Context<Self>) -> Self {
         let decoded = config::decode(&glue::current_query());
-        let (state, effects) = PyState::open(decoded, glue::is_cross_origin_isolated(), &glue::origin());
+        let (state, effects) =
+            PyState::open(decoded, glue::is_cross_origin_isolated(), &glue::origin());
         let mut lab = PythonLab {
             state,
             assets: glue::python::assets(),
@@ -124,10 +129,15 @@ impl Component for PythonLab {
         if !first {
             return;
         }
-        let (Ok(assets), Some(host)) = (&self.assets, self.editor_host.cast::<web_sys::Element>()) else {
+        let (Ok(assets), Some(host)) = (&self.assets, self.editor_host.cast::<web_sys::Element>())
+        else {
             return;
         };
-        let (bundle, doc, link) = (assets.editor.clone(), self.state.code.clone(), ctx.link().clone());
+        let (bundle, doc, link) = (
+            assets.editor.clone(),
+            self.state.code.clone(),
+            ctx.link().clone(),
+        );
         let on_change = {
             let link = link.clone();
             move |text: String| link.send_message(Msg::Do(Action::Edit(text)))
@@ -160,13 +170,14 @@ impl Component for PythonLab {
             <div class="lab python-lab">
                 <section class="lab-intro">
                     <h1>{ "Python lab: " }<span class="muted">{ "real CPython in the page" }</span></h1>
-                    <p>{ "Write asyncio code and run it: CPython itself (Pyodide, CPython compiled to WebAssembly) \
-                          runs it in a Web Worker, and the timeline shows when each task's coroutine ran and when it \
-                          waited. What it prints is what CPython prints." }</p>
+                    <p>{ "Write asyncio or process-pool code and run it: CPython itself (Pyodide, CPython compiled to \
+                          WebAssembly) runs it in a Web Worker, and the timelines show when each task's coroutine ran \
+                          and what each pool worker did. What it prints is what CPython prints." }</p>
                     <p class="analogue"><strong>{ "Unlike Python on your machine: " }</strong>
-                        { "this interpreter cannot start threads or processes, so threading, ThreadPoolExecutor and \
-                           multiprocessing raise here, asyncio.to_thread runs on the loop's own thread, and its \
-                           event loop is the browser's." }</p>
+                        { "this interpreter cannot start threads, so threading and ThreadPoolExecutor raise here and \
+                           asyncio.to_thread runs on the loop's own thread; ProcessPoolExecutor and multiprocessing.Pool \
+                           run on other CPythons in other Web Workers, which share no objects, as processes share none; \
+                           and the event loop is the browser's." }</p>
                 </section>
                 <LinkErrors errors={s.link_errors.clone()} on_dismiss={act(link, |_| Action::DismissLinkErrors)} />
                 <PresetBar lab="python" selected={s.preset().map(|p| p.id)} disabled={s.is_running()} on_pick={act(link, Action::LoadPreset)} />
@@ -177,6 +188,7 @@ impl Component for PythonLab {
                 </div>
                 { self.view_result() }
                 { self.view_timeline() }
+                { self.view_pool(ctx) }
                 <section class="card">
                     { match s.query() {
                         Some(q) => html! { <ShareBar path="/python" query={q} document={doc.clone()} export_name="python-lab-results.json" /> },
@@ -198,9 +210,16 @@ impl PythonLab {
     fn view_interpreter(&self) -> Html {
         let s = &self.state;
         let total = self.assets.as_ref().map(|a| a.total_bytes()).unwrap_or(0);
-        let label = self.assets.as_ref().map(|a| format!("CPython {} (Pyodide {})", a.python, a.pyodide_version)).unwrap_or_else(|_| "CPython".into());
+        let label = self
+            .assets
+            .as_ref()
+            .map(|a| format!("CPython {} (Pyodide {})", a.python, a.pyodide_version))
+            .unwrap_or_else(|_| "CPython".into());
         let body = match &s.interp {
-            Interp::Loading { loaded, total: reported } => {
+            Interp::Loading {
+                loaded,
+                total: reported,
+            } => {
                 let total = if *reported > 0 { *reported } else { total };
                 html! {
                     <div data-testid="py-loading" role="status">
@@ -213,7 +232,11 @@ impl PythonLab {
                     </div>
                 }
             }
-            Interp::Ready { python, interrupts, stack_switching } => html! {
+            Interp::Ready {
+                python,
+                interrupts,
+                stack_switching,
+            } => html! {
                 <p data-testid="py-ready" class="small" data-stack-switching={stack_switching.to_string()}>
                     <strong>{ format!("CPython {python} ready") }</strong>
                     { if *interrupts { " \u{b7} Stop interrupts running code with KeyboardInterrupt" } else { "" } }
@@ -303,8 +326,12 @@ impl PythonLab {
 
     fn view_result(&self) -> Html {
         let s = &self.state;
-        let failure = s.failure.as_ref().map(|f| html! { <p class="notice error" data-testid="py-failure" role="alert">{ f }</p> });
-        let Some(last) = &s.last else { return failure.unwrap_or_default() };
+        let failure = s.failure.as_ref().map(
+            |f| html! { <p class="notice error" data-testid="py-failure" role="alert">{ f }</p> },
+        );
+        let Some(last) = &s.last else {
+            return failure.unwrap_or_default();
+        };
         let r = &last.record;
         let exception = r.exception.as_ref().map(|e| {
             let hint = model::hint_for(e);
@@ -338,7 +365,9 @@ impl PythonLab {
     }
 
     fn view_semaphore(&self) -> Html {
-        let Some(cmp) = self.state.semaphore_comparison() else { return html! {} };
+        let Some(cmp) = self.state.semaphore_comparison() else {
+            return html! {};
+        };
         html! {
             <div class="py-compare" data-testid="py-semaphore-compare">
                 <h3>{ "This run's log beside CPython 3.11's" }</h3>
@@ -357,8 +386,97 @@ impl PythonLab {
         }
     }
 
+    fn view_pool(&self, ctx: &Context<Self>) -> Html {
+        let s = &self.state;
+        let Some(last) = &s.last else { return html! {} };
+        let Some(pool) = &last.record.pool else {
+            return html! {};
+        };
+        let f = pool.figures(last.record.wall_ms);
+        let speedup = s.pool_speedup();
+        let chart = last.pool_timeline.as_ref().map(|t| {
+            let c = &t.chart;
+            let lane_y = |lane: usize| lane as f64 * (c.lane_height + 6.0);
+            let mut labels = t.labels.iter();
+            html! {
+                <div class="chart-scroll">
+                    <svg class="py-timeline py-pool-timeline" data-testid="py-pool-timeline" viewBox={format!("0 0 {} {}", c.width, c.height)} role="img"
+                        aria-label="What each pool worker did">
+                        { for t.names.iter().enumerate().map(|(i, name)| html! {
+                            <>
+                                <rect class="lane-bg" x={c.left.to_string()} y={lane_y(i).to_string()} width={(c.width - c.left - 8.0).to_string()} height={c.lane_height.to_string()} />
+                                <text class="lane-label" x={(c.left - 6.0).to_string()} y={(lane_y(i) + c.lane_height * 0.7).to_string()} text-anchor="end">{ name }</text>
+                            </>
+                        }) }
+                        { for c.bars.iter().map(|b| {
+                            let (class, testid, inset) = match b.item {
+                                model::POOL_STARTUP => ("startup", "py-pool-startup", 4.0),
+                                model::POOL_FLIGHT => ("alive", "py-pool-flight", 8.0),
+                                model::POOL_PICKLING => ("pickling", "py-pool-pickling", 3.0),
+                                model::POOL_FAILED => ("blocked", "py-pool-task", 3.0),
+                                _ => ("ran", "py-pool-task", 3.0),
+                            };
+                            let title = matches!(b.item, model::POOL_TASK | model::POOL_FAILED).then(|| labels.next().cloned()).flatten();
+                            html! {
+                                <rect class={class} data-testid={testid}
+                                    x={format!("{:.2}", b.x)} y={format!("{:.2}", b.y + inset)} width={format!("{:.2}", b.width)}
+                                    height={format!("{:.2}", b.height - 2.0 * inset)}>
+                                    { match title { Some(t) => html! { <title>{ t }</title> }, None => html! {} } }
+                                </rect>
+                            }
+                        }) }
+                        <line class="axis" x1={c.left.to_string()} x2={(c.width - 8.0).to_string()} y1={c.axis_y.to_string()} y2={c.axis_y.to_string()} />
+                        { for c.ticks.iter().map(|(x, label)| html! {
+                            <text class="tick-label" x={format!("{x:.2}")} y={(c.axis_y + 16.0).to_string()} text-anchor="middle">{ format!("{label} ms") }</text>
+                        }) }
+                    </svg>
+                </div>
+            }
+        });
+        html! {
+            <section class="card" aria-label="Process pool" data-testid="py-pool">
+                <h2>{ "Process pool" }</h2>
+                { if pool.parallel { html! {
+                    <p class="small muted">{ "One lane per worker interpreter (a Web Worker with its own CPython and GIL). Grey is its start-up: \
+                        a cold start loads CPython, a warm one only imports the program as __mp_main__. A bar is a task running, with its \
+                        pickling in amber at both ends; the thin line runs from handing over the call to the answer's arrival." }</p>
+                } } else { html! {
+                    <p class="small warn" data-testid="py-pool-sequential">{ pool.reason.clone().unwrap_or_default() }</p>
+                } } }
+                { chart.unwrap_or_default() }
+                <p data-testid="py-pool-figures">
+                    <strong>{ format!("Wall time {} ms", whole_ms(f.wall_ms)) }</strong>
+                    { format!(" \u{b7} {} task{} on {} worker{}", f.tasks, if f.tasks == 1 { "" } else { "s" }, f.workers, if f.workers == 1 { "" } else { "s" }) }
+                    { format!(" \u{b7} tasks' own time summed {} ms", whole_ms(f.task_ms)) }
+                    { format!(" \u{b7} pickling {} ms", whole_ms(f.pickling_ms)) }
+                    { if f.startup_ms > 0.0 { format!(" \u{b7} start-up {} ms{}", whole_ms(f.startup_ms), if f.cold_starts > 0 { " (cold)" } else { " (warm)" }) } else { String::new() } }
+                    { if f.failed > 0 { format!(" \u{b7} {} raised", f.failed) } else { String::new() } }
+                </p>
+                { if pool.asked > f.workers && pool.parallel { html! {
+                    <p class="small muted">{ format!("The program asked for {} workers; the page starts at most {} interpreters, so tasks queue for them.", pool.asked, f.workers) }</p>
+                } } else { html! {} } }
+                { match speedup {
+                    Some((x, c)) => html! {
+                        <p data-testid="py-pool-speedup">{ format!("Speedup {x:.2}x: one interpreter took {} ms, the pool of {} {} ms{}.",
+                            whole_ms(c.one.unwrap_or_default()), c.parallel.map_or(0, |p| p.1), whole_ms(c.parallel.map_or(0.0, |p| p.0)),
+                            if c.parallel.is_some_and(|p| p.2) { ", including its cold start: run it again to see it warm" } else { "" }) }</p>
+                    },
+                    None if pool.parallel && !s.is_running() => html! {
+                        <p class="small">
+                            <button data-testid="py-run-on-one" onclick={act(ctx.link(), |_| Action::RunOnOne)}>{ "Run on one interpreter" }</button>
+                            { " runs the same program with its pools' tasks one after another here, for the speedup." }
+                        </p>
+                    },
+                    None => html! {},
+                } }
+            </section>
+        }
+    }
+
     fn view_timeline(&self) -> Html {
-        let Some(last) = &self.state.last else { return html! {} };
+        let Some(last) = &self.state.last else {
+            return html! {};
+        };
         let r = &last.record;
         if r.tasks.is_empty() {
             return html! {
