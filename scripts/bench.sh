@@ -8,7 +8,9 @@
 #   Threads lab: the GIL simulator's events per second (32 threads x 60 simulated s), and
 #              the real GIL-style lock on threads and Web Workers, with and without it.
 #   Python lab: the bytes it downloads (raw, gzip, brotli), cold and warm start to the
-#              first result, and the cpu-seq preset in the page against python3.
+#              first result, the cpu-seq preset in the page against python3, and process pools
+#              (child start-up cold and warm, the tutorial's program on 1 and 2 interpreters
+#              and python3's ProcessPoolExecutor for it).
 #   Load:      bytes per route (transferred, raw, gzip, brotli) and time to a usable page,
 #              cold and warm, on loopback and at DevTools' "Fast 4G" throttling.
 set -euo pipefail
