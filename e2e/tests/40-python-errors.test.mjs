@@ -1,5 +1,6 @@
 // Errors point into the editor: a syntax error marks its line, a traceback names main.py's
-// lines, threads and processes get the interpreter's error plus a sentence and a link, and
+// lines, a bare Process gets the interpreter's error plus a sentence and a link (threads
+// are emulated: 49-python-threads; without stack switching they raise: 44), and
 // a link whose code does not decode says so and leaves the default program.
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -38,25 +39,16 @@ test('a traceback names the lines of main.py, with their source', { timeout: 90_
   });
 });
 
-test('threads and processes raise, with a sentence on why and a link', { timeout: 120_000 }, async () => {
+test('a bare multiprocessing.Process raises, with a sentence on why and a link', { timeout: 120_000 }, async () => {
   await withApp('/', async (app) => {
     const { page } = app;
-    await app.goto(`/python?code=${encodeCode('import threading\nthreading.Thread(target=print).start()\n')}&run=1`);
-    let json = await waitForPyStatus(page, 'error', 60_000);
-    assert.equal(json.exception.type, 'RuntimeError');
-    assert.match(json.exception.message, /can't start new thread/);
-    let hint = page.locator(testId('py-hint'));
-    assert.match(await hint.innerText(), /cannot start threads/);
-    // The same program, as far as the race lab can show it: the tutorial's bank race.
-    assert.equal(await hint.locator('a').getAttribute('href'), '/race?preset=bank&mode=exhaustive');
-
     // Pools work here (48-python-process-pool); a bare Process does not.
     const process = 'import multiprocessing\np = multiprocessing.Process(target=print)\np.start()\n';
     await app.goto(`/python?code=${encodeCode(process)}&run=1`);
-    json = await waitForPyStatus(page, 'error', 60_000);
+    const json = await waitForPyStatus(page, 'error', 60_000);
     assert.equal(json.exception.type, 'ModuleNotFoundError');
     assert.equal(json.exception.line, 3);
-    hint = page.locator(testId('py-hint'));
+    const hint = page.locator(testId('py-hint'));
     assert.match(await hint.innerText(), /cannot start processes/);
     assert.equal(await hint.locator('a').getAttribute('href'), '/cpu');
   });

@@ -2,11 +2,12 @@
 // worker then runs programs with their top-level asyncio.run(X) turned into an await. The
 // test takes stack switching away from the worker's point of view (by editing its script
 // on the way in) and checks that the presets still print what CPython prints, and that a
-// process pool, which needs stack switching to start its children, runs its tasks here.
+// process pool, which needs stack switching to start its children, runs its tasks here,
+// and that a thread, which needs it to be emulated, raises with a sentence and a link.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { withApp, testId } from '../lib.mjs';
-import { programSource, cpythonOutput, maskTimes, waitForPyStatus } from './python-helpers.mjs';
+import { programSource, cpythonOutput, encodeCode, maskTimes, waitForPyStatus } from './python-helpers.mjs';
 
 test('without stack switching, asyncio.run programs still run as in CPython', { timeout: 180_000 }, async () => {
   await withApp('/', async (app) => {
@@ -37,5 +38,13 @@ test('without stack switching, asyncio.run programs still run as in CPython', { 
     assert.deepEqual(results(pooled.stdout), results(cpythonOutput(programSource('process-pool-small'))));
     assert.equal(pooled.pool.parallel, false);
     assert.match(await page.locator(testId('py-pool-sequential')).innerText(), /cannot suspend WebAssembly \(JSPI\)/);
+    // Nor can threads be emulated: the interpreter's error, a sentence, and the race lab.
+    await app.goto(`/python?code=${encodeCode('import threading\nthreading.Thread(target=print).start()\n')}&run=1`);
+    const threads = await waitForPyStatus(page, ['done', 'error', 'stopped'], 60_000);
+    assert.equal(threads.exception?.type, 'RuntimeError', JSON.stringify(threads));
+    assert.match(threads.exception.message, /can't start new thread/);
+    const hint = page.locator(testId('py-hint'));
+    assert.match(await hint.innerText(), /cannot start threads.*cannot suspend WebAssembly/);
+    assert.equal(await hint.locator('a').getAttribute('href'), '/race?preset=bank&mode=exhaustive');
   });
 });

@@ -51,3 +51,18 @@ export async function waitForPyStatus(page, statuses, timeout = 60_000) {
     { timeout, message: `Python lab status ${wanted.join('|')}` },
   );
 }
+
+/** Clicks a run button and waits for that run's results: a new finished document (a short
+ *  run can end before a poll sees it running). */
+export async function runAndWait(page, button = 'py-run', timeout = 90_000) {
+  const before = await page.locator(testId('results-json')).textContent();
+  await page.locator(testId(button)).click();
+  return waitFor(
+    async () => {
+      const text = await page.locator(testId('results-json')).textContent();
+      const json = JSON.parse(text);
+      return text !== before && ['done', 'error', 'stopped'].includes(json.status) ? json : null;
+    },
+    { timeout, message: `a new result after ${button}` },
+  );
+}

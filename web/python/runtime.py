@@ -15,8 +15,10 @@ import sys
 import time
 import traceback
 import types
+import weakref
 
 import playground_pool
+import playground_threads
 
 FILENAME = "main.py"
 CO_COROUTINE = inspect.CO_COROUTINE
@@ -49,13 +51,21 @@ class Record:
 
 _record = None
 _stop_requested = False
+# Tasks Pyodide makes for itself: run_sync waits on an awaitable through a task of its
+# own (an emulated thread's sleep, a pool starting its children); not the program's.
+_internal_tasks = weakref.WeakSet()
+
+
+def _is_internal(coro):
+    code = getattr(coro, "cr_code", None)
+    return code is not None and code.co_name == "_wrap_awaitable"
 
 
 def _enter(code, offset, *rest):
     if not code.co_flags & CO_COROUTINE:
         return _mon.DISABLE if not rest else None
     task = asyncio.current_task() if asyncio._get_running_loop() is not None else None
-    if task is None or _record is None:
+    if task is None or _record is None or task in _internal_tasks:
         return None
     rec = _record.entry(task)
     if rec[2] == 0:
@@ -133,6 +143,8 @@ class _Stream:
                 task = None
                 if asyncio._get_running_loop() is not None:
                     task = asyncio.current_task()
+                if task is not None and task in _internal_tasks:
+                    task = None
                 if task is not None:
                     rec.entry(task)
                 now = rec.now()
@@ -172,6 +184,10 @@ def _number_tasks(loop, created):
 
     def create_task(coro, *, name=None, **kwargs):
         nonlocal count
+        if _is_internal(coro):
+            task = original(coro, name=name, **kwargs)
+            _internal_tasks.add(task)
+            return task
         if name is None:
             count += 1
             name = f"Task-{count}"
@@ -224,7 +240,7 @@ def _without_runtime(tb):
     """The traceback minus the runner's frames (this module's and the pools'): they are not the user's program."""
     kept = []
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename not in (__file__, playground_pool.__file__):
+        if tb.tb_frame.f_code.co_filename not in (__file__, playground_pool.__file__, playground_threads.__file__):
             kept.append(tb)
         tb = tb.tb_next
     clean = None
@@ -297,6 +313,7 @@ class _Run:
         sys.stdout = _Stream("stdout", emit)
         sys.stderr = _Stream("stderr", emit)
         playground_pool.begin_run(lambda text: sys.stdout.write(text), code)
+        playground_threads.begin_run()
         _install_monitoring()
 
     def failed(self, exc):
@@ -313,6 +330,12 @@ class _Run:
 
     def finish(self):
         global _record
+        threads = 0
+        try:
+            threads = playground_threads.end_run(stopped=self.status == "stopped")
+        except BaseException as exc:  # Stop while joining the program's threads
+            if self.status == "done":
+                self.failed(exc)
         try:
             pool = playground_pool.end_run(stopped=self.status == "stopped")
         except BaseException:  # the pool's record is not worth losing the run's
@@ -329,10 +352,10 @@ class _Run:
         if self.exception is not None and self.status == "error":
             self.emit("stderr", self.exception["traceback"])
         record, _record = _record, None
-        return _report(record, self.status, self.exception, pool)
+        return _report(record, self.status, self.exception, pool, threads)
 
 
-def _report(record, status, exception, pool=None):
+def _report(record, status, exception, pool=None, threads=0):
     wall = record.now()
     order = sorted(record.tasks.values(), key=lambda r: r[4])
     index = {id(r[0]): i for i, r in enumerate(order)}
@@ -350,6 +373,7 @@ def _report(record, status, exception, pool=None):
         "ticks": ticks,
         "cut": record.cut,
         "pool": pool,
+        "threadsStarted": threads,
     })
 
 
@@ -436,6 +460,12 @@ def stop():
     the interrupt buffer is not looked at): cancel its tasks, as Ctrl-C makes asyncio.run do."""
     global _stop_requested
     _stop_requested = True
+    if playground_threads.active():
+        # The program waits in emulated threads (run_sync, which waits through asyncio
+        # tasks of its own: cancelling those would break the suspended stacks). Each
+        # thread unwinds when woken, and the main thread gets KeyboardInterrupt.
+        playground_threads.abort()
+        return
     try:
         loop = asyncio.get_event_loop()
         for task in asyncio.all_tasks(loop):

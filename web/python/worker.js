@@ -14,6 +14,7 @@
 
 import RUNTIME_SOURCE from './runtime.py';
 import POOL_SOURCE from './pool.py';
+import THREADS_SOURCE from './threads.py';
 
 // Pyodide's own lock file names no packages we ship, but it must state the ABI.
 const LOCK_INFO = __PYODIDE_LOCK_INFO__;
@@ -28,6 +29,34 @@ let interruptArray = null;
 let currentRun = null;
 
 const post = (message) => self.postMessage(message);
+
+// For threads.py: an emulated thread's own stack (callPromising, so that it can be
+// suspended), and the timer its sleeps and time slices wait on. A thread starts in a
+// microtask and a zero-length wait is a message, not setTimeout(0): the browser makes
+// nested timeouts wait 4 ms, which would make starting a thread slower than a 1 ms sleep.
+self.playgroundSpawn = (fn) => {
+  queueMicrotask(() => {
+    fn.callPromising()
+      .catch((error) => console.error('emulated thread failed', error))
+      .finally(() => fn.destroy());
+  });
+};
+const immediate = new MessageChannel();
+const immediateQueue = [];
+immediate.port1.onmessage = () => immediateQueue.shift()?.();
+// What threads.py checks before it emulates a thread (the e2e test of browsers without
+// JSPI switches this off by editing STACK_SWITCHING).
+self.playgroundStackSwitching = STACK_SWITCHING;
+self.playgroundRace = (ms, other) => Promise.race([self.playgroundTimer(ms), other]);
+self.playgroundTimer = (ms) =>
+  new Promise((resolve) => {
+    if (ms > 0) {
+      setTimeout(resolve, ms);
+    } else {
+      immediateQueue.push(resolve);
+      immediate.port2.postMessage(0);
+    }
+  });
 
 // stdout and stderr, batched so that a program printing in a tight loop sends a message
 // every 40 ms rather than one per line; the timer flushes whatever is left when Python
@@ -145,6 +174,7 @@ async function loadInterpreter(indexURL, files, onProgress) {
     report('python_stdlib.zip');
     pyodide.FS.writeFile('/home/pyodide/playground_runtime.py', RUNTIME_SOURCE);
     pyodide.FS.writeFile('/home/pyodide/playground_pool.py', POOL_SOURCE);
+    pyodide.FS.writeFile('/home/pyodide/playground_threads.py', THREADS_SOURCE);
     pyodide.runPython('import sys; sys.path.insert(0, "/home/pyodide")');
     return pyodide;
   } finally {
@@ -167,6 +197,7 @@ async function init({ indexURL, files, interrupt }) {
     }
     runtime = pyodide.pyimport('playground_runtime');
     pyodide.pyimport('playground_pool').install(poolApi());
+    pyodide.pyimport('playground_threads').install(self);
     post({
       type: 'ready',
       python: runtime.python_version(),

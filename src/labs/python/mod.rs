@@ -30,7 +30,7 @@ pub static META: LabMeta = LabMeta {
     title: "Python lab",
     model: PythonModel::Asyncio,
     summary: "Your own asyncio code, run by real CPython in the page (Pyodide), with a timeline of every task: \
-              gather, TaskGroup, a semaphore, queues, a blocked loop, and process pools on several interpreters.",
+              gather, TaskGroup, a semaphore, queues, a blocked loop, process pools on several interpreters, and emulated threads.",
     presets: &[
         preset!("gather-pitfall", 0),
         preset!("taskgroup-vs-gather", 1),
@@ -42,5 +42,7 @@ pub static META: LabMeta = LabMeta {
         preset!("process-pool", 7),
         preset!("process-pool-small", 8),
         preset!("pickling-cost", 9),
+        preset!("bank-race", 10),
+        preset!("bank-lock", 11),
     ],
 };

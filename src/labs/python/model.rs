@@ -95,6 +95,9 @@ pub struct RunRecord {
     /// What the program's process pools did, when it used one.
     #[serde(default)]
     pub pool: Option<PoolRecord>,
+    /// threading.Threads the run started (emulated: see web/python/threads.py).
+    #[serde(default)]
+    pub threads_started: usize,
 }
 
 /// pool.py's record of a run's process pools. Times are ms from the run's start.
@@ -296,6 +299,8 @@ pub struct Hint {
 /// processes).
 pub fn hint_for(e: &PyException) -> Option<Hint> {
     let text = format!("{}: {}\n{}", e.kind, e.message, e.traceback);
+    // Threads are emulated where the browser has stack switching; this error is left
+    // only where it has not.
     let threads = text.contains("can't start new thread");
     // The pools work here; what is left of multiprocessing does not. (The spawn
     // bootstrapping error is CPython's own and means the same there.)
@@ -303,9 +308,9 @@ pub fn hint_for(e: &PyException) -> Option<Hint> {
         || (e.kind == "OSError" && text.contains("fork"));
     if threads {
         Some(Hint {
-            sentence: "This CPython runs inside one Web Worker and cannot start threads (WebAssembly gives it none of \
-                       its own), so threading.Thread and ThreadPoolExecutor raise here, though they work in CPython on \
-                       your machine.",
+            sentence: "This CPython runs inside one Web Worker and cannot start threads: WebAssembly gives it none, and \
+                       this browser cannot suspend WebAssembly (JSPI), which the lab's emulated threads need. They work \
+                       in CPython on your machine.",
             lab_text: "Run the tutorial's bank race in the race lab",
             href: "/race?preset=bank&mode=exhaustive",
         })

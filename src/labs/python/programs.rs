@@ -117,7 +117,31 @@ pub static ALL: &[Program] = &[
         note: Some(POOL_NOTE),
         see_also: &[SeeAlso { text: "processes in the threads lab", href: "/threads?preset=cpu-processes" }],
     },
+    Program {
+        id: "bank-race",
+        title: "The bank race, with threads",
+        blurb: "The tutorial's four threads withdrawing 50 each: read, sleep 1 ms, write. Expected 800; \
+                the threads read before the others write, and it ends at 950 or 900, as in CPython.",
+        source: include_str!("programs/bank-race.py"),
+        note: Some(THREADS_NOTE),
+        see_also: &[SeeAlso { text: "every interleaving of it in the race lab", href: "/race?preset=bank&mode=exhaustive" }],
+    },
+    Program {
+        id: "bank-lock",
+        title: "The bank race fixed with a Lock",
+        blurb: "The same withdrawals with a threading.Lock around read, sleep and write: always 800.",
+        source: include_str!("programs/bank-lock.py"),
+        note: Some(THREADS_NOTE),
+        see_also: &[SeeAlso { text: "the locked version in the race lab", href: "/race?preset=bank-lock&mode=exhaustive" }],
+    },
 ];
+
+/// Said beside the thread programs: what is emulated, and what follows from it.
+pub const THREADS_NOTE: &str = "Threads here are emulated: each threading.Thread is a suspended WebAssembly stack \
+                                in this one interpreter, and one runs at a time, as under the GIL. They switch only at \
+                                blocking calls (sleep, a held Lock, join); CPython's GIL also switches a busy thread out \
+                                every 5 ms, so here a CPU-bound thread runs until it blocks. The threads lab simulates \
+                                the GIL's switching.";
 
 /// Said beside every pool program: where a Web Worker differs from a process.
 const POOL_NOTE: &str = "Each pool worker here is a Web Worker running its own CPython, as a spawned process runs \

@@ -648,6 +648,7 @@ impl PyState {
             failure: Option<&'a str>,
             #[serde(skip_serializing_if = "Option::is_none")]
             pool: Option<Pool<'a>>,
+            threads_started: usize,
         }
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
@@ -689,6 +690,7 @@ impl PyState {
             output_dropped_chars: self.output.dropped,
             record_cut: record.is_some_and(|r| r.cut),
             failure: self.failure.as_deref(),
+            threads_started: record.map_or(0, |r| r.threads_started),
             pool: self.last.as_ref().and_then(|f| {
                 let p = f.record.pool.as_ref()?;
                 let mut figures = p.figures(f.record.wall_ms);

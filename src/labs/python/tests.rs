@@ -437,3 +437,24 @@ fn a_pool_run_and_a_run_on_one_interpreter_give_the_speedup() {
     }));
     assert_eq!(s.pool_comparison.parallel, Some((1000.0, 2, false)));
 }
+
+#[test]
+fn the_record_counts_emulated_threads() {
+    let (mut s, _) = open("preset=bank-race");
+    s.update(Action::Worker(ready()));
+    s.update(Action::Run);
+    let result =
+        record("done", "null").replace(r#""cut":false"#, r#""cut":false,"threadsStarted":4"#);
+    s.update(Action::Worker(WorkerEvent::Finished { run: 1, result }));
+    assert_eq!(s.last.as_ref().unwrap().record.threads_started, 4);
+    let doc: serde_json::Value = serde_json::from_str(&s.results_doc()).unwrap();
+    assert_eq!(doc["threadsStarted"], 4);
+    assert_eq!(doc["preset"], "bank-race");
+    // An older record without the field reads as none.
+    assert_eq!(
+        RunRecord::parse(&record("done", "null"))
+            .unwrap()
+            .threads_started,
+        0
+    );
+}

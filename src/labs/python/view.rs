@@ -4,6 +4,7 @@
 
 use super::config;
 use super::model::{self, Assets, Stream};
+use super::programs;
 use super::state::{Action, Effect, Interp, PyState, PyStatus, STOP_DEADLINE_MS};
 use crate::app::widgets::{act, results_json, LinkErrors, PresetBar, ShareBar};
 use crate::core::lab::whole_ms;
@@ -174,10 +175,10 @@ impl Component for PythonLab {
                           WebAssembly) runs it in a Web Worker, and the timelines show when each task's coroutine ran \
                           and what each pool worker did. What it prints is what CPython prints." }</p>
                     <p class="analogue"><strong>{ "Unlike Python on your machine: " }</strong>
-                        { "this interpreter cannot start threads, so threading and ThreadPoolExecutor raise here and \
-                           asyncio.to_thread runs on the loop's own thread; ProcessPoolExecutor and multiprocessing.Pool \
-                           run on other CPythons in other Web Workers, which share no objects, as processes share none; \
-                           and the event loop is the browser's." }</p>
+                        { "this interpreter has no threads of its own, so threading.Thread is emulated (one stack at a \
+                           time, switched only where a thread blocks) and asyncio.to_thread runs on the loop's own thread; \
+                           ProcessPoolExecutor and multiprocessing.Pool run on other CPythons in other Web Workers, which \
+                           share no objects, as processes share none; and the event loop is the browser's." }</p>
                 </section>
                 <LinkErrors errors={s.link_errors.clone()} on_dismiss={act(link, |_| Action::DismissLinkErrors)} />
                 <PresetBar lab="python" selected={s.preset().map(|p| p.id)} disabled={s.is_running()} on_pick={act(link, Action::LoadPreset)} />
@@ -354,6 +355,9 @@ impl PythonLab {
                 { failure.unwrap_or_default() }
                 { exception.unwrap_or_default() }
                 { match program.and_then(|p| p.note) { Some(n) => html! { <p class="small" data-testid="py-note">{ n }</p> }, None => html! {} } }
+                { if r.threads_started > 0 && program.and_then(|p| p.note) != Some(programs::THREADS_NOTE) { html! {
+                    <p class="small" data-testid="py-threads-emulated">{ format!("{} thread{} started. ", r.threads_started, if r.threads_started == 1 { "" } else { "s" }) }{ programs::THREADS_NOTE }</p>
+                } } else { html! {} } }
                 { match program { Some(p) if !p.see_also.is_empty() => html! {
                     <p class="small">{ "Compare: " }
                         { for p.see_also.iter().enumerate().map(|(i, l)| html! { <>{ if i > 0 { " \u{b7} " } else { "" } }<a href={l.href}>{ l.text }</a></> }) }
