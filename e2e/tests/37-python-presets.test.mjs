@@ -56,7 +56,7 @@ test('each preset prints what CPython prints, and shows its point', { timeout: 3
         // No threads here: the five 0.5 s calls run one after another on the loop.
         const took = Number(/took (\S+) s$/.exec(lines.at(-1))?.[1]);
         assert.ok(took >= 2.45, `five blocking calls took ${took} s: to_thread cannot have run them at once here`);
-        assert.match(await page.locator(testId('py-note')).innerText(), /no threads/);
+        assert.match(await page.locator(testId('py-note')).innerText(), /does not use this lab's emulated threads/);
       }
       if (id === 'cpu-seq') {
         assert.equal(lines[0], '(2, 38) -> 1481646940');

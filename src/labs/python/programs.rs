@@ -71,8 +71,9 @@ pub static ALL: &[Program] = &[
         blurb: "The tutorial's fix for a blocking client: five 0.5 s calls sent to worker threads, about 0.5 s \
                 in CPython.",
         source: include_str!("programs/to-thread.py"),
-        note: Some("This interpreter has no threads, so asyncio.to_thread runs each call on the event loop's own \
-                    thread and the five calls take 2.5 s here instead of CPython's 0.5 s."),
+        note: Some("Pyodide's event loop runs each of asyncio.to_thread's calls itself, there and then, on the \
+                    loop's own thread (its run_in_executor does not use this lab's emulated threads), so the five \
+                    calls take 2.5 s here instead of CPython's 0.5 s."),
         see_also: &[
             SeeAlso { text: "to_thread in the async lab", href: "/async?preset=to-thread" },
             SeeAlso { text: "I/O threads in the threads lab", href: "/threads?preset=seed-io-pool" },
