@@ -42,10 +42,7 @@ fn results(run: &Run) -> Vec<String> {
 
 #[wasm_bindgen_test]
 async fn the_pool_starts_with_a_worker_per_core() {
-    assert!(
-        glue::is_cross_origin_isolated(),
-        "the test page should be isolated"
-    );
+    assert!(glue::is_cross_origin_isolated(), "the test page should be isolated");
     let threads = pool().await;
     assert_eq!(threads, glue::logical_cores());
 }
@@ -53,10 +50,7 @@ async fn the_pool_starts_with_a_worker_per_core() {
 #[wasm_bindgen_test]
 async fn parallel_results_equal_sequential_ones_and_cpython() {
     let threads = pool().await;
-    let workload = Workload {
-        tasks: classic_tasks(),
-        iterations: 1000,
-    };
+    let workload = Workload { tasks: classic_tasks(), iterations: 1000 };
     let seq = Run::new(workload.clone(), 1, glue::now_ms);
     seq.spawn_on_pool();
     run_to_end(&seq).await;
@@ -65,10 +59,7 @@ async fn parallel_results_equal_sequential_ones_and_cpython() {
     run_to_end(&par).await;
     assert_eq!(results(&seq).len(), 20);
     assert_eq!(results(&seq), results(&par));
-    assert_eq!(
-        &results(&par)[..4],
-        ["1187892022", "233359746", "1591852310", "1865639156"]
-    );
+    assert_eq!(&results(&par)[..4], ["1187892022", "233359746", "1591852310", "1865639156"]);
     let used: std::collections::BTreeSet<usize> = par.records().iter().map(|r| r.worker).collect();
     assert!(used.iter().all(|w| *w < threads));
 }
@@ -76,10 +67,7 @@ async fn parallel_results_equal_sequential_ones_and_cpython() {
 #[wasm_bindgen_test]
 async fn classic_task_in_a_worker_equals_cpython() {
     pool().await;
-    let workload = Workload {
-        tasks: classic_tasks()[..2].to_vec(),
-        iterations: 2_000_000,
-    };
+    let workload = Workload { tasks: classic_tasks()[..2].to_vec(), iterations: 2_000_000 };
     let run = Run::new(workload, 2, glue::now_ms);
     run.spawn_on_pool();
     run_to_end(&run).await;
@@ -104,19 +92,13 @@ async fn worker_clock_agrees_with_the_page_clock() {
     let after = glue::now_ms();
     let t = in_worker.expect("worker never ran");
     // Origins are rounded by the browser; allow a millisecond either side.
-    assert!(
-        t >= before - 1.0 && t <= after + 1.0,
-        "{before} <= {t} <= {after}"
-    );
+    assert!(t >= before - 1.0 && t <= after + 1.0, "{before} <= {t} <= {after}");
 }
 
 #[wasm_bindgen_test]
 async fn cancel_stops_workers_and_keeps_finished_tasks() {
     let threads = pool().await;
-    let workload = Workload {
-        tasks: vec![classic_tasks()[0]; 40],
-        iterations: 50_000_000,
-    };
+    let workload = Workload { tasks: vec![classic_tasks()[0]; 40], iterations: 50_000_000 };
     let run = Run::new(workload, threads, glue::now_ms);
     run.spawn_on_pool();
     while run.finished() == 0 {
@@ -144,14 +126,7 @@ async fn without_isolation_the_app_falls_back_to_one_thread() {
     }
     assert_eq!(status.threads(), 1);
     // The fallback runs tasks on the page's thread, one per step, as the CPU lab does.
-    let run = Run::new(
-        Workload {
-            tasks: classic_tasks()[..3].to_vec(),
-            iterations: 1000,
-        },
-        1,
-        glue::now_ms,
-    );
+    let run = Run::new(Workload { tasks: classic_tasks()[..3].to_vec(), iterations: 1000 }, 1, glue::now_ms);
     while run.work_one(0) {}
     run.retire();
     assert!(run.is_over());
@@ -165,9 +140,7 @@ async fn race_counts_are_exact_in_wasm_on_a_worker() {
     let program = parse(&BANK.replace("withdraw * 4", "withdraw * 6")).unwrap();
     let slot = Arc::new(Mutex::new(None));
     let out = Arc::clone(&slot);
-    rayon::spawn(move || {
-        *out.lock().unwrap() = Some(explore(&program, true).map(|e| (e.total, e.outcomes.len())))
-    });
+    rayon::spawn(move || *out.lock().unwrap() = Some(explore(&program, true).map(|e| (e.total, e.outcomes.len()))));
     for _ in 0..1000 {
         if slot.lock().unwrap().is_some() {
             break;
@@ -183,12 +156,8 @@ async fn race_counts_are_exact_in_wasm_on_a_worker() {
 fn race_timing_model_is_deterministic_in_wasm() {
     use concurrency_playground::labs::race::{lang::parse, sched, BANK};
     let program = parse(BANK).unwrap();
-    let a: Vec<_> = (0..50)
-        .map(|seed| sched::complete(&program, sched::Scheduler::CPython, seed, &[]))
-        .collect();
-    let b: Vec<_> = (0..50)
-        .map(|seed| sched::complete(&program, sched::Scheduler::CPython, seed, &[]))
-        .collect();
+    let a: Vec<_> = (0..50).map(|seed| sched::complete(&program, sched::Scheduler::CPython, seed, &[])).collect();
+    let b: Vec<_> = (0..50).map(|seed| sched::complete(&program, sched::Scheduler::CPython, seed, &[])).collect();
     assert_eq!(a, b);
 }
 
@@ -198,18 +167,10 @@ fn race_hostile_scenarios_fail_cleanly_in_wasm() {
     // nested loops of `pass` must end in parse errors, not a stack overflow or a hang.
     use concurrency_playground::labs::race::lang::parse;
     let chain = vec!["1"; 3_900].join("+");
-    assert!(
-        parse(&format!("shared c = 0\nthread t:\n    c = {chain}\n"))
-            .unwrap_err()
-            .message
-            .contains("too long")
-    );
+    assert!(parse(&format!("shared c = 0\nthread t:\n    c = {chain}\n")).unwrap_err().message.contains("too long"));
     let mut src = String::from("shared c = 0\nthread t:\n");
     for depth in 0..8 {
-        src.push_str(&format!(
-            "{}for _ in range(64):\n",
-            "    ".repeat(depth + 1)
-        ));
+        src.push_str(&format!("{}for _ in range(64):\n", "    ".repeat(depth + 1)));
     }
     src.push_str(&format!("{}pass\n", "    ".repeat(9)));
     assert!(parse(&src).unwrap_err().message.contains("unrolls"));
@@ -219,20 +180,11 @@ mod async_lab {
     use super::*;
     use concurrency_playground::glue::aio::BrowserEnv;
     use concurrency_playground::labs::aio::config::Network;
-    use concurrency_playground::labs::aio::model::{
-        self, ids_for, plan, Env, Phase, Recorder, RunSpec, Strategy,
-    };
+    use concurrency_playground::labs::aio::model::{self, ids_for, plan, Env, Phase, Recorder, RunSpec, Strategy};
     use std::rc::Rc;
 
     fn spec(strategy: Strategy, limit: Option<usize>) -> RunSpec {
-        RunSpec {
-            strategy,
-            limit,
-            timeout_ms: None,
-            deadline_ms: None,
-            block_ms: 0.0,
-            offload: false,
-        }
+        RunSpec { strategy, limit, timeout_ms: None, deadline_ms: None, block_ms: 0.0, offload: false }
     }
 
     async fn run_with(env: BrowserEnv, n: usize, s: RunSpec) -> model::Rec {
@@ -244,12 +196,7 @@ mod async_lab {
 
     #[wasm_bindgen_test]
     async fn real_timers_give_gather_and_semaphore_their_shape() {
-        let sim = |n| BrowserEnv {
-            network: Network::Sim,
-            plan: plan(&ids_for(n), 200.0, 0.0, 0.0, 1),
-            url: None,
-            workers: false,
-        };
+        let sim = |n| BrowserEnv { network: Network::Sim, plan: plan(&ids_for(n), 200.0, 0.0, 0.0, 1), url: None, workers: false };
         let rec = run_with(sim(15), 15, spec(Strategy::Gather, Some(5))).await;
         let r = rec.borrow();
         assert!(r.requests.iter().all(|q| q.phase == Phase::Done));
@@ -262,45 +209,24 @@ mod async_lab {
     #[wasm_bindgen_test]
     async fn real_fetches_report_status_and_errors() {
         let origin = web_sys::window().unwrap().location().origin().unwrap();
-        let ok = BrowserEnv {
-            network: Network::Live,
-            plan: plan(&ids_for(3), 0.0, 0.0, 0.0, 1),
-            url: Some(format!("{origin}/?id={{id}}")),
-            workers: false,
-        };
+        let ok = BrowserEnv { network: Network::Live, plan: plan(&ids_for(3), 0.0, 0.0, 0.0, 1), url: Some(format!("{origin}/?id={{id}}")), workers: false };
         let rec = run_with(ok, 3, spec(Strategy::Gather, None)).await;
         for q in rec.borrow().requests.iter() {
             assert_eq!(q.phase, Phase::Done, "{q:?}");
-            assert!(
-                q.detail.as_deref().unwrap().starts_with("HTTP 200"),
-                "{q:?}"
-            );
+            assert!(q.detail.as_deref().unwrap().starts_with("HTTP 200"), "{q:?}");
         }
-        let missing = BrowserEnv {
-            network: Network::Live,
-            plan: plan(&ids_for(2), 0.0, 0.0, 0.0, 1),
-            url: Some(format!("{origin}/no-such-file-{{id}}.json")),
-            workers: false,
-        };
+        let missing = BrowserEnv { network: Network::Live, plan: plan(&ids_for(2), 0.0, 0.0, 0.0, 1), url: Some(format!("{origin}/no-such-file-{{id}}.json")), workers: false };
         let rec = run_with(missing, 2, spec(Strategy::Gather, None)).await;
         for q in rec.borrow().requests.iter() {
             assert_eq!(q.phase, Phase::Failed, "{q:?}");
             assert!(q.detail.as_deref().unwrap().contains("404"), "{q:?}");
         }
-        let refused = BrowserEnv {
-            network: Network::Live,
-            plan: plan(&ids_for(1), 0.0, 0.0, 0.0, 1),
-            url: Some("http://127.0.0.1:9/{id}".into()),
-            workers: false,
-        };
+        let refused = BrowserEnv { network: Network::Live, plan: plan(&ids_for(1), 0.0, 0.0, 0.0, 1), url: Some("http://127.0.0.1:9/{id}".into()), workers: false };
         let rec = run_with(refused, 1, spec(Strategy::Gather, None)).await;
         let q = rec.borrow().requests[0].clone();
         assert_eq!(q.phase, Phase::Failed);
         // The test page is online and not https, so it is the generic network error.
-        assert!(q
-            .detail
-            .unwrap()
-            .starts_with("network error: the server refused"));
+        assert!(q.detail.unwrap().starts_with("network error: the server refused"));
     }
 
     #[wasm_bindgen_test]
@@ -308,45 +234,24 @@ mod async_lab {
         // Semaphore(2) over 4 requests of 300 ms: the two first timers are due together,
         // so both requests finish and release before the waiting two acquire, as Python
         // logs it, although the browser runs each setTimeout as its own task.
-        let env = BrowserEnv {
-            network: Network::Sim,
-            plan: plan(&ids_for(4), 300.0, 0.0, 0.0, 1),
-            url: None,
-            workers: false,
-        };
+        let env = BrowserEnv { network: Network::Sim, plan: plan(&ids_for(4), 300.0, 0.0, 0.0, 1), url: None, workers: false };
         let rec = run_with(env, 4, spec(Strategy::Gather, Some(2))).await;
-        assert_eq!(
-            rec.borrow().semaphore_log(),
-            model::PYTHON_SEMAPHORE_DEMO_LOG
-        );
+        assert_eq!(rec.borrow().semaphore_log(), model::PYTHON_SEMAPHORE_DEMO_LOG);
         // Waking together is not waking early: the second wave starts after 300 ms.
-        assert!(
-            rec.borrow().requests[2].start_ms.unwrap() >= 299.0,
-            "{:?}",
-            rec.borrow().requests
-        );
+        assert!(rec.borrow().requests[2].start_ms.unwrap() >= 299.0, "{:?}", rec.borrow().requests);
     }
 
     #[wasm_bindgen_test]
     async fn to_thread_runs_on_a_worker_while_timers_fire() {
         pool().await;
-        let env = BrowserEnv {
-            network: Network::Sim,
-            plan: plan(&ids_for(4), 100.0, 0.0, 0.0, 1),
-            url: None,
-            workers: true,
-        };
+        let env = BrowserEnv { network: Network::Sim, plan: plan(&ids_for(4), 100.0, 0.0, 0.0, 1), url: None, workers: true };
         let mut s = spec(Strategy::Gather, None);
         s.block_ms = 600.0;
         s.offload = true;
         let rec = run_with(env, 4, s).await;
         let r = rec.borrow();
         // The others were not held up by request 0's work.
-        assert!(
-            r.requests[1..].iter().all(|q| q.end_ms.unwrap() < 450.0),
-            "{:?}",
-            r.requests
-        );
+        assert!(r.requests[1..].iter().all(|q| q.end_ms.unwrap() < 450.0), "{:?}", r.requests);
         assert!(r.requests[0].start_ms.unwrap() >= 590.0);
     }
 }
@@ -355,22 +260,11 @@ mod async_lab {
 async fn the_real_gil_on_workers_admits_one_thread_at_a_time_and_hands_over() {
     use concurrency_playground::labs::threads::real_gil::{cpu_slice, run_cpu_threads};
     let threads = pool().await;
-    assert!(
-        threads >= 2,
-        "this test needs two workers, the page has {threads}"
-    );
+    assert!(threads >= 2, "this test needs two workers, the page has {threads}");
     // 40 slices of about 1 ms each per worker against a 1 ms interval: handoffs must happen.
-    let run = run_cpu_threads(
-        2,
-        40,
-        || {
-            cpu_slice(1_000_000);
-        },
-        true,
-        1.0,
-        glue::now_ms,
-        |job| rayon::spawn(job),
-    )
+    let run = run_cpu_threads(2, 40, || {
+        cpu_slice(1_000_000);
+    }, true, 1.0, glue::now_ms, |job| rayon::spawn(job))
     .expect("starts");
     let mut report = None;
     for _ in 0..3_000 {
@@ -381,30 +275,14 @@ async fn the_real_gil_on_workers_admits_one_thread_at_a_time_and_hands_over() {
         TimeoutFuture::new(10).await;
     }
     let report = report.expect("the real run finished within 30 s");
-    assert_eq!(
-        report.lock.violations, 0,
-        "two workers were inside the lock at once: {report:?}"
-    );
+    assert_eq!(report.lock.violations, 0, "two workers were inside the lock at once: {report:?}");
     assert_eq!(report.total_slices(), 80);
-    assert!(
-        report.lock.drop_requests > 0,
-        "no drop request: {:?}",
-        report.lock
-    );
-    assert!(
-        report.lock.switches > 0,
-        "the lock never changed hands: {:?}",
-        report.lock
-    );
+    assert!(report.lock.drop_requests > 0, "no drop request: {:?}", report.lock);
+    assert!(report.lock.switches > 0, "the lock never changed hands: {:?}", report.lock);
     // Holds never overlap, and consecutive holds belong to different workers after a request.
     let mut holds = report.intervals.clone();
     holds.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
     for w in holds.windows(2) {
-        assert!(
-            w[1].start_ms >= w[0].end_ms - 1e-6,
-            "holds overlap: {:?} and {:?}",
-            w[0],
-            w[1]
-        );
+        assert!(w[1].start_ms >= w[0].end_ms - 1e-6, "holds overlap: {:?} and {:?}", w[0], w[1]);
     }
 }

@@ -102,19 +102,14 @@ fn embed_bar() -> Html {
         use_effect_with((), move |_| {
             let listener = web_sys::window().map(|w| {
                 gloo_events::EventListener::new(&w, glue::QUERY_CHANGED, move |_| {
-                    link.set(glue::absolute_link(
-                        &glue::current_path(),
-                        &glue::current_query(),
-                    ));
+                    link.set(glue::absolute_link(&glue::current_path(), &glue::current_query()));
                 })
             });
             move || drop(listener)
         });
     }
     let title = match &route {
-        Some(Route::Lab { lab }) => labs::find(lab)
-            .map(|l| l.meta.title)
-            .unwrap_or("Concurrency Playground"),
+        Some(Route::Lab { lab }) => labs::find(lab).map(|l| l.meta.title).unwrap_or("Concurrency Playground"),
         _ => "Concurrency Playground",
     };
     html! {

@@ -9,9 +9,7 @@ use yew::prelude::*;
 /// The current text of the form control an event came from: an input, a textarea or a
 /// select.
 pub fn field_text(e: &Event) -> String {
-    let Some(target) = e.target() else {
-        return String::new();
-    };
+    let Some(target) = e.target() else { return String::new() };
     if let Some(input) = target.dyn_ref::<web_sys::HtmlInputElement>() {
         input.value()
     } else if let Some(area) = target.dyn_ref::<web_sys::HtmlTextAreaElement>() {
@@ -36,16 +34,13 @@ pub fn heartbeat() -> Html {
         let node = node.clone();
         use_effect_with((), move |_| {
             let handle = glue::frame_loop(move |n| {
-                let Some(track) = node.cast::<web_sys::Element>() else {
-                    return;
-                };
+                let Some(track) = node.cast::<web_sys::Element>() else { return };
                 let _ = track.set_attribute("data-frames", &n.to_string());
                 // A transform moves the dot without layout or repaint: the page thread
                 // must stay as idle as possible while workers compute beside it.
                 if let Some(dot) = track.first_element_child() {
                     let phase = (n % 120) as f64 / 120.0;
-                    let x =
-                        ((phase * std::f64::consts::TAU).sin() * 0.5 + 0.5) * HEARTBEAT_TRAVEL_PX;
+                    let x = ((phase * std::f64::consts::TAU).sin() * 0.5 + 0.5) * HEARTBEAT_TRAVEL_PX;
                     let _ = dot.set_attribute("style", &format!("transform: translateX({x:.1}px)"));
                 }
             });
@@ -100,10 +95,7 @@ where
 }
 
 /// Subscribes a lab component to the worker pool's status; `msg` wraps each change.
-pub fn subscribe_pool<C: Component>(
-    ctx: &Context<C>,
-    msg: fn(PoolStatus) -> C::Message,
-) -> (PoolStatus, Option<ContextHandle<PoolStatus>>) {
+pub fn subscribe_pool<C: Component>(ctx: &Context<C>, msg: fn(PoolStatus) -> C::Message) -> (PoolStatus, Option<ContextHandle<PoolStatus>>) {
     match ctx.link().context::<PoolStatus>(ctx.link().callback(msg)) {
         Some((status, handle)) => (status, Some(handle)),
         None => (PoolStatus::Starting, None),
@@ -125,9 +117,7 @@ pub struct PresetBarProps {
 /// A lab's presets as buttons; picking one loads its configuration.
 #[function_component(PresetBar)]
 pub fn preset_bar(props: &PresetBarProps) -> Html {
-    let Some(lab) = crate::labs::find(props.lab) else {
-        return html! {};
-    };
+    let Some(lab) = crate::labs::find(props.lab) else { return html! {} };
     html! {
         <section class="presets" aria-label="Presets">
             { for lab.meta.presets.iter().map(|p| {
@@ -175,10 +165,8 @@ pub fn share_bar(props: &ShareBarProps) -> Html {
     let copy_embed = {
         let (url, share, path) = (url.clone(), share.clone(), props.path);
         Callback::from(move |_: MouseEvent| {
-            let title = crate::labs::find(path.trim_start_matches('/'))
-                .map_or("Concurrency Playground", |l| l.meta.title);
-            let snippet =
-                crate::core::embed::iframe(&url, &format!("Concurrency Playground: {title}"));
+            let title = crate::labs::find(path.trim_start_matches('/')).map_or("Concurrency Playground", |l| l.meta.title);
+            let snippet = crate::core::embed::iframe(&url, &format!("Concurrency Playground: {title}"));
             let share = share.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 share.dispatch(ShareAction::EmbedCopied(glue::copy_text(&snippet).await));

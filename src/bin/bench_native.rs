@@ -29,18 +29,13 @@ fn main() {
         times[times.len() / 2]
     }
 
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     median_ms(cores, 1); // warm the pool
     let sequential = median_ms(1, 5);
     let parallel = median_ms(cores, 5);
     println!("native, classic 20 tasks x 2,000,000 iterations (median of 5)");
     println!("  sequential (1 thread):    {sequential:8.1} ms");
-    println!(
-        "  rayon ({cores} threads):        {parallel:8.1} ms   speedup {:.2}x",
-        sequential / parallel
-    );
+    println!("  rayon ({cores} threads):        {parallel:8.1} ms   speedup {:.2}x", sequential / parallel);
     println!(
         "BENCH_JSON {{\"cores\":{cores},\"nativeSequentialMs\":{sequential:.3},\"nativeParallelMs\":{parallel:.3}}}"
     );
@@ -50,8 +45,7 @@ fn main() {
     println!("\nnative, race lab: exhaustive count of the bank scenario (median of 3)");
     let mut rows = Vec::new();
     for threads in 2..=8 {
-        let program = parse(&BANK.replace("withdraw * 4", &format!("withdraw * {threads}")))
-            .expect("bank parses");
+        let program = parse(&BANK.replace("withdraw * 4", &format!("withdraw * {threads}"))).expect("bank parses");
         let mut times = Vec::new();
         let mut last = None;
         for _ in 0..3 {
@@ -62,14 +56,8 @@ fn main() {
         }
         times.sort_by(f64::total_cmp);
         let ex = last.expect("ran");
-        println!(
-            "  {threads} threads: {:>14} interleavings, {:>6} states, {:8.2} ms",
-            ex.total, ex.states, times[1]
-        );
-        rows.push(format!(
-            "{{\"threads\":{threads},\"total\":\"{}\",\"states\":{},\"ms\":{:.3}}}",
-            ex.total, ex.states, times[1]
-        ));
+        println!("  {threads} threads: {:>14} interleavings, {:>6} states, {:8.2} ms", ex.total, ex.states, times[1]);
+        rows.push(format!("{{\"threads\":{threads},\"total\":\"{}\",\"states\":{},\"ms\":{:.3}}}", ex.total, ex.states, times[1]));
     }
     println!("BENCH_RACE_JSON [{}]", rows.join(","));
 
@@ -82,8 +70,7 @@ fn main() {
         let mut events = 0;
         for _ in 0..3 {
             let t0 = Instant::now();
-            let out = bench_run(threads, seconds, &Settings::new(2))
-                .expect("the benchmark workload simulates");
+            let out = bench_run(threads, seconds, &Settings::new(2)).expect("the benchmark workload simulates");
             times.push(t0.elapsed().as_secs_f64() * 1000.0);
             events = out.events;
         }
@@ -93,9 +80,7 @@ fn main() {
             "  {threads:>2} threads, {seconds:>3} s simulated at 5 ms: {events:>9} events in {ms:8.1} ms, {:.1} M events/s",
             events as f64 / ms / 1000.0
         );
-        sim_rows.push(format!(
-            "{{\"threads\":{threads},\"seconds\":{seconds},\"events\":{events},\"ms\":{ms:.3}}}"
-        ));
+        sim_rows.push(format!("{{\"threads\":{threads},\"seconds\":{seconds},\"events\":{events},\"ms\":{ms:.3}}}"));
     }
     println!("BENCH_THREADS_JSON [{}]", sim_rows.join(","));
 
@@ -103,17 +88,9 @@ fn main() {
     println!("\nnative, threads lab: {cores} OS threads x 300 slices of cpu_slice(1,000,000), 5 ms interval");
     let real = |k: usize, lock: bool| {
         let mut handles = Vec::new();
-        let run = real_gil::run_cpu_threads(
-            k,
-            300,
-            || {
-                real_gil::cpu_slice(1_000_000);
-            },
-            lock,
-            5.0,
-            clock,
-            |job| handles.push(std::thread::spawn(job)),
-        )
+        let run = real_gil::run_cpu_threads(k, 300, || {
+            real_gil::cpu_slice(1_000_000);
+        }, lock, 5.0, clock, |job| handles.push(std::thread::spawn(job)))
         .expect("starts");
         for h in handles {
             let _ = h.join();

@@ -26,28 +26,16 @@ impl Scale {
 /// The round step (1, 2 or 5 times a power of ten) that cuts `span` into about `target`
 /// pieces.
 pub fn nice_step(span: f64, target: usize) -> f64 {
-    let span = if span.is_finite() && span > 0.0 {
-        span
-    } else {
-        1.0
-    };
+    let span = if span.is_finite() && span > 0.0 { span } else { 1.0 };
     let raw_step = span / target.max(1) as f64;
     let magnitude = 10f64.powf(raw_step.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * magnitude)
-        .find(|s| *s >= raw_step)
-        .unwrap_or(10.0 * magnitude)
+    [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * magnitude).find(|s| *s >= raw_step).unwrap_or(10.0 * magnitude)
 }
 
 /// Round tick values (1, 2 or 5 times a power of ten) covering `0..=max`, about `target`
 /// of them. Always includes 0 and at least one value >= `max`.
 pub fn nice_ticks(max: f64, target: usize) -> Vec<f64> {
-    let max = if max.is_finite() && max > 0.0 {
-        max
-    } else {
-        1.0
-    };
+    let max = if max.is_finite() && max > 0.0 { max } else { 1.0 };
     let step = nice_step(max, target);
     let count = (max / step).ceil() as usize;
     (0..=count.min(1000)).map(|i| i as f64 * step).collect()
@@ -101,30 +89,15 @@ pub struct TimelineLayout {
 
 impl Default for TimelineLayout {
     fn default() -> Self {
-        TimelineLayout {
-            width: 800.0,
-            left: 80.0,
-            lane_height: 26.0,
-            gap: 6.0,
-            axis_height: 24.0,
-        }
+        TimelineLayout { width: 800.0, left: 80.0, lane_height: 26.0, gap: 6.0, axis_height: 24.0 }
     }
 }
 
 /// Lays out `spans` = (lane, item, start, end) over `lanes` lanes. The time axis spans
 /// `0..=max(total, latest end)`, so bars of a running experiment do not jump around.
-pub fn timeline(
-    spans: &[(usize, usize, f64, f64)],
-    lanes: usize,
-    total: f64,
-    layout: &TimelineLayout,
-) -> Timeline {
+pub fn timeline(spans: &[(usize, usize, f64, f64)], lanes: usize, total: f64, layout: &TimelineLayout) -> Timeline {
     let latest = spans.iter().map(|s| s.2.max(s.3)).fold(0.0, f64::max);
-    let end = if total.is_finite() {
-        total.max(latest)
-    } else {
-        latest
-    };
+    let end = if total.is_finite() { total.max(latest) } else { latest };
     let ticks_values = nice_ticks(end, 6);
     let x = time_scale(end, layout);
     let lanes = lanes.max(1);
@@ -153,10 +126,7 @@ pub fn timeline(
         left: layout.left,
         lane_height: layout.lane_height,
         bars,
-        ticks: ticks_values
-            .iter()
-            .map(|&t| (x.map(t), tick_label(t)))
-            .collect(),
+        ticks: ticks_values.iter().map(|&t| (x.map(t), tick_label(t))).collect(),
         axis_y,
         x,
     }
@@ -165,11 +135,7 @@ pub fn timeline(
 /// The x scale [`timeline`] uses for a time axis that must reach `end`: from 0 to the
 /// round tick at or after it.
 pub fn time_scale(end: f64, layout: &TimelineLayout) -> Scale {
-    let axis_end = nice_ticks(end, 6)
-        .last()
-        .copied()
-        .unwrap_or(1.0)
-        .max(f64::MIN_POSITIVE);
+    let axis_end = nice_ticks(end, 6).last().copied().unwrap_or(1.0).max(f64::MIN_POSITIVE);
     Scale::new((0.0, axis_end), (layout.left, layout.width - 8.0))
 }
 
@@ -192,10 +158,7 @@ pub fn line_chart(series: &[Vec<(f64, f64)>], width: f64, height: f64) -> LineCh
     let (left, right, top, bottom_pad) = (44.0, 12.0, 10.0, 30.0);
     let all = series.iter().flatten();
     let max_x = all.clone().map(|p| p.0).fold(1.0, f64::max);
-    let max_y = all
-        .map(|p| p.1)
-        .filter(|v| v.is_finite())
-        .fold(1.0, f64::max);
+    let max_y = all.map(|p| p.1).filter(|v| v.is_finite()).fold(1.0, f64::max);
     let y_ticks = nice_ticks(max_y, 5);
     let y_top = y_ticks.last().copied().unwrap_or(1.0);
     let bottom = height - bottom_pad;
@@ -203,12 +166,7 @@ pub fn line_chart(series: &[Vec<(f64, f64)>], width: f64, height: f64) -> LineCh
     let ys = Scale::new((0.0, y_top), (bottom, top));
     let points: Vec<Vec<(f64, f64)>> = series
         .iter()
-        .map(|s| {
-            s.iter()
-                .filter(|p| p.0.is_finite() && p.1.is_finite())
-                .map(|&(a, b)| (xs.map(a), ys.map(b)))
-                .collect()
-        })
+        .map(|s| s.iter().filter(|p| p.0.is_finite() && p.1.is_finite()).map(|&(a, b)| (xs.map(a), ys.map(b))).collect())
         .collect();
     let paths = points
         .iter()
@@ -221,9 +179,7 @@ pub fn line_chart(series: &[Vec<(f64, f64)>], width: f64, height: f64) -> LineCh
         })
         .collect();
     let x_count = max_x.ceil() as usize;
-    let x_ticks = (0..=x_count.min(64))
-        .map(|i| (xs.map(i as f64), i.to_string()))
-        .collect();
+    let x_ticks = (0..=x_count.min(64)).map(|i| (xs.map(i as f64), i.to_string())).collect();
     LineChart {
         width,
         height,
@@ -232,10 +188,7 @@ pub fn line_chart(series: &[Vec<(f64, f64)>], width: f64, height: f64) -> LineCh
         paths,
         points,
         x_ticks,
-        y_ticks: y_ticks
-            .iter()
-            .map(|&v| (ys.map(v), tick_label(v)))
-            .collect(),
+        y_ticks: y_ticks.iter().map(|&v| (ys.map(v), tick_label(v))).collect(),
     }
 }
 
@@ -255,10 +208,7 @@ mod tests {
     #[test]
     fn ticks_are_round_and_cover_max() {
         assert_eq!(nice_ticks(137.0, 6), vec![0.0, 50.0, 100.0, 150.0]);
-        assert_eq!(
-            nice_ticks(1.0, 5),
-            vec![0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]
-        );
+        assert_eq!(nice_ticks(1.0, 5), vec![0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]);
         assert_eq!(nice_ticks(0.0, 5).last(), Some(&1.0));
         assert_eq!(tick_label(0.6000000000000001), "0.6");
         assert_eq!(tick_label(50.0), "50");
@@ -278,11 +228,7 @@ mod tests {
 
     #[test]
     fn line_chart_scales_into_the_box() {
-        let c = line_chart(
-            &[vec![(1.0, 1.0), (2.0, 1.9)], vec![(1.0, 1.0), (2.0, 2.0)]],
-            300.0,
-            200.0,
-        );
+        let c = line_chart(&[vec![(1.0, 1.0), (2.0, 1.9)], vec![(1.0, 1.0), (2.0, 2.0)]], 300.0, 200.0);
         assert_eq!(c.paths.len(), 2);
         assert!(c.paths[0].starts_with('M'));
         for (x, y) in c.points.iter().flatten() {

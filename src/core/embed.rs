@@ -36,10 +36,7 @@ pub fn join(query: &str, embedded: bool) -> String {
 }
 
 fn attribute(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    text.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 /// The `<iframe>` snippet for `link` (an absolute link to the experiment, without the
@@ -62,10 +59,7 @@ mod tests {
 
     #[test]
     fn the_flag_comes_off_and_goes_back_on() {
-        assert_eq!(
-            split("?tasks=2-38,5-50&embed=1&run=1"),
-            (true, "tasks=2-38,5-50&run=1".to_string())
-        );
+        assert_eq!(split("?tasks=2-38,5-50&embed=1&run=1"), (true, "tasks=2-38,5-50&run=1".to_string()));
         assert_eq!(split("embed=0&k=2"), (false, "k=2".to_string()));
         assert_eq!(split("k=2"), (false, "k=2".to_string()));
         assert_eq!(split(""), (false, String::new()));
@@ -78,10 +72,7 @@ mod tests {
     #[test]
     fn the_snippet_carries_the_experiment_and_escapes_it() {
         let s = iframe("http://x/cpu?tasks=2-38&run=1", "CPU lab \"fast\"");
-        assert!(
-            s.starts_with("<iframe src=\"http://x/cpu?tasks=2-38&amp;run=1&amp;embed=1\""),
-            "{s}"
-        );
+        assert!(s.starts_with("<iframe src=\"http://x/cpu?tasks=2-38&amp;run=1&amp;embed=1\""), "{s}");
         assert!(s.contains("title=\"CPU lab &quot;fast&quot;\""), "{s}");
         assert!(s.contains("width=\"700\" height=\"500\""));
         assert!(iframe("http://x/race", "t").contains("src=\"http://x/race?embed=1\""));

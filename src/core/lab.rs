@@ -20,13 +20,9 @@ pub enum Status {
 #[derive(Clone, Debug, PartialEq)]
 pub enum PoolStatus {
     Starting,
-    Ready {
-        threads: usize,
-    },
+    Ready { threads: usize },
     /// No workers: everything runs on the page's thread. The reason is shown to the user.
-    SingleThread {
-        reason: String,
-    },
+    SingleThread { reason: String },
 }
 
 impl PoolStatus {
@@ -82,12 +78,7 @@ pub fn absolute_link(origin: &str, path: &str, query: &str) -> String {
 
 /// A lab's results document: `lab`, `status` and `link` first, then the lab's own fields
 /// (`body` must serialise as a map). Pretty-printed, as the page shows it.
-pub fn results_document<S: Serialize>(
-    lab: &'static str,
-    status: S,
-    link: &str,
-    body: &impl Serialize,
-) -> String {
+pub fn results_document<S: Serialize>(lab: &'static str, status: S, link: &str, body: &impl Serialize) -> String {
     #[derive(Serialize)]
     struct Envelope<'a, S: Serialize, B: Serialize> {
         lab: &'static str,
@@ -96,13 +87,8 @@ pub fn results_document<S: Serialize>(
         #[serde(flatten)]
         body: &'a B,
     }
-    serde_json::to_string_pretty(&Envelope {
-        lab,
-        status,
-        link,
-        body,
-    })
-    .unwrap_or_else(|e| format!("{{\"lab\":\"{lab}\",\"error\":\"{e}\"}}"))
+    serde_json::to_string_pretty(&Envelope { lab, status, link, body })
+        .unwrap_or_else(|e| format!("{{\"lab\":\"{lab}\",\"error\":\"{e}\"}}"))
 }
 
 /// A time as whole milliseconds, the way every page prints one: from the same
@@ -128,22 +114,14 @@ pub struct Drafts<K: Ord + Copy> {
 
 impl<K: Ord + Copy> Default for Drafts<K> {
     fn default() -> Self {
-        Drafts {
-            typed: BTreeMap::new(),
-            errors: BTreeMap::new(),
-        }
+        Drafts { typed: BTreeMap::new(), errors: BTreeMap::new() }
     }
 }
 
 impl<K: Ord + Copy> Drafts<K> {
     /// Keeps `text` as typed into `input` and returns the value `read` makes of it, or
     /// keeps the message it gives.
-    pub fn take<T>(
-        &mut self,
-        input: K,
-        text: String,
-        read: impl FnOnce(&str) -> Result<T, String>,
-    ) -> Option<T> {
+    pub fn take<T>(&mut self, input: K, text: String, read: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
         let value = match read(&text) {
             Ok(v) => {
                 self.errors.remove(&input);
@@ -190,10 +168,7 @@ pub struct Share {
 
 impl Default for Share {
     fn default() -> Self {
-        Share {
-            run_on_open: true,
-            message: None,
-        }
+        Share { run_on_open: true, message: None }
     }
 }
 
@@ -262,12 +237,7 @@ mod tests {
         struct Body {
             wall_ms: Option<f64>,
         }
-        let doc = results_document(
-            "cpu",
-            Status::Done,
-            "http://x/cpu?a=1",
-            &Body { wall_ms: Some(1.5) },
-        );
+        let doc = results_document("cpu", Status::Done, "http://x/cpu?a=1", &Body { wall_ms: Some(1.5) });
         let v: serde_json::Value = serde_json::from_str(&doc).expect("valid JSON");
         assert_eq!(v["lab"], "cpu");
         assert_eq!(v["status"], "done");
@@ -287,10 +257,7 @@ mod tests {
         let read = |t: &str| t.parse::<u32>().map_err(|_| format!("{t} is not a number"));
         assert_eq!(d.take(2, "x".into(), read), None);
         assert_eq!(d.take(1, "y".into(), read), None);
-        assert_eq!(
-            d.errors().cloned().collect::<Vec<_>>(),
-            ["y is not a number", "x is not a number"]
-        );
+        assert_eq!(d.errors().cloned().collect::<Vec<_>>(), ["y is not a number", "x is not a number"]);
         assert_eq!(d.take(2, "7".into(), read), Some(7));
         assert_eq!(d.shown(2, || "0".into()), "7");
         assert_eq!(d.shown(3, || "0".into()), "0");
@@ -304,9 +271,7 @@ mod tests {
     fn a_run_link_waits_for_the_pool_and_runs_once() {
         let mut r = RunOnOpen::new(true);
         assert!(!r.take(&PoolStatus::Starting));
-        assert!(r.pending(&PoolStatus::SingleThread {
-            reason: String::new()
-        }));
+        assert!(r.pending(&PoolStatus::SingleThread { reason: String::new() }));
         assert!(r.take(&PoolStatus::Ready { threads: 2 }));
         assert!(!r.take(&PoolStatus::Ready { threads: 2 }));
         assert!(!RunOnOpen::new(false).pending(&PoolStatus::Ready { threads: 2 }));
@@ -320,29 +285,14 @@ mod tests {
         s.update(ShareAction::ToggleRunOnOpen);
         assert_eq!(s.query("a=1"), "a=1");
         s.update(ShareAction::Copied(Err("denied".into())));
-        assert_eq!(
-            s.message,
-            Some((
-                false,
-                "Could not copy (denied); copy the link from the box below.".into()
-            ))
-        );
+        assert_eq!(s.message, Some((false, "Could not copy (denied); copy the link from the box below.".into())));
         s.update(ShareAction::Copied(Ok(())));
         assert_eq!(s.message, Some((true, "Link copied.".into())));
         s.update(ShareAction::EmbedCopied(Err("denied".into())));
-        assert_eq!(
-            s.message,
-            Some((false, "Could not copy the embed code (denied).".into()))
-        );
+        assert_eq!(s.message, Some((false, "Could not copy the embed code (denied).".into())));
         s.update(ShareAction::EmbedCopied(Ok(())));
-        assert!(s
-            .message
-            .as_ref()
-            .is_some_and(|(ok, m)| *ok && m.starts_with("Embed code copied")));
+        assert!(s.message.as_ref().is_some_and(|(ok, m)| *ok && m.starts_with("Embed code copied")));
         assert_eq!(absolute_link("http://h", "/race", ""), "http://h/race");
-        assert_eq!(
-            absolute_link("http://h", "/race", "x=1"),
-            "http://h/race?x=1"
-        );
+        assert_eq!(absolute_link("http://h", "/race", "x=1"), "http://h/race?x=1");
     }
 }

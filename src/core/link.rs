@@ -88,31 +88,18 @@ impl Query {
 
     /// Records an error for `key`.
     pub fn error(&mut self, key: &str, message: impl Into<String>) {
-        self.errors.push(LinkError {
-            key: key.into(),
-            message: message.into(),
-        });
+        self.errors.push(LinkError { key: key.into(), message: message.into() });
     }
 
     /// An unsigned integer in `min..=max`, or `default` with an error.
     pub fn uint(&mut self, key: &str, min: u64, max: u64, default: u64) -> u64 {
-        let Some(raw) = self.take(key) else {
-            return default;
-        };
-        self.check_uint(key, &raw, min, max, &group(default))
-            .unwrap_or(default)
+        let Some(raw) = self.take(key) else { return default };
+        self.check_uint(key, &raw, min, max, &group(default)).unwrap_or(default)
     }
 
     /// Checks a raw value already taken from the query; on failure records an error that
     /// says the parameter falls back to `default_desc`.
-    pub fn check_uint(
-        &mut self,
-        key: &str,
-        raw: &str,
-        min: u64,
-        max: u64,
-        default_desc: &str,
-    ) -> Option<u64> {
+    pub fn check_uint(&mut self, key: &str, raw: &str, min: u64, max: u64, default_desc: &str) -> Option<u64> {
         match parse_uint(raw) {
             Some(v) if (min..=max).contains(&v) => Some(v),
             _ if is_integer_like(raw) => {
@@ -129,14 +116,7 @@ impl Query {
                 None
             }
             _ => {
-                self.error(
-                    key,
-                    format!(
-                        "{} is not a whole number; using {}",
-                        quote(raw),
-                        default_desc
-                    ),
-                );
+                self.error(key, format!("{} is not a whole number; using {}", quote(raw), default_desc));
                 None
             }
         }
@@ -156,31 +136,14 @@ impl Query {
     }
 
     /// One of a fixed set of names.
-    pub fn choice<T: Copy + PartialEq>(
-        &mut self,
-        key: &str,
-        options: &[(&str, T)],
-        default: T,
-    ) -> T {
-        let Some(raw) = self.take(key) else {
-            return default;
-        };
+    pub fn choice<T: Copy + PartialEq>(&mut self, key: &str, options: &[(&str, T)], default: T) -> T {
+        let Some(raw) = self.take(key) else { return default };
         if let Some((_, v)) = options.iter().find(|(name, _)| *name == raw) {
             return *v;
         }
         let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
-        let default_name = options
-            .iter()
-            .find(|(_, v)| *v == default)
-            .map_or("the default", |(n, _)| *n);
-        self.error(
-            key,
-            format!(
-                "{} is not one of {}; using {default_name}",
-                quote(&raw),
-                names.join(", ")
-            ),
-        );
+        let default_name = options.iter().find(|(_, v)| *v == default).map_or("the default", |(n, _)| *n);
+        self.error(key, format!("{} is not one of {}; using {default_name}", quote(&raw), names.join(", ")));
         default
     }
 
@@ -251,11 +214,7 @@ mod tests {
         let errors = q.finish();
         let keys: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
         assert_eq!(keys, ["b", "c", "d", "e"]);
-        assert!(
-            errors[0].message.contains("out of range"),
-            "{}",
-            errors[0].message
-        );
+        assert!(errors[0].message.contains("out of range"), "{}", errors[0].message);
         assert!(errors[1].message.contains("not a whole number"));
         assert!(errors[2].message.contains("out of range"));
         assert!(errors[3].message.contains("not a whole number"));
@@ -273,10 +232,7 @@ mod tests {
         let mut q = Query::parse("mode=turbo");
         let options = [("main", 0), ("parallel", 2)];
         assert_eq!(q.choice("mode", &options, 2), 2);
-        assert_eq!(
-            q.errors[0].message,
-            "turbo is not one of main, parallel; using parallel"
-        );
+        assert_eq!(q.errors[0].message, "turbo is not one of main, parallel; using parallel");
     }
 
     #[test]
@@ -285,9 +241,7 @@ mod tests {
         assert!(q.flag("run"));
         let errors = q.finish();
         assert_eq!(errors.len(), 2);
-        assert!(errors
-            .iter()
-            .any(|e| e.key == "run" && e.message.contains("more than once")));
+        assert!(errors.iter().any(|e| e.key == "run" && e.message.contains("more than once")));
         assert!(errors.iter().any(|e| e.key == "bogus"));
     }
 

@@ -11,11 +11,8 @@ pub enum PythonModel {
 }
 
 impl PythonModel {
-    pub const ALL: [PythonModel; 3] = [
-        PythonModel::Threading,
-        PythonModel::Multiprocessing,
-        PythonModel::Asyncio,
-    ];
+    pub const ALL: [PythonModel; 3] =
+        [PythonModel::Threading, PythonModel::Multiprocessing, PythonModel::Asyncio];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -155,12 +152,7 @@ mod tests {
     fn every_aspect_answers_for_every_model() {
         for aspect in ASPECTS {
             for model in PythonModel::ALL {
-                assert!(
-                    !aspect.for_model(model).is_empty(),
-                    "{} / {:?}",
-                    aspect.name,
-                    model
-                );
+                assert!(!aspect.for_model(model).is_empty(), "{} / {:?}", aspect.name, model);
             }
         }
     }

@@ -13,8 +13,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 const ANILIST: &str = "https://graphql.anilist.co";
-const ANILIST_QUERY: &str =
-    "query ($id: Int) { Media(id: $id, type: ANIME) { id title { romaji english native } } }";
+const ANILIST_QUERY: &str = "query ($id: Int) { Media(id: $id, type: ANIME) { id title { romaji english native } } }";
 
 pub struct BrowserEnv {
     pub network: Network,
@@ -50,12 +49,7 @@ fn sleep_ms(ms: f64) -> Sleep {
         n.get()
     });
     // Rounded up: a timer must not fire before its deadline.
-    Sleep {
-        deadline_ms,
-        key: (micros(deadline_ms), seq),
-        registered: false,
-        timer: TimeoutFuture::new(ms.ceil() as u32),
-    }
+    Sleep { deadline_ms, key: (micros(deadline_ms), seq), registered: false, timer: TimeoutFuture::new(ms.ceil() as u32) }
 }
 
 fn micros(ms: f64) -> u64 {
@@ -127,9 +121,7 @@ fn network_error(url: &str, e: gloo_net::Error) -> String {
         gloo_net::Error::JsError(_) => {
             let window = web_sys::window();
             let offline = window.as_ref().is_some_and(|w| !w.navigator().on_line());
-            let https_page = window
-                .and_then(|w| w.location().protocol().ok())
-                .is_some_and(|p| p == "https:");
+            let https_page = window.and_then(|w| w.location().protocol().ok()).is_some_and(|p| p == "https:");
             if offline {
                 "network error: the browser is offline".into()
             } else if https_page && plain_http_off_machine(url) {
@@ -146,28 +138,15 @@ fn network_error(url: &str, e: gloo_net::Error) -> String {
 /// An http:// URL whose host is not this machine: browsers let an https page reach
 /// http://localhost and 127.x, and block every other http:// fetch as mixed content.
 fn plain_http_off_machine(url: &str) -> bool {
-    let Some(rest) = url.strip_prefix("http://") else {
-        return false;
-    };
+    let Some(rest) = url.strip_prefix("http://") else { return false };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host_port = authority.rsplit('@').next().unwrap_or("");
     let host = if host_port.starts_with('[') {
-        host_port
-            .split(']')
-            .next()
-            .map(|h| format!("{h}]"))
-            .unwrap_or_default()
+        host_port.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
     } else {
-        host_port
-            .split(':')
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase()
+        host_port.split(':').next().unwrap_or("").to_ascii_lowercase()
     };
-    !(host == "localhost"
-        || host.ends_with(".localhost")
-        || host.starts_with("127.")
-        || host == "[::1]")
+    !(host == "localhost" || host.ends_with(".localhost") || host.starts_with("127.") || host == "[::1]")
 }
 
 async fn live_fetch(url: Option<String>, id: u32) -> Result<String, String> {
@@ -182,37 +161,21 @@ async fn live_fetch(url: Option<String>, id: u32) -> Result<String, String> {
                 .abort_signal(signal.as_ref())
                 .json(&body)
                 .map_err(|e| network_error(ANILIST, e))?;
-            let response = request
-                .send()
-                .await
-                .map_err(|e| network_error(ANILIST, e))?;
+            let response = request.send().await.map_err(|e| network_error(ANILIST, e))?;
             if !response.ok() {
                 return Err(format!("HTTP {}", response.status()));
             }
-            let value: serde_json::Value = response
-                .json()
-                .await
-                .map_err(|e| network_error(ANILIST, e))?;
+            let value: serde_json::Value = response.json().await.map_err(|e| network_error(ANILIST, e))?;
             if let Some(errors) = value.get("errors") {
-                return Err(format!(
-                    "GraphQL error: {}",
-                    crate::core::link::quote(&errors.to_string())
-                ));
+                return Err(format!("GraphQL error: {}", crate::core::link::quote(&errors.to_string())));
             }
             let title = &value["data"]["Media"]["title"];
-            let name = ["english", "romaji", "native"]
-                .iter()
-                .find_map(|k| title[*k].as_str())
-                .unwrap_or("(no title)");
+            let name = ["english", "romaji", "native"].iter().find_map(|k| title[*k].as_str()).unwrap_or("(no title)");
             Ok(name.to_string())
         }
         Some(template) => {
             let url = template.replace("{id}", &id.to_string());
-            let response = gloo_net::http::Request::get(&url)
-                .abort_signal(signal.as_ref())
-                .send()
-                .await
-                .map_err(|e| network_error(&url, e))?;
+            let response = gloo_net::http::Request::get(&url).abort_signal(signal.as_ref()).send().await.map_err(|e| network_error(&url, e))?;
             if !response.ok() {
                 return Err(format!("HTTP {}", response.status()));
             }
@@ -237,11 +200,7 @@ impl Env for BrowserEnv {
             (_, None) => Box::pin(async { Err("no such request".to_string()) }),
             (Network::Sim, Some(p)) => Box::pin(async move {
                 sleep_ms(p.latency_ms).await;
-                if p.fails {
-                    Err("simulated failure (HTTP 500)".into())
-                } else {
-                    Ok("ok".into())
-                }
+                if p.fails { Err("simulated failure (HTTP 500)".into()) } else { Ok("ok".into()) }
             }),
             (Network::Live, Some(p)) => Box::pin(live_fetch(self.url.clone(), p.id)),
         }

@@ -68,9 +68,7 @@ pub async fn start_pool_if(isolated: bool) -> PoolStatus {
         };
     }
     if POOL_STARTED.with(|s| s.replace(true)) {
-        return PoolStatus::SingleThread {
-            reason: "the worker pool was already started".into(),
-        };
+        return PoolStatus::SingleThread { reason: "the worker pool was already started".into() };
     }
     let threads = logical_cores();
     match JsFuture::from(wasm_bindgen_rayon::init_thread_pool(threads)).await {
@@ -92,9 +90,7 @@ pub fn js_error_text(e: &JsValue) -> String {
 }
 
 fn raw_query() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default()
+    web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
 }
 
 /// The address bar's query string, without `?` and without the shell's `embed` flag, which
@@ -109,9 +105,7 @@ thread_local! {
 
 /// The address bar's path, e.g. `/cpu`.
 pub fn current_path() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().pathname().ok())
-        .unwrap_or_else(|| "/".into())
+    web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_else(|| "/".into())
 }
 
 /// Whether the page was opened in embed form (`embed=1`); fixed for the page's life.
@@ -121,9 +115,7 @@ pub fn is_embedded() -> bool {
 
 /// Whether the page is inside a frame of another page.
 pub fn in_frame() -> bool {
-    let Some(window) = web_sys::window() else {
-        return false;
-    };
+    let Some(window) = web_sys::window() else { return false };
     match window.top() {
         Ok(Some(top)) => !js_sys::Object::is(&top, &window),
         _ => true,
@@ -136,16 +128,10 @@ pub const QUERY_CHANGED: &str = "playground-query";
 /// Rewrites the query in place (no new history entry), so the address bar always holds
 /// the experiment on screen. An embedded page keeps its flag.
 pub fn replace_query(query: &str) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
+    let Some(window) = web_sys::window() else { return };
     let path = window.location().pathname().unwrap_or_else(|_| "/".into());
     let query = crate::core::embed::join(query, is_embedded());
-    let url = if query.is_empty() {
-        path
-    } else {
-        format!("{path}?{query}")
-    };
+    let url = if query.is_empty() { path } else { format!("{path}?{query}") };
     if let Ok(history) = window.history() {
         let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
     }
@@ -160,10 +146,7 @@ pub type Slot<T> = std::sync::Arc<std::sync::Mutex<Option<T>>>;
 /// Runs `job` on a worker of the pool when `on_worker` (else right here, on the page's
 /// thread) and returns the slot its result will appear in; the page polls it with
 /// [`take_result`] from a timer, since it must never block waiting for a worker.
-pub fn run_off_page<T: Send + 'static>(
-    on_worker: bool,
-    job: impl FnOnce() -> T + Send + 'static,
-) -> Slot<T> {
+pub fn run_off_page<T: Send + 'static>(on_worker: bool, job: impl FnOnce() -> T + Send + 'static) -> Slot<T> {
     let slot: Slot<T> = std::sync::Arc::new(std::sync::Mutex::new(None));
     let out = std::sync::Arc::clone(&slot);
     let run = move || {
@@ -187,9 +170,7 @@ pub fn take_result<T>(slot: &Slot<T>) -> Option<T> {
 
 /// This site's origin, e.g. `http://127.0.0.1:8080`.
 pub fn origin() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().origin().ok())
-        .unwrap_or_default()
+    web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
 }
 
 /// An absolute link to `path?query` on this site.
@@ -200,10 +181,7 @@ pub fn absolute_link(path: &str, query: &str) -> String {
 pub async fn copy_text(text: &str) -> Result<(), String> {
     let window = web_sys::window().ok_or("no window")?;
     let clipboard = window.navigator().clipboard();
-    JsFuture::from(clipboard.write_text(text))
-        .await
-        .map(|_| ())
-        .map_err(|e| js_error_text(&e))
+    JsFuture::from(clipboard.write_text(text)).await.map(|_| ()).map_err(|e| js_error_text(&e))
 }
 
 /// Saves `text` as a file through a temporary object URL.
@@ -214,13 +192,9 @@ pub fn download_text(filename: &str, mime: &str, text: &str) -> Result<(), Strin
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
         .map_err(|e| js_error_text(&e))?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| js_error_text(&e))?;
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or("no document")?;
-    let anchor: web_sys::HtmlAnchorElement = document
-        .create_element("a")
-        .map_err(|e| js_error_text(&e))?
-        .unchecked_into();
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let anchor: web_sys::HtmlAnchorElement =
+        document.create_element("a").map_err(|e| js_error_text(&e))?.unchecked_into();
     anchor.set_href(&url);
     anchor.set_download(filename);
     anchor.click();

@@ -15,9 +15,7 @@ extern "C" {
 
 /// The build's asset table from `<meta name="playground-assets">`, or why it is missing.
 pub fn assets() -> Result<Assets, String> {
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or("no document")?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let meta = document
         .query_selector("meta[name=\"playground-assets\"]")
         .ok()
@@ -57,27 +55,17 @@ enum ToWorker<'a> {
 impl PyWorker {
     /// Starts the worker and has it load CPython. Its messages go to `on_event`; a worker
     /// that fails to start, or dies, goes to `on_failure`.
-    pub fn start(
-        assets: &Assets,
-        on_event: impl Fn(WorkerEvent) + 'static,
-        on_failure: impl Fn(String) + 'static,
-    ) -> Result<PyWorker, String> {
+    pub fn start(assets: &Assets, on_event: impl Fn(WorkerEvent) + 'static, on_failure: impl Fn(String) + 'static) -> Result<PyWorker, String> {
         let options = web_sys::WorkerOptions::new();
         options.set_type(web_sys::WorkerType::Module);
         options.set_name("python");
-        let worker = web_sys::Worker::new_with_options(&site_url(&assets.worker), &options)
-            .map_err(|e| super::js_error_text(&e))?;
-        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
-            move |event: web_sys::MessageEvent| {
-                let text = js_sys::JSON::stringify(&event.data())
-                    .ok()
-                    .and_then(|s| s.as_string())
-                    .unwrap_or_default();
-                if let Some(event) = WorkerEvent::parse(&text) {
-                    on_event(event);
-                }
-            },
-        );
+        let worker = web_sys::Worker::new_with_options(&site_url(&assets.worker), &options).map_err(|e| super::js_error_text(&e))?;
+        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            let text = js_sys::JSON::stringify(&event.data()).ok().and_then(|s| s.as_string()).unwrap_or_default();
+            if let Some(event) = WorkerEvent::parse(&text) {
+                on_event(event);
+            }
+        });
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
             let message = event
                 .dyn_ref::<web_sys::ErrorEvent>()
@@ -90,8 +78,7 @@ impl PyWorker {
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         // KeyboardInterrupt from outside needs memory both sides see: a SharedArrayBuffer,
         // which only a cross-origin isolated page has.
-        let interrupt = super::is_cross_origin_isolated()
-            .then(|| js_sys::Int32Array::new(&js_sys::SharedArrayBuffer::new(4)));
+        let interrupt = super::is_cross_origin_isolated().then(|| js_sys::Int32Array::new(&js_sys::SharedArrayBuffer::new(4)));
         let init = js_sys::Object::new();
         let set = |k: &str, v: &JsValue| {
             let _ = js_sys::Reflect::set(&init, &JsValue::from_str(k), v);
@@ -99,22 +86,12 @@ impl PyWorker {
         set("type", &JsValue::from_str("init"));
         set("indexURL", &JsValue::from_str(&site_url(&assets.pyodide)));
         let files = serde_json::to_string(&assets.files).unwrap_or_else(|_| "[]".into());
-        set(
-            "files",
-            &js_sys::JSON::parse(&files).unwrap_or(JsValue::NULL),
-        );
+        set("files", &js_sys::JSON::parse(&files).unwrap_or(JsValue::NULL));
         if let Some(array) = &interrupt {
             set("interrupt", &array.buffer());
         }
-        worker
-            .post_message(&init)
-            .map_err(|e| super::js_error_text(&e))?;
-        Ok(PyWorker {
-            worker,
-            interrupt,
-            _on_message: on_message,
-            _on_error: on_error,
-        })
+        worker.post_message(&init).map_err(|e| super::js_error_text(&e))?;
+        Ok(PyWorker { worker, interrupt, _on_message: on_message, _on_error: on_error })
     }
 
     fn post(&self, message: &ToWorker) {
@@ -158,21 +135,14 @@ pub struct Editor {
 }
 
 fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
-    let f: js_sys::Function =
-        js_sys::Reflect::get(target, &JsValue::from_str(method))?.dyn_into()?;
+    let f: js_sys::Function = js_sys::Reflect::get(target, &JsValue::from_str(method))?.dyn_into()?;
     f.apply(target, &args.iter().collect::<js_sys::Array>())
 }
 
 impl Editor {
     /// Loads the editor bundle (once per page; the browser keeps the module) and builds
     /// an editor in `parent`.
-    pub async fn create(
-        assets_editor: &str,
-        parent: &web_sys::Element,
-        doc: &str,
-        label: &str,
-        on_change: impl Fn(String) + 'static,
-    ) -> Result<Editor, String> {
+    pub async fn create(assets_editor: &str, parent: &web_sys::Element, doc: &str, label: &str, on_change: impl Fn(String) + 'static) -> Result<Editor, String> {
         let module = wasm_bindgen_futures::JsFuture::from(import_module(&site_url(assets_editor)))
             .await
             .map_err(|e| super::js_error_text(&e))?;
@@ -181,12 +151,8 @@ impl Editor {
         let _ = js_sys::Reflect::set(&options, &"doc".into(), &JsValue::from_str(doc));
         let _ = js_sys::Reflect::set(&options, &"label".into(), &JsValue::from_str(label));
         let _ = js_sys::Reflect::set(&options, &"onChange".into(), on_change.as_ref());
-        let handle = call(&module, "createEditor", &[parent.into(), options.into()])
-            .map_err(|e| super::js_error_text(&e))?;
-        Ok(Editor {
-            handle,
-            _on_change: on_change,
-        })
+        let handle = call(&module, "createEditor", &[parent.into(), options.into()]).map_err(|e| super::js_error_text(&e))?;
+        Ok(Editor { handle, _on_change: on_change })
     }
 
     pub fn set_doc(&self, text: &str) {
@@ -194,11 +160,7 @@ impl Editor {
     }
 
     pub fn mark_line(&self, line: Option<u32>) {
-        let _ = call(
-            &self.handle,
-            "markLine",
-            &[line.map_or(JsValue::NULL, |n| JsValue::from_f64(n as f64))],
-        );
+        let _ = call(&self.handle, "markLine", &[line.map_or(JsValue::NULL, |n| JsValue::from_f64(n as f64))]);
     }
 }
 

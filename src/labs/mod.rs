@@ -38,10 +38,7 @@ impl LabMeta {
     /// The first preset whose query `is_current` accepts: the one whose settings are on
     /// screen, for the preset bar to mark.
     pub fn preset_matching(&self, is_current: impl Fn(&str) -> bool) -> Option<&'static str> {
-        self.presets
-            .iter()
-            .find(|p| is_current(p.query))
-            .map(|p| p.id)
+        self.presets.iter().find(|p| is_current(p.query)).map(|p| p.id)
     }
 }
 
@@ -86,9 +83,7 @@ pub fn find(id: &str) -> Option<&'static Lab> {
 
 /// The labs that teach a given Python model.
 pub fn for_model(model: PythonModel) -> impl Iterator<Item = &'static LabMeta> {
-    LABS.iter()
-        .map(|lab| lab.meta)
-        .filter(move |meta| meta.model == model)
+    LABS.iter().map(|lab| lab.meta).filter(move |meta| meta.model == model)
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -102,11 +97,7 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), LABS.len());
         for lab in LABS {
-            assert!(lab
-                .meta
-                .id
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b == b'-'));
+            assert!(lab.meta.id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'));
             let mut preset_ids: Vec<&str> = lab.meta.presets.iter().map(|p| p.id).collect();
             preset_ids.sort();
             preset_ids.dedup();

@@ -80,19 +80,11 @@ pub struct Decoded {
     pub errors: Vec<LinkError>,
 }
 
-const STRATEGIES: [(&str, Strategy); 3] = [
-    ("seq", Strategy::Sequential),
-    ("gather", Strategy::Gather),
-    ("taskgroup", Strategy::TaskGroup),
-];
+const STRATEGIES: [(&str, Strategy); 3] = [("seq", Strategy::Sequential), ("gather", Strategy::Gather), ("taskgroup", Strategy::TaskGroup)];
 
 /// The strategy's name in the link (`mode=`), used by the results JSON as well.
 pub fn strategy_key(s: Strategy) -> &'static str {
-    STRATEGIES
-        .iter()
-        .find(|(_, x)| *x == s)
-        .map(|(k, _)| *k)
-        .unwrap_or("gather")
+    STRATEGIES.iter().find(|(_, x)| *x == s).map(|(k, _)| *k).unwrap_or("gather")
 }
 
 /// Why a URL template cannot be used, if it cannot.
@@ -106,10 +98,7 @@ pub fn url_problem(url: &str) -> Option<String> {
     if !url.contains("{id}") {
         return Some("the URL must contain {id}, where each request's id goes".into());
     }
-    if url
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == '"')
-    {
+    if url.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == '"') {
         return Some("the URL contains spaces or characters that are not allowed in a URL".into());
     }
     None
@@ -119,21 +108,9 @@ impl AioConfig {
     /// Everything that stops this config from running, in words a user can act on.
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
-        let max = if self.network == Network::Live {
-            MAX_LIVE
-        } else {
-            MAX_SIMULATED
-        } as usize;
+        let max = if self.network == Network::Live { MAX_LIVE } else { MAX_SIMULATED } as usize;
         if self.n == 0 || self.n > max {
-            out.push(format!(
-                "requests: from 1 to {} in {} mode",
-                link::group(max as u64),
-                if self.network == Network::Live {
-                    "live"
-                } else {
-                    "simulated"
-                }
-            ));
+            out.push(format!("requests: from 1 to {} in {} mode", link::group(max as u64), if self.network == Network::Live { "live" } else { "simulated" }));
         }
         if let Some(p) = self.url.as_deref().and_then(url_problem) {
             out.push(format!("URL: {p}"));
@@ -158,24 +135,9 @@ impl AioConfig {
     pub fn from_query(raw: &str) -> Decoded {
         let mut q = Query::parse(raw);
         let d = AioConfig::default();
-        let experiment = q.choice(
-            "exp",
-            &[
-                ("requests", Experiment::Requests),
-                ("pipeline", Experiment::Pipeline),
-            ],
-            d.experiment,
-        );
-        let network = q.choice(
-            "net",
-            &[("sim", Network::Sim), ("live", Network::Live)],
-            d.network,
-        );
-        let max_n = if network == Network::Live {
-            MAX_LIVE
-        } else {
-            MAX_SIMULATED
-        };
+        let experiment = q.choice("exp", &[("requests", Experiment::Requests), ("pipeline", Experiment::Pipeline)], d.experiment);
+        let network = q.choice("net", &[("sim", Network::Sim), ("live", Network::Live)], d.network);
+        let max_n = if network == Network::Live { MAX_LIVE } else { MAX_SIMULATED };
         let n = q.uint("n", 1, max_n, d.n as u64) as usize;
         let latency_ms = q.uint("lat", 0, MAX_LATENCY_MS, d.latency_ms);
         let jitter_ms = q.uint("jitter", 0, MAX_LATENCY_MS, d.jitter_ms);
@@ -192,10 +154,7 @@ impl AioConfig {
             Some(u) => match url_problem(&u) {
                 None => Some(u),
                 Some(p) => {
-                    q.error(
-                        "url",
-                        format!("{} cannot be used: {p}; using the AniList API", quote(&u)),
-                    );
+                    q.error("url", format!("{} cannot be used: {p}; using the AniList API", quote(&u)));
                     None
                 }
             },
@@ -215,21 +174,7 @@ impl AioConfig {
         let run = q.flag("run");
         Decoded {
             config: AioConfig {
-                experiment,
-                network,
-                n,
-                latency_ms,
-                jitter_ms,
-                fail_pct,
-                seed,
-                strategy,
-                limit,
-                timeout_ms,
-                deadline_ms,
-                block_ms,
-                offload,
-                url,
-                pipeline,
+                experiment, network, n, latency_ms, jitter_ms, fail_pct, seed, strategy, limit, timeout_ms, deadline_ms, block_ms, offload, url, pipeline,
             },
             run,
             errors: q.finish(),
@@ -242,15 +187,7 @@ impl AioConfig {
         if self.experiment == Experiment::Pipeline {
             pairs.push(("exp", "pipeline".into()));
         }
-        pairs.push((
-            "net",
-            if self.network == Network::Live {
-                "live"
-            } else {
-                "sim"
-            }
-            .into(),
-        ));
+        pairs.push(("net", if self.network == Network::Live { "live" } else { "sim" }.into()));
         pairs.push(("n", self.n.to_string()));
         pairs.push(("lat", self.latency_ms.to_string()));
         pairs.push(("jitter", self.jitter_ms.to_string()));
@@ -260,11 +197,7 @@ impl AioConfig {
         pairs.push(("seed", self.seed.to_string()));
         pairs.push(("mode", key.into()));
         pairs.push(("k", self.limit.to_string()));
-        for (k, v) in [
-            ("timeout", self.timeout_ms),
-            ("deadline", self.deadline_ms),
-            ("block", self.block_ms),
-        ] {
+        for (k, v) in [("timeout", self.timeout_ms), ("deadline", self.deadline_ms), ("block", self.block_ms)] {
             if v > 0 {
                 pairs.push((k, v.to_string()));
             }
@@ -311,9 +244,5 @@ pub fn parse_items(raw: &str) -> Result<Vec<f64>, String> {
 }
 
 pub fn format_items(items: &[f64]) -> String {
-    items
-        .iter()
-        .map(|v| format!("{v}"))
-        .collect::<Vec<_>>()
-        .join(",")
+    items.iter().map(|v| format!("{v}")).collect::<Vec<_>>().join(",")
 }

@@ -4,10 +4,10 @@
 pub mod config;
 pub mod model;
 pub mod state;
-#[cfg(all(test, not(target_arch = "wasm32")))]
-mod tests;
 #[cfg(target_arch = "wasm32")]
 pub mod view;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests;
 
 use super::{LabMeta, Preset};
 use crate::core::models::PythonModel;

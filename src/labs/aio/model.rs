@@ -28,9 +28,7 @@ pub trait Env {
 }
 
 /// The AniList IDs of the classic demo.
-pub const CLASSIC_IDS: [u32; 15] = [
-    100, 200, 300, 400, 700, 628, 524, 377, 826, 451, 280, 395, 399, 124, 626,
-];
+pub const CLASSIC_IDS: [u32; 15] = [100, 200, 300, 400, 700, 628, 524, 377, 826, 451, 280, 395, 399, 124, 626];
 
 /// One simulated request, decided up front from the seed so runs are repeatable.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -46,17 +44,9 @@ pub fn plan(ids: &[u32], mean_ms: f64, jitter_ms: f64, fail_rate: f64, seed: u64
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     ids.iter()
         .map(|&id| {
-            let jitter = if jitter_ms > 0.0 {
-                rng.random_range(-jitter_ms..=jitter_ms)
-            } else {
-                0.0
-            };
+            let jitter = if jitter_ms > 0.0 { rng.random_range(-jitter_ms..=jitter_ms) } else { 0.0 };
             let fails = fail_rate > 0.0 && rng.random_bool(fail_rate.clamp(0.0, 1.0));
-            Planned {
-                id,
-                latency_ms: (mean_ms + jitter).max(0.0),
-                fails,
-            }
+            Planned { id, latency_ms: (mean_ms + jitter).max(0.0), fails }
         })
         .collect()
 }
@@ -64,12 +54,7 @@ pub fn plan(ids: &[u32], mean_ms: f64, jitter_ms: f64, fail_rate: f64, seed: u64
 /// The ids of `n` requests: the classic 15 first, then 1, 2, 3... skipping those already
 /// used, so every id is asked for once.
 pub fn ids_for(n: usize) -> Vec<u32> {
-    CLASSIC_IDS
-        .iter()
-        .copied()
-        .chain((1..=u32::MAX).filter(|id| !CLASSIC_IDS.contains(id)))
-        .take(n)
-        .collect()
+    CLASSIC_IDS.iter().copied().chain((1..=u32::MAX).filter(|id| !CLASSIC_IDS.contains(id))).take(n).collect()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -87,10 +72,7 @@ pub enum Phase {
 
 impl Phase {
     pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            Phase::Done | Phase::Failed | Phase::Cancelled | Phase::TimedOut
-        )
+        matches!(self, Phase::Done | Phase::Failed | Phase::Cancelled | Phase::TimedOut)
     }
 }
 
@@ -119,18 +101,8 @@ pub struct Event {
 /// timers fall due in one pass of the loop, so both requests finish and release before the
 /// waiting two acquire.
 pub const PYTHON_SEMAPHORE_DEMO_LOG: [&str; 12] = [
-    "0 acquired",
-    "1 acquired",
-    "0 completed",
-    "0 released",
-    "1 completed",
-    "1 released",
-    "2 acquired",
-    "3 acquired",
-    "2 completed",
-    "2 released",
-    "3 completed",
-    "3 released",
+    "0 acquired", "1 acquired", "0 completed", "0 released", "1 completed", "1 released", "2 acquired", "3 acquired",
+    "2 completed", "2 released", "3 completed", "3 released",
 ];
 
 /// Everything a run did, in run-relative milliseconds.
@@ -160,15 +132,7 @@ impl Recorder {
             requests: ids
                 .iter()
                 .enumerate()
-                .map(|(index, &id)| RequestRecord {
-                    index,
-                    id,
-                    phase: Phase::Pending,
-                    wait_ms: None,
-                    start_ms: None,
-                    end_ms: None,
-                    detail: None,
-                })
+                .map(|(index, &id)| RequestRecord { index, id, phase: Phase::Pending, wait_ms: None, start_ms: None, end_ms: None, detail: None })
                 .collect(),
             ..Recorder::default()
         }))
@@ -185,11 +149,7 @@ impl Recorder {
     }
 
     fn event(&mut self, t: f64, index: usize, text: impl Into<String>) {
-        self.events.push(Event {
-            t,
-            index,
-            text: text.into(),
-        });
+        self.events.push(Event { t, index, text: text.into() });
     }
 
     fn record_in_flight(&mut self, t: f64) {
@@ -211,9 +171,7 @@ impl Recorder {
 fn finish(rec: &Rec, env: &dyn Env, index: usize, phase: Phase, detail: Option<String>) {
     let mut r = rec.borrow_mut();
     let t = env.now() - r.origin;
-    let Some(req) = r.requests.get_mut(index) else {
-        return;
-    };
+    let Some(req) = r.requests.get_mut(index) else { return };
     if req.phase.is_final() {
         return;
     }
@@ -301,18 +259,8 @@ pub struct RunSpec {
     pub offload: bool,
 }
 
-async fn one_request(
-    env: Rc<dyn Env>,
-    rec: Rec,
-    index: usize,
-    spec: Rc<RunSpec>,
-    sem: Option<Rc<async_lock::Semaphore>>,
-) -> Result<(), ()> {
-    let _guard = Guard {
-        rec: Rc::clone(&rec),
-        env: Rc::clone(&env),
-        index,
-    };
+async fn one_request(env: Rc<dyn Env>, rec: Rec, index: usize, spec: Rc<RunSpec>, sem: Option<Rc<async_lock::Semaphore>>) -> Result<(), ()> {
+    let _guard = Guard { rec: Rc::clone(&rec), env: Rc::clone(&env), index };
     let now = |env: &Rc<dyn Env>, rec: &Rec| env.now() - rec.borrow().origin;
     let permit = match &sem {
         Some(sem) => {
@@ -334,11 +282,7 @@ async fn one_request(
         let t = now(&env, &rec);
         let ms = spec.block_ms;
         if spec.offload && env.has_workers() {
-            rec.borrow_mut().event(
-                t,
-                index,
-                format!("to_thread: {ms:.0} ms of CPU work on a worker"),
-            );
+            rec.borrow_mut().event(t, index, format!("to_thread: {ms:.0} ms of CPU work on a worker"));
             env.offload(ms).await;
         } else {
             let text = if spec.offload {
@@ -378,16 +322,7 @@ async fn one_request(
             false
         }
         None => {
-            finish(
-                &rec,
-                &*env,
-                index,
-                Phase::TimedOut,
-                Some(format!(
-                    "no answer within {:.0} ms",
-                    spec.timeout_ms.unwrap_or(0.0)
-                )),
-            );
+            finish(&rec, &*env, index, Phase::TimedOut, Some(format!("no answer within {:.0} ms", spec.timeout_ms.unwrap_or(0.0))));
             false
         }
     };
@@ -396,11 +331,7 @@ async fn one_request(
         let t = now(&env, &rec);
         rec.borrow_mut().event(t, index, "released");
     }
-    if ok {
-        Ok(())
-    } else {
-        Err(())
-    }
+    if ok { Ok(()) } else { Err(()) }
 }
 
 /// Runs every request of `rec` as `spec` says. Dropping the returned future cancels the
@@ -409,21 +340,11 @@ pub fn run(env: Rc<dyn Env>, rec: Rec, spec: RunSpec) -> LocalBoxFuture<'static,
     let deadline_ms = spec.deadline_ms;
     let spec = Rc::new(spec);
     let n = rec.borrow().requests.len();
-    let sem = spec
-        .limit
-        .map(|k| Rc::new(async_lock::Semaphore::new(k.max(1))));
+    let sem = spec.limit.map(|k| Rc::new(async_lock::Semaphore::new(k.max(1))));
     // Like calling the coroutine functions: creating these does not run them.
     let created_at = env.now();
     let tasks: Vec<LocalBoxFuture<'static, Result<(), ()>>> = (0..n)
-        .map(|i| {
-            Box::pin(one_request(
-                Rc::clone(&env),
-                Rc::clone(&rec),
-                i,
-                Rc::clone(&spec),
-                sem.clone(),
-            )) as LocalBoxFuture<'static, _>
-        })
+        .map(|i| Box::pin(one_request(Rc::clone(&env), Rc::clone(&rec), i, Rc::clone(&spec), sem.clone())) as LocalBoxFuture<'static, _>)
         .collect();
     rec.borrow_mut().creation_ms = Some(env.now() - created_at);
     let rec2 = Rc::clone(&rec);
@@ -441,8 +362,7 @@ pub fn run(env: Rc<dyn Env>, rec: Rec, spec: RunSpec) -> LocalBoxFuture<'static,
                 let mut group: FuturesUnordered<_> = tasks.into_iter().collect();
                 while let Some(result) = group.next().await {
                     if result.is_err() {
-                        rec2.borrow_mut().note =
-                            Some("A task failed, so the TaskGroup cancelled the others.".into());
+                        rec2.borrow_mut().note = Some("A task failed, so the TaskGroup cancelled the others.".into());
                         break;
                     }
                 }
@@ -454,16 +374,11 @@ pub fn run(env: Rc<dyn Env>, rec: Rec, spec: RunSpec) -> LocalBoxFuture<'static,
         // Times count from when the loop first runs this, not from when it was created.
         let origin = env.now();
         rec.borrow_mut().origin = origin;
-        let _guard = RunGuard {
-            rec: Rc::clone(&rec),
-            env: Rc::clone(&env),
-        };
+        let _guard = RunGuard { rec: Rc::clone(&rec), env: Rc::clone(&env) };
         match deadline_ms {
             Some(ms) => {
                 if let Either::Right(_) = select(body, env.sleep(ms)).await {
-                    rec.borrow_mut().note = Some(format!(
-                        "The {ms:.0} ms deadline passed; everything unfinished was cancelled."
-                    ));
+                    rec.borrow_mut().note = Some(format!("The {ms:.0} ms deadline passed; everything unfinished was cancelled."));
                 }
             }
             None => body.await,
@@ -489,14 +404,7 @@ pub struct PipelineSpec {
 
 impl Default for PipelineSpec {
     fn default() -> Self {
-        PipelineSpec {
-            items: vec![2.0, 4.0, 6.0, 3.0, 5.0, 7.0, 9.0],
-            q1: 2,
-            q2: 2,
-            produce_ms: 50.0,
-            transform_ms: 100.0,
-            save_ms: 150.0,
-        }
+        PipelineSpec { items: vec![2.0, 4.0, 6.0, 3.0, 5.0, 7.0, 9.0], q1: 2, q2: 2, produce_ms: 50.0, transform_ms: 100.0, save_ms: 150.0 }
     }
 }
 
@@ -548,27 +456,14 @@ pub fn py_float(x: f64) -> String {
 }
 
 pub fn py_list(xs: &[f64]) -> String {
-    format!(
-        "[{}]",
-        xs.iter()
-            .map(|x| py_float(*x))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
+    format!("[{}]", xs.iter().map(|x| py_float(*x)).collect::<Vec<_>>().join(", "))
 }
 
 fn channel<T>(cap: usize) -> (async_channel::Sender<T>, async_channel::Receiver<T>) {
-    if cap == 0 {
-        async_channel::unbounded()
-    } else {
-        async_channel::bounded(cap)
-    }
+    if cap == 0 { async_channel::unbounded() } else { async_channel::bounded(cap) }
 }
 
-pub fn pipeline(
-    env: Rc<dyn Env>,
-    spec: PipelineSpec,
-) -> (Rc<RefCell<PipelineRecord>>, LocalBoxFuture<'static, ()>) {
+pub fn pipeline(env: Rc<dyn Env>, spec: PipelineSpec) -> (Rc<RefCell<PipelineRecord>>, LocalBoxFuture<'static, ()>) {
     let rec = Rc::new(RefCell::new(PipelineRecord::default()));
     let origin = env.now();
     let (tx1, rx1) = channel::<Option<f64>>(spec.q1);
@@ -584,11 +479,7 @@ pub fn pipeline(
         let (rec, env) = (Rc::clone(&rec), Rc::clone(&env));
         move |stage: usize, text: String| {
             let t = env.now() - origin;
-            rec.borrow_mut().events.push(Event {
-                t,
-                index: stage,
-                text,
-            });
+            rec.borrow_mut().events.push(Event { t, index: stage, text });
         }
     };
     let producer = {
@@ -607,13 +498,7 @@ pub fn pipeline(
                 if full {
                     rec.borrow_mut().producer_blocked.push((asked, got));
                 }
-                log(
-                    0,
-                    match x {
-                        Some(v) => format!("put {}", py_float(v)),
-                        None => "put None (done)".into(),
-                    },
-                );
+                log(0, match x { Some(v) => format!("put {}", py_float(v)), None => "put None (done)".into() });
                 depth();
             }
         }
@@ -661,11 +546,7 @@ pub fn pipeline(
             }
         }
     };
-    let end = PipelineEnd {
-        rec: Rc::clone(&rec),
-        env,
-        origin,
-    };
+    let end = PipelineEnd { rec: Rc::clone(&rec), env, origin };
     let fut = Box::pin(async move {
         let _end = end;
         futures::join!(producer, transformer, saver);
@@ -717,12 +598,7 @@ pub mod virtual_time {
         }
         fn fire_due(&self) {
             let now_us = (self.now.get() * 1000.0).round() as u64;
-            let due: Vec<(u64, u64)> = self
-                .timers
-                .borrow()
-                .range(..=(now_us, u64::MAX))
-                .map(|(k, _)| *k)
-                .collect();
+            let due: Vec<(u64, u64)> = self.timers.borrow().range(..=(now_us, u64::MAX)).map(|(k, _)| *k).collect();
             for k in due {
                 if let Some(w) = self.timers.borrow_mut().remove(&k) {
                     w.wake();
@@ -769,10 +645,7 @@ pub mod virtual_time {
                     k
                 }
             };
-            self.clock
-                .timers
-                .borrow_mut()
-                .insert(key, cx.waker().clone());
+            self.clock.timers.borrow_mut().insert(key, cx.waker().clone());
             Poll::Pending
         }
     }
@@ -787,11 +660,7 @@ pub mod virtual_time {
 
     pub fn sleep(clock: &Rc<Clock>, ms: f64) -> Sleep {
         let deadline_us = ((clock.now() + ms.max(0.0)) * 1000.0).round() as u64;
-        Sleep {
-            clock: Rc::clone(clock),
-            deadline_us,
-            key: None,
-        }
+        Sleep { clock: Rc::clone(clock), deadline_us, key: None }
     }
 
     /// The simulated network and CPU, in virtual time.
@@ -813,15 +682,9 @@ pub mod virtual_time {
             let p = self.plan.get(index).cloned();
             let clock = Rc::clone(&self.clock);
             Box::pin(async move {
-                let Some(p) = p else {
-                    return Err("no such request".into());
-                };
+                let Some(p) = p else { return Err("no such request".into()) };
                 sleep(&clock, p.latency_ms).await;
-                if p.fails {
-                    Err("simulated failure (HTTP 500)".into())
-                } else {
-                    Ok("ok".into())
-                }
+                if p.fails { Err("simulated failure (HTTP 500)".into()) } else { Ok("ok".into()) }
             })
         }
         fn block(&self, ms: f64) {
@@ -841,14 +704,10 @@ pub mod virtual_time {
         let mut pool = LocalPool::new();
         let done = Rc::new(Cell::new(false));
         let flag = Rc::clone(&done);
-        if pool
-            .spawner()
-            .spawn_local(async move {
-                fut.await;
-                flag.set(true);
-            })
-            .is_err()
-        {
+        if pool.spawner().spawn_local(async move {
+            fut.await;
+            flag.set(true);
+        }).is_err() {
             return false;
         }
         loop {
@@ -863,11 +722,7 @@ pub mod virtual_time {
     }
 
     /// Runs `fut` but drops it (cancels) at virtual time `at_ms`.
-    pub fn block_on_cancelled_at(
-        clock: &Rc<Clock>,
-        fut: LocalBoxFuture<'static, ()>,
-        at_ms: f64,
-    ) -> bool {
+    pub fn block_on_cancelled_at(clock: &Rc<Clock>, fut: LocalBoxFuture<'static, ()>, at_ms: f64) -> bool {
         let c = Rc::clone(clock);
         let stop = Box::pin(async move {
             let _ = select(fut, Box::pin(sleep(&c, at_ms))).await;

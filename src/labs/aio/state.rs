@@ -5,14 +5,11 @@
 //! abort it.
 
 use super::config::{
-    parse_items, strategy_key, url_problem, AioConfig, Decoded, Experiment, Network, MAX_BLOCK_MS,
-    MAX_LATENCY_MS, MAX_QUEUE, MAX_SIMULATED, MAX_STAGE_MS, MAX_TIMEOUT_MS,
+    parse_items, strategy_key, url_problem, AioConfig, Decoded, Experiment, Network, MAX_BLOCK_MS, MAX_LATENCY_MS,
+    MAX_QUEUE, MAX_SIMULATED, MAX_STAGE_MS, MAX_TIMEOUT_MS,
 };
-use super::model::{
-    self, ids_for, plan, py_list, Env, Phase, PipelineRecord, Planned, Rec, Recorder,
-    RequestRecord, Strategy,
-};
-use crate::core::lab::{absolute_link, results_document, Drafts, PoolStatus, RunOnOpen, Status};
+use super::model::{self, ids_for, plan, py_list, Env, Phase, PipelineRecord, Planned, Rec, Recorder, RequestRecord, Strategy};
+use crate::core::lab::{absolute_link, results_document, Drafts, PoolStatus, Status, RunOnOpen};
 use crate::core::link::{group, LinkError};
 use crate::core::round_to_micros;
 use futures::future::LocalBoxFuture;
@@ -22,65 +19,26 @@ use std::rc::Rc;
 /// A typed input; declared in the form's order, which is the order its errors list in.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub enum Field {
-    N,
-    Latency,
-    Jitter,
-    Fail,
-    Seed,
-    Limit,
-    Timeout,
-    Deadline,
-    Block,
-    Url,
-    Items,
-    Q1,
-    Q2,
-    Pms,
-    Tms,
-    Sms,
+    N, Latency, Jitter, Fail, Seed, Limit, Timeout, Deadline, Block, Url, Items, Q1, Q2, Pms, Tms, Sms,
 }
 
 impl Field {
     /// The input's `data-testid`.
     pub fn id(self) -> &'static str {
         match self {
-            Field::N => "aio-n",
-            Field::Latency => "aio-latency",
-            Field::Jitter => "aio-jitter",
-            Field::Fail => "aio-fail",
-            Field::Seed => "aio-seed",
-            Field::Limit => "aio-limit",
-            Field::Timeout => "aio-timeout",
-            Field::Deadline => "aio-deadline",
-            Field::Block => "aio-block",
-            Field::Url => "aio-url",
-            Field::Items => "aio-items",
-            Field::Q1 => "aio-q1",
-            Field::Q2 => "aio-q2",
-            Field::Pms => "aio-pms",
-            Field::Tms => "aio-tms",
-            Field::Sms => "aio-sms",
+            Field::N => "aio-n", Field::Latency => "aio-latency", Field::Jitter => "aio-jitter", Field::Fail => "aio-fail",
+            Field::Seed => "aio-seed", Field::Limit => "aio-limit", Field::Timeout => "aio-timeout", Field::Deadline => "aio-deadline",
+            Field::Block => "aio-block", Field::Url => "aio-url", Field::Items => "aio-items", Field::Q1 => "aio-q1", Field::Q2 => "aio-q2",
+            Field::Pms => "aio-pms", Field::Tms => "aio-tms", Field::Sms => "aio-sms",
         }
     }
 
     fn label(self) -> &'static str {
         match self {
-            Field::N => "requests",
-            Field::Latency => "latency",
-            Field::Jitter => "jitter",
-            Field::Fail => "failure rate",
-            Field::Seed => "seed",
-            Field::Limit => "semaphore",
-            Field::Timeout => "timeout",
-            Field::Deadline => "deadline",
-            Field::Block => "blocking work",
-            Field::Url => "URL",
-            Field::Items => "items",
-            Field::Q1 => "queue 1 size",
-            Field::Q2 => "queue 2 size",
-            Field::Pms => "producer delay",
-            Field::Tms => "transformer delay",
-            Field::Sms => "saver delay",
+            Field::N => "requests", Field::Latency => "latency", Field::Jitter => "jitter", Field::Fail => "failure rate",
+            Field::Seed => "seed", Field::Limit => "semaphore", Field::Timeout => "timeout", Field::Deadline => "deadline",
+            Field::Block => "blocking work", Field::Url => "URL", Field::Items => "items", Field::Q1 => "queue 1 size",
+            Field::Q2 => "queue 2 size", Field::Pms => "producer delay", Field::Tms => "transformer delay", Field::Sms => "saver delay",
         }
     }
 }
@@ -89,9 +47,7 @@ fn whole(raw: &str, max: u64) -> Result<u64, String> {
     let t = raw.trim();
     match t.parse::<u64>() {
         Ok(v) if v <= max => Ok(v),
-        _ if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => {
-            Err(format!("at most {}", group(max)))
-        }
+        _ if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => Err(format!("at most {}", group(max))),
         _ => Err("not a whole number".into()),
     }
 }
@@ -99,26 +55,14 @@ fn whole(raw: &str, max: u64) -> Result<u64, String> {
 /// The run's record, shared with its future while it runs.
 #[derive(Clone, Debug)]
 pub enum Last {
-    Requests {
-        rec: Rec,
-        config: AioConfig,
-    },
-    Pipeline {
-        rec: Rc<RefCell<PipelineRecord>>,
-        config: AioConfig,
-    },
+    Requests { rec: Rec, config: AioConfig },
+    Pipeline { rec: Rc<RefCell<PipelineRecord>>, config: AioConfig },
 }
 
 /// The seeded latencies and failures of a simulated run of `config`.
 pub fn planned(config: &AioConfig) -> Vec<Planned> {
     let ids = ids_for(config.n);
-    plan(
-        &ids,
-        config.latency_ms as f64,
-        config.jitter_ms as f64,
-        config.fail_pct as f64 / 100.0,
-        config.seed,
-    )
+    plan(&ids, config.latency_ms as f64, config.jitter_ms as f64, config.fail_pct as f64 / 100.0, config.seed)
 }
 
 /// Builds `config`'s experiment on `env`: the record the page draws, and the future that
@@ -128,23 +72,11 @@ pub fn launch(config: &AioConfig, env: Rc<dyn Env>) -> (Last, LocalBoxFuture<'st
         Experiment::Requests => {
             let rec = Recorder::new(&ids_for(config.n), env.now());
             let fut = model::run(Rc::clone(&env), Rc::clone(&rec), config.run_spec());
-            (
-                Last::Requests {
-                    rec,
-                    config: config.clone(),
-                },
-                fut,
-            )
+            (Last::Requests { rec, config: config.clone() }, fut)
         }
         Experiment::Pipeline => {
             let (rec, fut) = model::pipeline(env, config.pipeline.clone());
-            (
-                Last::Pipeline {
-                    rec,
-                    config: config.clone(),
-                },
-                fut,
-            )
+            (Last::Pipeline { rec, config: config.clone() }, fut)
         }
     }
 }
@@ -163,14 +95,9 @@ pub enum Action {
     /// The run a `run=1` link asked for, once the page knows whether it has workers.
     RunFromLink,
     /// The page built run `id`'s future; `last` is the record it fills in.
-    Started {
-        id: u64,
-        last: Last,
-    },
+    Started { id: u64, last: Last },
     /// Run `id`'s future has ended (finished, or aborted after a cancel).
-    Finished {
-        id: u64,
-    },
+    Finished { id: u64 },
     Cancel,
 }
 
@@ -179,14 +106,8 @@ pub enum Effect {
     WriteQuery(String),
     /// Build `config`'s experiment with [`launch`], report `Action::Started`, spawn it,
     /// and report `Action::Finished` when it ends.
-    Start {
-        id: u64,
-        config: AioConfig,
-        workers: bool,
-    },
-    Abort {
-        id: u64,
-    },
+    Start { id: u64, config: AioConfig, workers: bool },
+    Abort { id: u64 },
 }
 
 pub struct AioState {
@@ -262,14 +183,7 @@ impl AioState {
         let c = &mut self.config;
         let read = |raw: &str| -> Result<(), String> {
             match f {
-                Field::N => whole(raw, MAX_SIMULATED).and_then(|v| {
-                    if v == 0 {
-                        Err("at least 1".into())
-                    } else {
-                        c.n = v as usize;
-                        Ok(())
-                    }
-                }),
+                Field::N => whole(raw, MAX_SIMULATED).and_then(|v| if v == 0 { Err("at least 1".into()) } else { c.n = v as usize; Ok(()) }),
                 Field::Latency => whole(raw, MAX_LATENCY_MS).map(|v| c.latency_ms = v),
                 Field::Jitter => whole(raw, MAX_LATENCY_MS).map(|v| c.jitter_ms = v),
                 Field::Fail => whole(raw, 100).map(|v| c.fail_pct = v),
@@ -332,9 +246,7 @@ impl AioState {
                 vec![self.write_query()]
             }
             Action::LoadPreset(id) => {
-                let Some(p) = super::META.preset(id) else {
-                    return vec![];
-                };
+                let Some(p) = super::META.preset(id) else { return vec![] };
                 self.config = AioConfig::from_query(p.query).config;
                 self.drafts.clear();
                 self.link_errors.clear();
@@ -359,11 +271,7 @@ impl AioState {
                 self.running = Some(id);
                 self.status = Status::Running;
                 self.doc_cache.replace(None);
-                vec![Effect::Start {
-                    id,
-                    config: self.config.clone(),
-                    workers: self.pool.is_ready(),
-                }]
+                vec![Effect::Start { id, config: self.config.clone(), workers: self.pool.is_ready() }]
             }
             Action::Started { id, last } => {
                 if self.running == Some(id) {
@@ -400,9 +308,7 @@ impl AioState {
             return Rc::clone(doc);
         }
         let query = match &self.last {
-            Some(Last::Requests { config, .. } | Last::Pipeline { config, .. }) => {
-                config.to_query(false)
-            }
+            Some(Last::Requests { config, .. } | Last::Pipeline { config, .. }) => config.to_query(false),
             None => self.query(),
         };
         let body = match &self.last {
@@ -436,18 +342,9 @@ impl AioState {
                     "note": r.note,
                 });
                 if !running {
-                    doc["requests"] = serde_json::to_value(
-                        r.requests
-                            .iter()
-                            .map(|q| RequestRecord {
-                                start_ms: q.start_ms.map(round_to_micros),
-                                end_ms: q.end_ms.map(round_to_micros),
-                                wait_ms: q.wait_ms.map(round_to_micros),
-                                ..q.clone()
-                            })
-                            .collect::<Vec<_>>(),
-                    )
-                    .unwrap_or_default();
+                    doc["requests"] = serde_json::to_value(r.requests.iter().map(|q| RequestRecord {
+                        start_ms: q.start_ms.map(round_to_micros), end_ms: q.end_ms.map(round_to_micros), wait_ms: q.wait_ms.map(round_to_micros), ..q.clone()
+                    }).collect::<Vec<_>>()).unwrap_or_default();
                     doc["events"] = serde_json::to_value(r.events.iter().take(2000).map(|e| serde_json::json!({"t": round_to_micros(e.t), "index": e.index, "text": e.text})).collect::<Vec<_>>()).unwrap_or_default();
                 }
                 doc
@@ -467,12 +364,7 @@ impl AioState {
                 })
             }
         };
-        Rc::from(results_document(
-            "async",
-            self.status,
-            &absolute_link(&self.origin, "/async", &query),
-            &body,
-        ))
+        Rc::from(results_document("async", self.status, &absolute_link(&self.origin, "/async", &query), &body))
     }
 }
 
@@ -482,11 +374,7 @@ mod tests {
     use crate::labs::aio::model::virtual_time::{block_on, block_on_cancelled_at, Clock, SimEnv};
 
     fn open(query: &str) -> AioState {
-        AioState::new(
-            AioConfig::from_query(query),
-            PoolStatus::Ready { threads: 2 },
-            "http://test",
-        )
+        AioState::new(AioConfig::from_query(query), PoolStatus::Ready { threads: 2 }, "http://test")
     }
 
     fn doc(s: &AioState) -> serde_json::Value {
@@ -496,22 +384,11 @@ mod tests {
     /// Performs a Start effect as the page does, in virtual time; `cancel_at` cancels the
     /// run at that simulated time.
     fn perform_start(s: &mut AioState, effects: Vec<Effect>, cancel_at: Option<f64>) {
-        let Some(Effect::Start {
-            id,
-            config,
-            workers,
-        }) = effects
-            .into_iter()
-            .find(|e| matches!(e, Effect::Start { .. }))
-        else {
+        let Some(Effect::Start { id, config, workers }) = effects.into_iter().find(|e| matches!(e, Effect::Start { .. })) else {
             panic!("no Start effect")
         };
         let clock = Rc::new(Clock::default());
-        let env: Rc<dyn Env> = Rc::new(SimEnv {
-            clock: Rc::clone(&clock),
-            plan: planned(&config),
-            workers,
-        });
+        let env: Rc<dyn Env> = Rc::new(SimEnv { clock: Rc::clone(&clock), plan: planned(&config), workers });
         let (last, fut) = launch(&config, env);
         s.update(Action::Started { id, last });
         assert_eq!(doc(s)["status"], "running");
@@ -529,14 +406,7 @@ mod tests {
     fn idle_document_follows_the_settings() {
         let mut s = open("exp=pipeline");
         let d = doc(&s);
-        assert_eq!(
-            (
-                d["lab"].as_str(),
-                d["status"].as_str(),
-                d["experiment"].as_str()
-            ),
-            (Some("async"), Some("idle"), Some("pipeline"))
-        );
+        assert_eq!((d["lab"].as_str(), d["status"].as_str(), d["experiment"].as_str()), (Some("async"), Some("idle"), Some("pipeline")));
         s.update(Action::SetExperiment(Experiment::Requests));
         assert_eq!(doc(&s)["experiment"], "requests");
         assert_eq!(doc(&s)["link"], format!("http://test/async?{}", s.query()));
@@ -558,11 +428,7 @@ mod tests {
         s.update(Action::Set(Field::N, "9".into()));
         let after = doc(&s);
         assert_eq!(after["total"], 4);
-        assert!(
-            after["link"].as_str().is_some_and(|l| l.contains("n=4")),
-            "{}",
-            after["link"]
-        );
+        assert!(after["link"].as_str().is_some_and(|l| l.contains("n=4")), "{}", after["link"]);
     }
 
     #[test]
@@ -591,13 +457,8 @@ mod tests {
     fn fields_report_errors_and_a_bad_form_does_not_run() {
         let mut s = open("");
         assert!(s.update(Action::Set(Field::N, "0".into())).is_empty());
-        assert!(s
-            .update(Action::Set(Field::Latency, "99999999".into()))
-            .is_empty());
-        assert_eq!(
-            s.problems(),
-            ["requests: at least 1", "latency: at most 60,000"]
-        );
+        assert!(s.update(Action::Set(Field::Latency, "99999999".into())).is_empty());
+        assert_eq!(s.problems(), ["requests: at least 1", "latency: at most 60,000"]);
         assert_eq!(s.shown(Field::N, || "15".into()), "0");
         assert!(s.update(Action::Run).is_empty());
         assert_eq!(s.status, Status::Idle);
@@ -611,10 +472,7 @@ mod tests {
         let effects = s.update(Action::Run);
         perform_start(&mut s, effects, None);
         let d = doc(&s);
-        assert_eq!(
-            d["outputRepr"],
-            "[0.4, 0.8, 1.2000000000000002, 0.6000000000000001, 1.0, 1.4000000000000001, 1.8]"
-        );
+        assert_eq!(d["outputRepr"], "[0.4, 0.8, 1.2000000000000002, 0.6000000000000001, 1.0, 1.4000000000000001, 1.8]");
         assert_eq!(d["status"], "done");
     }
 
@@ -623,10 +481,7 @@ mod tests {
         let mut s = AioState::new(AioConfig::from_query("n=3&run=1"), PoolStatus::Starting, "");
         assert!(s.update(Action::RunFromLink).is_empty());
         s.update(Action::Pool(PoolStatus::Ready { threads: 2 }));
-        assert!(matches!(
-            s.update(Action::RunFromLink).as_slice(),
-            [Effect::Start { workers: true, .. }]
-        ));
+        assert!(matches!(s.update(Action::RunFromLink).as_slice(), [Effect::Start { workers: true, .. }]));
         assert!(s.update(Action::RunFromLink).is_empty());
     }
 }

@@ -1,9 +1,9 @@
 use super::config::{strategy_key, AioConfig, Experiment, Network};
 use super::model::virtual_time::{block_on, block_on_cancelled_at, Clock, SimEnv};
-use super::model::Strategy;
 use super::model::*;
 use super::META;
 use proptest::prelude::{prop, prop_assert, prop_assert_eq, proptest};
+use super::model::Strategy;
 use std::rc::Rc;
 
 fn sim(latencies: &[f64], fails: &[usize]) -> (Rc<Clock>, Rc<dyn Env>, Rec) {
@@ -11,31 +11,16 @@ fn sim(latencies: &[f64], fails: &[usize]) -> (Rc<Clock>, Rc<dyn Env>, Rec) {
     let plan: Vec<Planned> = latencies
         .iter()
         .enumerate()
-        .map(|(i, &l)| Planned {
-            id: i as u32,
-            latency_ms: l,
-            fails: fails.contains(&i),
-        })
+        .map(|(i, &l)| Planned { id: i as u32, latency_ms: l, fails: fails.contains(&i) })
         .collect();
     let ids: Vec<u32> = plan.iter().map(|p| p.id).collect();
-    let env: Rc<dyn Env> = Rc::new(SimEnv {
-        clock: Rc::clone(&clock),
-        plan,
-        workers: true,
-    });
+    let env: Rc<dyn Env> = Rc::new(SimEnv { clock: Rc::clone(&clock), plan, workers: true });
     let rec = Recorder::new(&ids, 0.0);
     (clock, env, rec)
 }
 
 fn spec(strategy: Strategy, limit: Option<usize>) -> RunSpec {
-    RunSpec {
-        strategy,
-        limit,
-        timeout_ms: None,
-        deadline_ms: None,
-        block_ms: 0.0,
-        offload: false,
-    }
+    RunSpec { strategy, limit, timeout_ms: None, deadline_ms: None, block_ms: 0.0, offload: false }
 }
 
 fn go(latencies: &[f64], fails: &[usize], s: RunSpec) -> (Rc<Clock>, Rec) {
@@ -51,15 +36,9 @@ fn phases(rec: &Rec) -> Vec<Phase> {
 #[test]
 fn sequential_gather_and_semaphore_take_the_ideal_times() {
     let lat = [200.0; 15];
-    assert_eq!(
-        go(&lat, &[], spec(Strategy::Sequential, None)).0.now(),
-        3000.0
-    );
+    assert_eq!(go(&lat, &[], spec(Strategy::Sequential, None)).0.now(), 3000.0);
     assert_eq!(go(&lat, &[], spec(Strategy::Gather, None)).0.now(), 200.0);
-    assert_eq!(
-        go(&lat, &[], spec(Strategy::Gather, Some(5))).0.now(),
-        600.0
-    );
+    assert_eq!(go(&lat, &[], spec(Strategy::Gather, Some(5))).0.now(), 600.0);
     let (_, rec) = go(&lat, &[], spec(Strategy::Gather, Some(5)));
     let r = rec.borrow();
     assert_eq!(r.finished_at, Some(600.0));
@@ -81,28 +60,13 @@ fn semaphore_of_two_logs_like_python() {
     }
     let (_, rec) = go(&[1000.0; 4], &[], spec(Strategy::Gather, Some(2)));
     let r = rec.borrow();
-    let log: Vec<String> = r
-        .events
-        .iter()
-        .map(|e| format!("{:.0} {} {}", e.t, e.index, e.text))
-        .collect();
+    let log: Vec<String> = r.events.iter().map(|e| format!("{:.0} {} {}", e.t, e.index, e.text)).collect();
     // Everyone waits, two acquire at 0, the third acquires only when one releases at 1000.
-    assert!(
-        log.contains(&"0 2 waiting for semaphore".to_string()),
-        "{log:#?}"
-    );
-    let third = r
-        .events
-        .iter()
-        .find(|e| e.index == 2 && e.text == "acquired")
-        .unwrap();
+    assert!(log.contains(&"0 2 waiting for semaphore".to_string()), "{log:#?}");
+    let third = r.events.iter().find(|e| e.index == 2 && e.text == "acquired").unwrap();
     assert_eq!(third.t, 1000.0);
     let first_release = r.events.iter().position(|e| e.text == "released").unwrap();
-    let third_acquire = r
-        .events
-        .iter()
-        .position(|e| e.index == 2 && e.text == "acquired")
-        .unwrap();
+    let third_acquire = r.events.iter().position(|e| e.index == 2 && e.text == "acquired").unwrap();
     assert!(first_release < third_acquire);
     assert_eq!(r.finished_at, Some(2000.0));
     assert!(r.in_flight.iter().all(|x| x.1 <= 2));
@@ -117,17 +81,8 @@ fn taskgroup_cancels_siblings_on_first_failure() {
     assert_eq!(clock.now(), 100.0);
     let p = phases(&rec);
     assert_eq!(p[3], Phase::Failed);
-    assert!(
-        p.iter()
-            .enumerate()
-            .all(|(i, ph)| i == 3 || *ph == Phase::Cancelled),
-        "{p:?}"
-    );
-    assert!(rec
-        .borrow()
-        .requests
-        .iter()
-        .all(|r| r.end_ms == Some(100.0)));
+    assert!(p.iter().enumerate().all(|(i, ph)| i == 3 || *ph == Phase::Cancelled), "{p:?}");
+    assert!(rec.borrow().requests.iter().all(|r| r.end_ms == Some(100.0)));
 }
 
 #[test]
@@ -146,54 +101,27 @@ fn timeouts_and_deadline() {
     let mut s = spec(Strategy::Gather, None);
     s.timeout_ms = Some(300.0);
     let (clock, rec) = go(&[100.0, 400.0, 250.0, 900.0], &[], s);
-    assert_eq!(
-        phases(&rec),
-        vec![Phase::Done, Phase::TimedOut, Phase::Done, Phase::TimedOut]
-    );
+    assert_eq!(phases(&rec), vec![Phase::Done, Phase::TimedOut, Phase::Done, Phase::TimedOut]);
     assert_eq!(clock.now(), 300.0);
 
     let mut s = spec(Strategy::Sequential, None);
     s.deadline_ms = Some(450.0);
     let (clock, rec) = go(&[200.0, 200.0, 200.0], &[], s);
     assert_eq!(clock.now(), 450.0);
-    assert_eq!(
-        phases(&rec),
-        vec![Phase::Done, Phase::Done, Phase::Cancelled]
-    );
+    assert_eq!(phases(&rec), vec![Phase::Done, Phase::Done, Phase::Cancelled]);
     // A request that had not started when the deadline passed is cancelled too.
     let mut s = spec(Strategy::Sequential, None);
     s.deadline_ms = Some(250.0);
     let (_, rec) = go(&[200.0, 200.0, 200.0, 200.0], &[], s);
-    assert_eq!(
-        phases(&rec),
-        vec![
-            Phase::Done,
-            Phase::Cancelled,
-            Phase::Cancelled,
-            Phase::Cancelled
-        ]
-    );
+    assert_eq!(phases(&rec), vec![Phase::Done, Phase::Cancelled, Phase::Cancelled, Phase::Cancelled]);
     assert!(rec.borrow().note.as_deref().unwrap().contains("deadline"));
 }
 
 #[test]
 fn cancelling_a_sequential_run_cancels_the_unstarted_ones() {
     let (clock, env, rec) = sim(&[100.0; 5], &[]);
-    assert!(block_on_cancelled_at(
-        &clock,
-        run(env, Rc::clone(&rec), spec(Strategy::Sequential, None)),
-        250.0
-    ));
-    assert_eq!(
-        phases(&rec),
-        vec![
-            Phase::Done,
-            Phase::Done,
-            Phase::Cancelled,
-            Phase::Cancelled,
-            Phase::Cancelled
-        ]
-    );
+    assert!(block_on_cancelled_at(&clock, run(env, Rc::clone(&rec), spec(Strategy::Sequential, None)), 250.0));
+    assert_eq!(phases(&rec), vec![Phase::Done, Phase::Done, Phase::Cancelled, Phase::Cancelled, Phase::Cancelled]);
     assert_eq!(rec.borrow().in_flight_now, 0);
     // A cancelled run has a wall time too: until the cancel.
     assert_eq!(rec.borrow().finished_at, Some(250.0));
@@ -202,11 +130,7 @@ fn cancelling_a_sequential_run_cancels_the_unstarted_ones() {
 #[test]
 fn a_cancelled_pipeline_has_a_wall_time() {
     let clock = Rc::new(Clock::default());
-    let env: Rc<dyn Env> = Rc::new(SimEnv {
-        clock: Rc::clone(&clock),
-        plan: vec![],
-        workers: true,
-    });
+    let env: Rc<dyn Env> = Rc::new(SimEnv { clock: Rc::clone(&clock), plan: vec![], workers: true });
     let (rec, fut) = pipeline(env, PipelineSpec::default());
     assert!(block_on_cancelled_at(&clock, fut, 400.0));
     let r = rec.borrow();
@@ -225,15 +149,8 @@ fn cancelled_requests_are_not_latencies() {
 #[test]
 fn cancelling_midway_keeps_finished_results() {
     let (clock, env, rec) = sim(&[100.0, 200.0, 300.0, 400.0], &[]);
-    assert!(block_on_cancelled_at(
-        &clock,
-        run(env, Rc::clone(&rec), spec(Strategy::Gather, None)),
-        250.0
-    ));
-    assert_eq!(
-        phases(&rec),
-        vec![Phase::Done, Phase::Done, Phase::Cancelled, Phase::Cancelled]
-    );
+    assert!(block_on_cancelled_at(&clock, run(env, Rc::clone(&rec), spec(Strategy::Gather, None)), 250.0));
+    assert_eq!(phases(&rec), vec![Phase::Done, Phase::Done, Phase::Cancelled, Phase::Cancelled]);
     assert_eq!(rec.borrow().requests[2].end_ms, Some(250.0));
 }
 
@@ -243,20 +160,12 @@ fn blocking_the_loop_stalls_everyone_and_to_thread_does_not() {
     s.block_ms = 1500.0;
     let (clock, rec) = go(&[200.0; 5], &[], s.clone());
     // Nothing else could even start while request 0 computed.
-    assert!(
-        rec.borrow().requests[1..]
-            .iter()
-            .all(|r| r.start_ms == Some(1500.0)),
-        "{:?}",
-        rec.borrow().requests
-    );
+    assert!(rec.borrow().requests[1..].iter().all(|r| r.start_ms == Some(1500.0)), "{:?}", rec.borrow().requests);
     assert_eq!(clock.now(), 1700.0);
     assert_eq!(rec.borrow().blocked, Some((0.0, 1500.0)));
     s.offload = true;
     let (clock, rec) = go(&[200.0; 5], &[], s.clone());
-    assert!(rec.borrow().requests[1..]
-        .iter()
-        .all(|r| r.end_ms == Some(200.0)));
+    assert!(rec.borrow().requests[1..].iter().all(|r| r.end_ms == Some(200.0)));
     assert_eq!(clock.now(), 1700.0);
     assert_eq!(rec.borrow().blocked, None);
     assert!(rec.borrow().events[0].text.contains("on a worker"));
@@ -265,38 +174,19 @@ fn blocking_the_loop_stalls_everyone_and_to_thread_does_not() {
 #[test]
 fn to_thread_without_workers_blocks_the_loop_and_says_so() {
     let clock = Rc::new(Clock::default());
-    let plan: Vec<Planned> = (0..5)
-        .map(|i| Planned {
-            id: i,
-            latency_ms: 200.0,
-            fails: false,
-        })
-        .collect();
+    let plan: Vec<Planned> = (0..5).map(|i| Planned { id: i, latency_ms: 200.0, fails: false }).collect();
     let ids: Vec<u32> = (0..5).collect();
-    let env: Rc<dyn Env> = Rc::new(SimEnv {
-        clock: Rc::clone(&clock),
-        plan,
-        workers: false,
-    });
+    let env: Rc<dyn Env> = Rc::new(SimEnv { clock: Rc::clone(&clock), plan, workers: false });
     let rec = Recorder::new(&ids, 0.0);
     let mut s = spec(Strategy::Gather, None);
     s.block_ms = 1500.0;
     s.offload = true;
     assert!(block_on(&clock, run(env, Rc::clone(&rec), s)));
     let r = rec.borrow();
-    assert!(
-        r.requests[1..].iter().all(|q| q.start_ms == Some(1500.0)),
-        "{:?}",
-        r.requests
-    );
+    assert!(r.requests[1..].iter().all(|q| q.start_ms == Some(1500.0)), "{:?}", r.requests);
     assert_eq!(r.blocked, Some((0.0, 1500.0)));
     let first = &r.events[0].text;
-    assert!(
-        first.contains("no worker")
-            && first.contains("blocks the event loop")
-            && !first.contains("on a worker"),
-        "{first}"
-    );
+    assert!(first.contains("no worker") && first.contains("blocks the event loop") && !first.contains("on a worker"), "{first}");
 }
 
 #[test]
@@ -313,18 +203,11 @@ fn creating_coroutines_runs_nothing() {
 #[test]
 fn pipeline_keeps_order_and_python_floats() {
     let clock = Rc::new(Clock::default());
-    let env: Rc<dyn Env> = Rc::new(SimEnv {
-        clock: Rc::clone(&clock),
-        plan: vec![],
-        workers: true,
-    });
+    let env: Rc<dyn Env> = Rc::new(SimEnv { clock: Rc::clone(&clock), plan: vec![], workers: true });
     let (rec, fut) = pipeline(env, PipelineSpec::default());
     assert!(block_on(&clock, fut));
     let r = rec.borrow();
-    assert_eq!(
-        py_list(&r.output),
-        "[0.4, 0.8, 1.2000000000000002, 0.6000000000000001, 1.0, 1.4000000000000001, 1.8]"
-    );
+    assert_eq!(py_list(&r.output), "[0.4, 0.8, 1.2000000000000002, 0.6000000000000001, 1.0, 1.4000000000000001, 1.8]");
     assert!(r.events.last().unwrap().text.starts_with("writes [0.4"));
 }
 
@@ -332,19 +215,8 @@ fn pipeline_keeps_order_and_python_floats() {
 fn bounded_queue_holds_the_producer_back() {
     let run_with = |q: usize| {
         let clock = Rc::new(Clock::default());
-        let env: Rc<dyn Env> = Rc::new(SimEnv {
-            clock: Rc::clone(&clock),
-            plan: vec![],
-            workers: true,
-        });
-        let spec = PipelineSpec {
-            items: vec![1.0; 20],
-            q1: q,
-            q2: q,
-            produce_ms: 10.0,
-            transform_ms: 10.0,
-            save_ms: 100.0,
-        };
+        let env: Rc<dyn Env> = Rc::new(SimEnv { clock: Rc::clone(&clock), plan: vec![], workers: true });
+        let spec = PipelineSpec { items: vec![1.0; 20], q1: q, q2: q, produce_ms: 10.0, transform_ms: 10.0, save_ms: 100.0 };
         let (rec, fut) = pipeline(env, spec);
         assert!(block_on(&clock, fut));
         let r = rec.borrow();
@@ -354,17 +226,11 @@ fn bounded_queue_holds_the_producer_back() {
     };
     let (m1, m2, blocked, out) = run_with(2);
     assert!(m1 <= 2 && m2 <= 2, "{m1} {m2}");
-    assert!(
-        blocked > 5,
-        "the producer should wait on a full queue: {blocked}"
-    );
+    assert!(blocked > 5, "the producer should wait on a full queue: {blocked}");
     assert_eq!(out, 20);
     let (_, m2, blocked, out) = run_with(0);
     assert!(m2 > 10, "an unbounded queue grows: {m2}");
-    assert_eq!(
-        blocked, 0,
-        "an unbounded queue never makes the producer wait"
-    );
+    assert_eq!(blocked, 0, "an unbounded queue never makes the producer wait");
     assert_eq!(out, 20);
 }
 
@@ -372,35 +238,13 @@ fn bounded_queue_holds_the_producer_back() {
 fn py_float_matches_python_repr() {
     // Each printed by python3 -c 'print(repr(x))'.
     let cases = [
-        (1.0, "1.0"),
-        (0.1 + 0.2, "0.30000000000000004"),
-        (-2.0, "-2.0"),
-        (6.0 * 0.2, "1.2000000000000002"),
-        (2e-5, "2e-05"),
-        (1e16, "1e+16"),
-        (1.5e-7, "1.5e-07"),
-        (1.2345e20, "1.2345e+20"),
-        (1e15, "1000000000000000.0"),
-        (1234567890123456.0, "1234567890123456.0"),
-        (9999999999999998.0, "9999999999999998.0"),
-        (0.0001, "0.0001"),
-        (0.00012, "0.00012"),
-        (1e-5, "1e-05"),
-        (0.0, "0.0"),
-        (-0.0, "-0.0"),
-        (0.5, "0.5"),
-        (100.0, "100.0"),
-        (12345.678, "12345.678"),
-        (123456789012345678.0, "1.2345678901234568e+17"),
-        (2.5e-10, "2.5e-10"),
-        (-1e100, "-1e+100"),
-        (1e-100, "1e-100"),
-        (5e-324, "5e-324"),
-        (f64::MAX, "1.7976931348623157e+308"),
-        (1e22, "1e+22"),
-        (f64::INFINITY, "inf"),
-        (f64::NEG_INFINITY, "-inf"),
-        (f64::NAN, "nan"),
+        (1.0, "1.0"), (0.1 + 0.2, "0.30000000000000004"), (-2.0, "-2.0"), (6.0 * 0.2, "1.2000000000000002"),
+        (2e-5, "2e-05"), (1e16, "1e+16"), (1.5e-7, "1.5e-07"), (1.2345e20, "1.2345e+20"), (1e15, "1000000000000000.0"),
+        (1234567890123456.0, "1234567890123456.0"), (9999999999999998.0, "9999999999999998.0"), (0.0001, "0.0001"),
+        (0.00012, "0.00012"), (1e-5, "1e-05"), (0.0, "0.0"), (-0.0, "-0.0"), (0.5, "0.5"), (100.0, "100.0"),
+        (12345.678, "12345.678"), (123456789012345678.0, "1.2345678901234568e+17"), (2.5e-10, "2.5e-10"),
+        (-1e100, "-1e+100"), (1e-100, "1e-100"), (5e-324, "5e-324"), (f64::MAX, "1.7976931348623157e+308"),
+        (1e22, "1e+22"), (f64::INFINITY, "inf"), (f64::NEG_INFINITY, "-inf"), (f64::NAN, "nan"),
     ];
     for (x, want) in cases {
         assert_eq!(py_float(x), want, "{x:e}");
@@ -411,10 +255,7 @@ fn py_float_matches_python_repr() {
 fn py_float_agrees_with_cpython_on_a_generated_list() {
     // py_float_cases.txt: bits and repr() of ~350 floats, written by CPython 3.11.
     let mut checked = 0;
-    for line in include_str!("py_float_cases.txt")
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-    {
+    for line in include_str!("py_float_cases.txt").lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
         let (bits, want) = line.split_once(' ').unwrap();
         let x = f64::from_bits(u64::from_str_radix(bits, 16).unwrap());
         assert_eq!(py_float(x), want, "bits {bits}");
@@ -454,16 +295,9 @@ fn ids_are_the_classic_fifteen_then_the_unused_positive_integers() {
 fn ten_thousand_requests_finish_in_virtual_time() {
     let clock = Rc::new(Clock::default());
     let p = plan(&ids_for(10_000), 200.0, 50.0, 0.0, 1);
-    let env: Rc<dyn Env> = Rc::new(SimEnv {
-        clock: Rc::clone(&clock),
-        plan: p,
-        workers: true,
-    });
+    let env: Rc<dyn Env> = Rc::new(SimEnv { clock: Rc::clone(&clock), plan: p, workers: true });
     let rec = Recorder::new(&ids_for(10_000), 0.0);
-    assert!(block_on(
-        &clock,
-        run(env, Rc::clone(&rec), spec(Strategy::Gather, None))
-    ));
+    assert!(block_on(&clock, run(env, Rc::clone(&rec), spec(Strategy::Gather, None))));
     assert!(rec.borrow().requests.iter().all(|r| r.phase == Phase::Done));
     assert!(clock.now() <= 250.0);
 }
@@ -474,18 +308,8 @@ fn run_preset(id: &str) -> Rec {
     let c = AioConfig::from_query(p.query).config;
     let clock = Rc::new(Clock::default());
     let ids = ids_for(c.n);
-    let pl = plan(
-        &ids,
-        c.latency_ms as f64,
-        c.jitter_ms as f64,
-        c.fail_pct as f64 / 100.0,
-        c.seed,
-    );
-    let env: Rc<dyn Env> = Rc::new(SimEnv {
-        clock: Rc::clone(&clock),
-        plan: pl,
-        workers: true,
-    });
+    let pl = plan(&ids, c.latency_ms as f64, c.jitter_ms as f64, c.fail_pct as f64 / 100.0, c.seed);
+    let env: Rc<dyn Env> = Rc::new(SimEnv { clock: Rc::clone(&clock), plan: pl, workers: true });
     let rec = Recorder::new(&ids, 0.0);
     assert!(block_on(&clock, run(env, Rc::clone(&rec), c.run_spec())));
     rec
@@ -495,26 +319,12 @@ fn run_preset(id: &str) -> Rec {
 fn preset_blurbs_match_what_the_simulation_does() {
     let wall = |id: &str| run_preset(id).borrow().finished_at.unwrap();
     // "about 10 s"; "about 2 s"; "under 1 s".
-    assert!(
-        (9_500.0..10_500.0).contains(&wall("sequential")),
-        "{}",
-        wall("sequential")
-    );
-    assert!(
-        (1_900.0..2_500.0).contains(&wall("pool-of-5")),
-        "{}",
-        wall("pool-of-5")
-    );
+    assert!((9_500.0..10_500.0).contains(&wall("sequential")), "{}", wall("sequential"));
+    assert!((1_900.0..2_500.0).contains(&wall("pool-of-5")), "{}", wall("pool-of-5"));
     assert!(wall("gather") < 1_000.0, "{}", wall("gather"));
     // The first failure cancels siblings that were still running.
     let tg = run_preset("taskgroup");
-    let count = |rec: &Rec, ph: Phase| {
-        rec.borrow()
-            .requests
-            .iter()
-            .filter(|q| q.phase == ph)
-            .count()
-    };
+    let count = |rec: &Rec, ph: Phase| rec.borrow().requests.iter().filter(|q| q.phase == ph).count();
     assert_eq!(count(&tg, Phase::Failed), 1);
     assert!(count(&tg, Phase::Cancelled) > 5);
     // The same failures under gather: collected, and the rest complete.
@@ -523,17 +333,8 @@ fn preset_blurbs_match_what_the_simulation_does() {
     assert_eq!(count(&ga, Phase::Failed) + count(&ga, Phase::Done), 15);
     // to_thread: nobody else waits for the work.
     let tt = run_preset("to-thread");
-    assert!(tt.borrow().requests[1..]
-        .iter()
-        .all(|q| q.end_ms.unwrap() < 1_000.0));
-    let to_thread = AioConfig::from_query(
-        META.presets
-            .iter()
-            .find(|p| p.id == "to-thread")
-            .unwrap()
-            .query,
-    )
-    .config;
+    assert!(tt.borrow().requests[1..].iter().all(|q| q.end_ms.unwrap() < 1_000.0));
+    let to_thread = AioConfig::from_query(META.presets.iter().find(|p| p.id == "to-thread").unwrap().query).config;
     assert_eq!(to_thread.strategy, Strategy::TaskGroup);
     // Live presets give each request a timeout, so a hung server ends in "timed out".
     for p in META.presets.iter().filter(|p| p.id.starts_with("live-")) {
@@ -547,41 +348,16 @@ fn preset_blurbs_match_what_the_simulation_does() {
 fn sequential_runs_use_no_semaphore() {
     let c = AioConfig::from_query("mode=seq&k=5").config;
     assert_eq!(c.limit, 5, "k stays in the link");
-    assert_eq!(
-        c.run_spec().limit,
-        None,
-        "but nothing limits a run that awaits one at a time"
-    );
-    assert_eq!(
-        AioConfig::from_query("mode=gather&k=5")
-            .config
-            .run_spec()
-            .limit,
-        Some(5)
-    );
-    assert_eq!(
-        AioConfig::from_query("mode=gather&k=0")
-            .config
-            .run_spec()
-            .limit,
-        None
-    );
+    assert_eq!(c.run_spec().limit, None, "but nothing limits a run that awaits one at a time");
+    assert_eq!(AioConfig::from_query("mode=gather&k=5").config.run_spec().limit, Some(5));
+    assert_eq!(AioConfig::from_query("mode=gather&k=0").config.run_spec().limit, None);
 }
 
 #[test]
 fn strategy_keys_are_the_link_values() {
-    for (key, s) in [
-        ("seq", Strategy::Sequential),
-        ("gather", Strategy::Gather),
-        ("taskgroup", Strategy::TaskGroup),
-    ] {
+    for (key, s) in [("seq", Strategy::Sequential), ("gather", Strategy::Gather), ("taskgroup", Strategy::TaskGroup)] {
         assert_eq!(strategy_key(s), key);
-        assert_eq!(
-            AioConfig::from_query(&format!("mode={key}"))
-                .config
-                .strategy,
-            s
-        );
+        assert_eq!(AioConfig::from_query(&format!("mode={key}")).config.strategy, s);
     }
 }
 
@@ -598,9 +374,7 @@ fn presets_decode_cleanly() {
 
 #[test]
 fn hostile_links_are_reported() {
-    let d = AioConfig::from_query(
-        "n=999999&url=javascript:alert(1)&mode=warp&fail=150&items=1,x&zzz=1&k=-1",
-    );
+    let d = AioConfig::from_query("n=999999&url=javascript:alert(1)&mode=warp&fail=150&items=1,x&zzz=1&k=-1");
     let mut keys: Vec<&str> = d.errors.iter().map(|e| e.key.as_str()).collect();
     keys.sort();
     assert_eq!(keys, ["fail", "items", "k", "mode", "n", "url", "zzz"]);
@@ -661,3 +435,4 @@ proptest! {
         }
     }
 }
+

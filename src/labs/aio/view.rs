@@ -3,11 +3,9 @@
 //! the browser's event loop when the state asks for it, and draws the state.
 
 use super::config::{AioConfig, Experiment, Network};
-use super::model::{py_list, Phase, Recorder, RequestRecord, Strategy};
+use super::model::{Phase, Recorder, RequestRecord, Strategy, py_list};
 use super::state::{self, Action, AioState, Effect, Field, Last};
-use crate::app::widgets::{
-    act, field_text, results_json, subscribe_pool, Heartbeat, LinkErrors, PresetBar, ShareBar,
-};
+use crate::app::widgets::{act, field_text, results_json, subscribe_pool, Heartbeat, LinkErrors, PresetBar, ShareBar};
 use crate::core::chart::{self, nice_ticks, tick_label, Scale};
 use crate::core::lab::{whole_ms, PoolStatus, Status};
 use crate::glue::{self, aio::BrowserEnv};
@@ -59,17 +57,8 @@ impl AsyncLab {
         for effect in effects {
             match effect {
                 Effect::WriteQuery(q) => glue::replace_query(&q),
-                Effect::Start {
-                    id,
-                    config,
-                    workers,
-                } => {
-                    let env = BrowserEnv {
-                        network: config.network,
-                        plan: state::planned(&config),
-                        url: config.url.clone(),
-                        workers,
-                    };
+                Effect::Start { id, config, workers } => {
+                    let env = BrowserEnv { network: config.network, plan: state::planned(&config), url: config.url.clone(), workers };
                     let (last, fut) = state::launch(&config, Rc::new(env));
                     self.dispatch(ctx, Action::Started { id, last });
                     let (abort, registration) = AbortHandle::new_pair();
@@ -80,11 +69,7 @@ impl AsyncLab {
                     });
                     let link = ctx.link().clone();
                     let tick = Interval::new(100, move || link.send_message(Msg::Tick));
-                    self.running = Some(Running {
-                        id,
-                        abort,
-                        _tick: tick,
-                    });
+                    self.running = Some(Running { id, abort, _tick: tick });
                 }
                 Effect::Abort { id } => {
                     if let Some(r) = self.running.as_ref().filter(|r| r.id == id) {
@@ -104,11 +89,7 @@ impl Component for AsyncLab {
         let (pool, listener) = subscribe_pool(ctx, |p| Msg::Do(Action::Pool(p)));
         let decoded = AioConfig::from_query(&glue::current_query());
         let state = AioState::new(decoded, pool, &glue::origin());
-        let mut lab = AsyncLab {
-            state,
-            running: None,
-            _pool_listener: listener,
-        };
+        let mut lab = AsyncLab { state, running: None, _pool_listener: listener };
         let effects = lab.state.opened();
         lab.perform(ctx, effects);
         lab
@@ -174,14 +155,7 @@ impl Component for AsyncLab {
 }
 
 impl AsyncLab {
-    fn input(
-        &self,
-        ctx: &Context<Self>,
-        f: Field,
-        label: &'static str,
-        value: String,
-        hint: &'static str,
-    ) -> Html {
+    fn input(&self, ctx: &Context<Self>, f: Field, label: &'static str, value: String, hint: &'static str) -> Html {
         let running = self.state.is_running();
         html! {
             <label title={hint}>{ label }
@@ -197,11 +171,7 @@ impl AsyncLab {
         let c = &self.state.config;
         let running = self.state.is_running();
         let problems = self.state.problems();
-        let radio = |name: &'static str,
-                     id: String,
-                     checked: bool,
-                     label: &'static str,
-                     msg: Action| {
+        let radio = |name: &'static str, id: String, checked: bool, label: &'static str, msg: Action| {
             html! {
                 <label class={classes!("mode", checked.then_some("selected"))}>
                     <input type="radio" name={name} data-testid={id} checked={checked} disabled={running}
@@ -365,14 +335,11 @@ impl AsyncLab {
     fn view_pipeline(&self) -> Html {
         let Some(Last::Pipeline { rec, config }) = &self.state.last else {
             return html! { <section class="card"><h2>{ "Pipeline" }</h2>
-            <p class="muted">{ "producer \u{2192} queue 1 \u{2192} transformer (\u{d7} 0.2) \u{2192} queue 2 \u{2192} saver; a None sentinel tells each stage to stop. Run it to see the queues fill and drain." }</p></section> };
+                <p class="muted">{ "producer \u{2192} queue 1 \u{2192} transformer (\u{d7} 0.2) \u{2192} queue 2 \u{2192} saver; a None sentinel tells each stage to stop. Run it to see the queues fill and drain." }</p></section> };
         };
         let r = rec.borrow();
         let blocked: f64 = r.producer_blocked.iter().map(|(a, b)| b - a).sum();
-        let end = r
-            .finished_at
-            .unwrap_or_else(|| r.depths.last().map(|d| d.0).unwrap_or(0.0))
-            .max(1.0);
+        let end = r.finished_at.unwrap_or_else(|| r.depths.last().map(|d| d.0).unwrap_or(0.0)).max(1.0);
         let q1: Vec<(f64, f64)> = r.depths.iter().map(|d| (d.0, d.1 as f64)).collect();
         let q2: Vec<(f64, f64)> = r.depths.iter().map(|d| (d.0, d.2 as f64)).collect();
         html! {
@@ -405,12 +372,7 @@ fn phase_key(p: Phase) -> &'static str {
 }
 
 fn phase_counts(reqs: &[RequestRecord]) -> Html {
-    let phases = [
-        Phase::Done,
-        Phase::Failed,
-        Phase::TimedOut,
-        Phase::Cancelled,
-    ];
+    let phases = [Phase::Done, Phase::Failed, Phase::TimedOut, Phase::Cancelled];
     html! {
         <p class="phase-counts">{ for phases.iter().map(|p| {
             let n = reqs.iter().filter(|q| q.phase == *p).count();
@@ -424,15 +386,7 @@ fn request_timeline(r: &Recorder, config: &AioConfig) -> Html {
     if rows == 0 {
         return html! {};
     }
-    let end = r
-        .finished_at
-        .unwrap_or_else(|| {
-            r.requests
-                .iter()
-                .filter_map(|q| q.end_ms.or(q.start_ms))
-                .fold(0.0, f64::max)
-        })
-        .max(1.0);
+    let end = r.finished_at.unwrap_or_else(|| r.requests.iter().filter_map(|q| q.end_ms.or(q.start_ms)).fold(0.0, f64::max)).max(1.0);
     let ticks = nice_ticks(end, 6);
     let axis_end = ticks.last().copied().unwrap_or(end);
     let (left, width, row_h) = (70.0, 800.0, if rows > 60 { 4.0 } else { 14.0 });
@@ -495,26 +449,13 @@ fn blocked_interval(r: &Recorder) -> Option<(f64, f64)> {
 }
 
 fn concurrency_chart(r: &Recorder) -> Html {
-    let end = r
-        .finished_at
-        .unwrap_or_else(|| r.in_flight.last().map(|x| x.0).unwrap_or(0.0))
-        .max(1.0);
+    let end = r.finished_at.unwrap_or_else(|| r.in_flight.last().map(|x| x.0).unwrap_or(0.0)).max(1.0);
     let points: Vec<(f64, f64)> = r.in_flight.iter().map(|&(t, n)| (t, n as f64)).collect();
-    step_chart(
-        &[("in flight", points)],
-        end,
-        "requests in flight",
-        "aio-concurrency-chart",
-    )
+    step_chart(&[("in flight", points)], end, "requests in flight", "aio-concurrency-chart")
 }
 
 /// A step chart of one or more series over time, thinned to at most ~800 points.
-fn step_chart(
-    series: &[(&str, Vec<(f64, f64)>)],
-    end: f64,
-    what: &str,
-    testid: &'static str,
-) -> Html {
+fn step_chart(series: &[(&str, Vec<(f64, f64)>)], end: f64, what: &str, testid: &'static str) -> Html {
     let thinned: Vec<Vec<(f64, f64)>> = series
         .iter()
         .map(|(_, pts)| {
@@ -534,13 +475,7 @@ fn step_chart(
         .collect();
     let c = chart::line_chart(&thinned, 800.0, 200.0);
     let x_ticks = nice_ticks(end, 6);
-    let sx = Scale::new(
-        (
-            0.0,
-            thinned.iter().flatten().map(|p| p.0).fold(1.0, f64::max),
-        ),
-        (c.left, c.width - 12.0),
-    );
+    let sx = Scale::new((0.0, thinned.iter().flatten().map(|p| p.0).fold(1.0, f64::max)), (c.left, c.width - 12.0));
     html! {
         <figure class="step-chart">
             <svg data-testid={testid} viewBox={format!("0 0 {} {}", c.width, c.height)} role="img" aria-label={what.to_string()}>

@@ -26,11 +26,8 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [(&'static str, Mode); 3] = [
-        ("main", Mode::Main),
-        ("worker", Mode::Worker),
-        ("parallel", Mode::Parallel),
-    ];
+    pub const ALL: [(&'static str, Mode); 3] =
+        [("main", Mode::Main), ("worker", Mode::Worker), ("parallel", Mode::Parallel)];
 
     pub fn key(self) -> &'static str {
         match self {
@@ -72,11 +69,7 @@ pub struct CpuConfig {
 
 impl Default for CpuConfig {
     fn default() -> Self {
-        CpuConfig {
-            mode: Mode::Parallel,
-            workers: Workers::AllCores,
-            workload: Workload::classic(),
-        }
+        CpuConfig { mode: Mode::Parallel, workers: Workers::AllCores, workload: Workload::classic() }
     }
 }
 
@@ -115,11 +108,7 @@ impl CpuConfig {
         let run = q.flag("run");
         let errors = q.finish();
         Decoded {
-            config: CpuConfig {
-                mode,
-                workers,
-                workload: Workload { tasks, iterations },
-            },
+            config: CpuConfig { mode, workers, workload: Workload { tasks, iterations } },
             run,
             errors,
         }
@@ -150,11 +139,7 @@ pub fn parse_tasks(raw: &str) -> Result<Vec<Task>, String> {
     for (i, item) in raw.split(',').enumerate() {
         let item = item.trim();
         let bad = || {
-            format!(
-                "item {} ({}) is not START-END or START-END*COUNT",
-                i + 1,
-                quote(item)
-            )
+            format!("item {} ({}) is not START-END or START-END*COUNT", i + 1, quote(item))
         };
         let (range, count) = match item.split_once('*') {
             Some((range, count)) => (range, whole_number(count).ok_or_else(bad)?),
@@ -240,31 +225,22 @@ mod tests {
         assert_eq!(d.config.mode, Mode::Parallel);
         assert_eq!(d.config.workload, Workload::classic());
         assert_eq!(d.config.workers, Workers::AllCores);
-        assert!(d
-            .errors
-            .iter()
-            .any(|e| e.key == "k" && e.message.contains("all cores")));
+        assert!(d.errors.iter().any(|e| e.key == "k" && e.message.contains("all cores")));
     }
 
     #[test]
     fn task_list_errors() {
         assert!(parse_tasks("5-2").unwrap_err().contains("below start"));
         assert!(parse_tasks("1-2*0").is_err());
-        assert!(parse_tasks("1-2*99999999999999")
-            .unwrap_err()
-            .contains("more than"));
+        assert!(parse_tasks("1-2*99999999999999").unwrap_err().contains("more than"));
         assert!(parse_tasks("1-2*600,1-2*401").is_err());
         assert_eq!(parse_tasks("1-2*600,1-2*400").unwrap().len(), 1000);
         assert!(parse_tasks(&format!("1-{}", MAX_SPAN + 5)).is_err());
         assert!(parse_tasks(&format!("{}-{}", MAX_VALUE + 1, MAX_VALUE + 2)).is_err());
         assert!(parse_tasks("").is_err());
         // A number too large for any integer is out of range, not "not a number".
-        assert!(parse_tasks("1-99999999999999999999999")
-            .unwrap_err()
-            .contains("above the limit"));
-        assert!(parse_tasks("1-2*99999999999999999999999")
-            .unwrap_err()
-            .contains("more than"));
+        assert!(parse_tasks("1-99999999999999999999999").unwrap_err().contains("above the limit"));
+        assert!(parse_tasks("1-2*99999999999999999999999").unwrap_err().contains("more than"));
         assert!(parse_tasks("1-x").unwrap_err().contains("is not START-END"));
         assert!(parse_tasks("1-").is_err());
         assert!(parse_tasks("-1-2").is_err());
@@ -281,20 +257,13 @@ mod tests {
         let task = (0u64..2000, 0u64..999).prop_map(|(s, span)| Task::new(s, s + span));
         (
             prop::sample::select(vec![Mode::Main, Mode::Worker, Mode::Parallel]),
-            prop_oneof![
-                Just(Workers::AllCores),
-                (1usize..=MAX_WORKERS).prop_map(Workers::Exactly)
-            ],
+            prop_oneof![Just(Workers::AllCores), (1usize..=MAX_WORKERS).prop_map(Workers::Exactly)],
             prop::collection::vec(task, 1..40),
             0u64..=MAX_ITERATIONS,
         )
             .prop_map(|(mode, workers, tasks, iterations)| CpuConfig {
                 mode,
-                workers: if mode == Mode::Parallel {
-                    workers
-                } else {
-                    Workers::AllCores
-                },
+                workers: if mode == Mode::Parallel { workers } else { Workers::AllCores },
                 workload: Workload { tasks, iterations },
             })
     }

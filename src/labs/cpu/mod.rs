@@ -70,11 +70,7 @@ mod tests {
             assert!(d.config.workload.problems().is_empty(), "{}", preset.id);
             assert!(!d.run, "{}: presets must not carry run", preset.id);
             if d.config.mode == Mode::Main {
-                assert!(
-                    d.config.workload.total_work() <= MAX_MAIN_THREAD_WORK,
-                    "{}",
-                    preset.id
-                );
+                assert!(d.config.workload.total_work() <= MAX_MAIN_THREAD_WORK, "{}", preset.id);
             }
         }
     }

@@ -21,26 +21,8 @@ pub const MAX_MAIN_THREAD_WORK: u64 = 400_000_000;
 
 /// The classic demo's tasks, as (start, end) pairs.
 pub const CLASSIC_TASKS: [(u64, u64); 20] = [
-    (2, 38),
-    (5, 50),
-    (68, 83),
-    (14, 57),
-    (3, 38),
-    (6, 50),
-    (69, 83),
-    (15, 57),
-    (4, 38),
-    (7, 50),
-    (70, 83),
-    (16, 57),
-    (5, 38),
-    (8, 50),
-    (25, 83),
-    (17, 57),
-    (6, 38),
-    (9, 50),
-    (26, 83),
-    (18, 57),
+    (2, 38), (5, 50), (68, 83), (14, 57), (3, 38), (6, 50), (69, 83), (15, 57), (4, 38), (7, 50),
+    (70, 83), (16, 57), (5, 38), (8, 50), (25, 83), (17, 57), (6, 38), (9, 50), (26, 83), (18, 57),
 ];
 pub const CLASSIC_ITERATIONS: u64 = 2_000_000;
 
@@ -57,10 +39,7 @@ impl Task {
 }
 
 pub fn classic_tasks() -> Vec<Task> {
-    CLASSIC_TASKS
-        .iter()
-        .map(|&(s, e)| Task::new(s, e))
-        .collect()
+    CLASSIC_TASKS.iter().map(|&(s, e)| Task::new(s, e)).collect()
 }
 
 /// What the user asked to compute.
@@ -72,10 +51,7 @@ pub struct Workload {
 
 impl Workload {
     pub fn classic() -> Workload {
-        Workload {
-            tasks: classic_tasks(),
-            iterations: CLASSIC_ITERATIONS,
-        }
+        Workload { tasks: classic_tasks(), iterations: CLASSIC_ITERATIONS }
     }
 
     /// Every reason this workload cannot run, in words a user can act on. Task numbers are
@@ -86,11 +62,7 @@ impl Workload {
             out.push("there are no tasks: add at least one".to_string());
         }
         if self.tasks.len() > MAX_TASKS {
-            out.push(format!(
-                "{} tasks is more than the {} allowed",
-                self.tasks.len(),
-                MAX_TASKS
-            ));
+            out.push(format!("{} tasks is more than the {} allowed", self.tasks.len(), MAX_TASKS));
         }
         if self.iterations > MAX_ITERATIONS {
             out.push(format!(
@@ -118,16 +90,9 @@ pub fn task_problem(t: Task) -> Option<String> {
     if t.end < t.start {
         Some(format!("end {} is below start {}", t.end, t.start))
     } else if t.end > MAX_VALUE {
-        Some(format!(
-            "end {} is above the limit of {}",
-            t.end,
-            crate::core::link::group(MAX_VALUE)
-        ))
+        Some(format!("end {} is above the limit of {}", t.end, crate::core::link::group(MAX_VALUE)))
     } else if t.end - t.start >= MAX_SPAN {
-        Some(format!(
-            "the range {}..={} has more than {} numbers",
-            t.start, t.end, MAX_SPAN
-        ))
+        Some(format!("the range {}..={} has more than {} numbers", t.start, t.end, MAX_SPAN))
     } else {
         None
     }
@@ -170,21 +135,13 @@ impl KernelState {
     pub fn new(task: Task, iterations: u64) -> KernelState {
         if iterations == 0 {
             let product = (task.start..=task.end).fold(BigUint::from(1u32), |acc, n| acc * n);
-            return KernelState {
-                value: 0,
-                left: 0,
-                exact_product: Some(product.to_string()),
-            };
+            return KernelState { value: 0, left: 0, exact_product: Some(product.to_string()) };
         }
         let mut value: u64 = 1;
         for n in task.start..=task.end {
             value = ((value as u128 * (n % MODULUS) as u128) % MODULUS as u128) as u64;
         }
-        KernelState {
-            value,
-            left: iterations,
-            exact_product: None,
-        }
+        KernelState { value, left: iterations, exact_product: None }
     }
 
     /// Runs up to `iterations` more inner iterations; true once the task is finished.
@@ -272,9 +229,7 @@ impl Run {
 
     /// Takes and computes one task. False when there was nothing (more) to do.
     pub fn work_one(&self, id: usize) -> bool {
-        let Some(mut task) = self.take() else {
-            return false;
-        };
+        let Some(mut task) = self.take() else { return false };
         loop {
             if self.advance(&mut task, id, CANCEL_CHECK_EVERY) {
                 return true;
@@ -293,22 +248,12 @@ impl Run {
         let index = self.next.fetch_add(1, Ordering::Relaxed);
         let &task = self.workload.tasks.get(index)?;
         let started_at = (self.now)();
-        Some(TaskInProgress {
-            index,
-            task,
-            started_at,
-            state: KernelState::new(task, self.workload.iterations),
-        })
+        Some(TaskInProgress { index, task, started_at, state: KernelState::new(task, self.workload.iterations) })
     }
 
     /// Computes up to `iterations` more of a taken task; once it is finished, records it
     /// for `worker` and returns true.
-    pub fn advance(
-        &self,
-        in_progress: &mut TaskInProgress,
-        worker: usize,
-        iterations: u64,
-    ) -> bool {
+    pub fn advance(&self, in_progress: &mut TaskInProgress, worker: usize, iterations: u64) -> bool {
         if !in_progress.state.advance(iterations) {
             return false;
         }
@@ -342,8 +287,7 @@ impl Run {
     /// Starts `workers` jobs on rayon's global pool. Each job occupies one pool thread for
     /// the whole run, so with k <= pool size exactly k tasks run at once.
     pub fn spawn_on_pool(self: &Arc<Self>) {
-        self.started_at
-            .store((self.now)().to_bits(), Ordering::Relaxed);
+        self.started_at.store((self.now)().to_bits(), Ordering::Relaxed);
         for id in 0..self.workers {
             let run = Arc::clone(self);
             rayon::spawn(move || run.work(id));
@@ -388,6 +332,7 @@ impl Run {
     }
 }
 
+
 /// A poisoned lock only means another worker panicked mid-push; the data is still usable.
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -409,11 +354,7 @@ pub fn summarize(records: &[TaskRecord], wall_ms: f64, sequential_ms: Option<f64
         Some(seq) if wall_ms > 0.0 && seq > 0.0 => Some(seq / wall_ms),
         _ => None,
     };
-    Summary {
-        wall_ms,
-        sum_task_ms,
-        speedup,
-    }
+    Summary { wall_ms, sum_task_ms, speedup }
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -427,36 +368,16 @@ mod tests {
 
     // Values printed by CPython 3.11 for the same (start, end, iterations).
     const CPYTHON_CLASSIC: [&str; 20] = [
-        "1481646940",
-        "580377468",
-        "1601276774",
-        "1844541556",
-        "740823470",
-        "1316075502",
-        "1641195258",
-        "417467256",
-        "913607828",
-        "1219345924",
-        "893350662",
-        "827831156",
-        "1228401964",
-        "1031335138",
-        "1507810384",
-        "1301739456",
-        "1845680404",
-        "378916894",
-        "1580312426",
-        "1135396446",
+        "1481646940", "580377468", "1601276774", "1844541556", "740823470", "1316075502",
+        "1641195258", "417467256", "913607828", "1219345924", "893350662", "827831156",
+        "1228401964", "1031335138", "1507810384", "1301739456", "1845680404", "378916894",
+        "1580312426", "1135396446",
     ];
 
     #[test]
     fn classic_results_equal_cpython() {
         for (task, expected) in classic_tasks().into_iter().zip(CPYTHON_CLASSIC) {
-            assert_eq!(
-                kernel(task, CLASSIC_ITERATIONS, &never()).unwrap(),
-                expected,
-                "{task:?}"
-            );
+            assert_eq!(kernel(task, CLASSIC_ITERATIONS, &never()).unwrap(), expected, "{task:?}");
         }
     }
 
@@ -482,21 +403,14 @@ mod tests {
     #[test]
     fn cancelled_kernel_stops() {
         let flag = AtomicBool::new(true);
-        assert_eq!(
-            kernel(Task::new(2, 38), CANCEL_CHECK_EVERY * 4, &flag),
-            None
-        );
+        assert_eq!(kernel(Task::new(2, 38), CANCEL_CHECK_EVERY * 4, &flag), None);
         // A task shorter than one check still completes.
         assert!(kernel(Task::new(2, 38), 10, &flag).is_some());
     }
 
     #[test]
     fn slices_of_any_size_give_the_same_result() {
-        for (task, iterations) in [
-            (Task::new(2, 38), 1_000_000),
-            (Task::new(5, 50), 7),
-            (Task::new(2, 38), 0),
-        ] {
+        for (task, iterations) in [(Task::new(2, 38), 1_000_000), (Task::new(5, 50), 7), (Task::new(2, 38), 0)] {
             let whole = kernel(task, iterations, &never()).unwrap();
             for slice in [1, 3, 1000, 65_536, u64::MAX] {
                 let mut state = KernelState::new(task, iterations);
@@ -504,30 +418,15 @@ mod tests {
                 while !state.advance(slice) {
                     calls += 1;
                 }
-                assert_eq!(
-                    state.result(),
-                    whole,
-                    "{task:?} x{iterations} in slices of {slice}"
-                );
-                assert_eq!(
-                    calls,
-                    iterations.div_ceil(slice).saturating_sub(1),
-                    "slices of {slice}"
-                );
+                assert_eq!(state.result(), whole, "{task:?} x{iterations} in slices of {slice}");
+                assert_eq!(calls, iterations.div_ceil(slice).saturating_sub(1), "slices of {slice}");
             }
         }
     }
 
     #[test]
     fn a_run_computed_in_slices_records_every_task() {
-        let run = Run::new(
-            Workload {
-                tasks: classic_tasks(),
-                iterations: 5_000,
-            },
-            1,
-            native_clock,
-        );
+        let run = Run::new(Workload { tasks: classic_tasks(), iterations: 5_000 }, 1, native_clock);
         let mut current = None;
         let mut slices = 0;
         loop {
@@ -543,43 +442,19 @@ mod tests {
         run.retire();
         assert!(run.is_over());
         assert_eq!(slices, 20 * 5);
-        let expected: Vec<String> = classic_tasks()
-            .into_iter()
-            .map(|t| kernel(t, 5_000, &never()).unwrap())
-            .collect();
-        assert_eq!(
-            run.records()
-                .into_iter()
-                .map(|r| r.result)
-                .collect::<Vec<_>>(),
-            expected
-        );
+        let expected: Vec<String> = classic_tasks().into_iter().map(|t| kernel(t, 5_000, &never()).unwrap()).collect();
+        assert_eq!(run.records().into_iter().map(|r| r.result).collect::<Vec<_>>(), expected);
     }
 
     #[test]
     fn problems_are_named_per_task() {
-        let w = Workload {
-            tasks: vec![Task::new(2, 38), Task::new(5, 1)],
-            iterations: 5,
-        };
-        assert_eq!(
-            w.problems(),
-            vec!["task 2: end 1 is below start 5".to_string()]
-        );
-        let w = Workload {
-            tasks: vec![],
-            iterations: MAX_ITERATIONS + 1,
-        };
+        let w = Workload { tasks: vec![Task::new(2, 38), Task::new(5, 1)], iterations: 5 };
+        assert_eq!(w.problems(), vec!["task 2: end 1 is below start 5".to_string()]);
+        let w = Workload { tasks: vec![], iterations: MAX_ITERATIONS + 1 };
         assert_eq!(w.problems().len(), 2);
-        let w = Workload {
-            tasks: vec![Task::new(1, 1); MAX_TASKS + 1],
-            iterations: 1,
-        };
+        let w = Workload { tasks: vec![Task::new(1, 1); MAX_TASKS + 1], iterations: 1 };
         assert_eq!(w.problems().len(), 1);
-        let w = Workload {
-            tasks: vec![Task::new(1, MAX_SPAN + 1), Task::new(1, MAX_VALUE + 1)],
-            iterations: 1,
-        };
+        let w = Workload { tasks: vec![Task::new(1, MAX_SPAN + 1), Task::new(1, MAX_VALUE + 1)], iterations: 1 };
         assert_eq!(w.problems().len(), 2);
         assert!(Workload::classic().problems().is_empty());
     }
@@ -591,14 +466,7 @@ mod tests {
     }
 
     fn run_to_end(workers: usize, iterations: u64) -> Arc<Run> {
-        let run = Run::new(
-            Workload {
-                tasks: classic_tasks(),
-                iterations,
-            },
-            workers,
-            native_clock,
-        );
+        let run = Run::new(Workload { tasks: classic_tasks(), iterations }, workers, native_clock);
         run.spawn_on_pool();
         while !run.is_over() {
             std::thread::yield_now();
@@ -610,33 +478,18 @@ mod tests {
     fn parallel_results_equal_sequential_ones() {
         let seq = run_to_end(1, 20_000);
         let par = run_to_end(2, 20_000);
-        let results = |r: &Run| {
-            r.records()
-                .into_iter()
-                .map(|r| r.result)
-                .collect::<Vec<_>>()
-        };
+        let results = |r: &Run| r.records().into_iter().map(|r| r.result).collect::<Vec<_>>();
         assert_eq!(results(&seq).len(), 20);
         assert_eq!(results(&seq), results(&par));
         assert!(seq.records().iter().all(|r| r.worker == 0));
-        assert!(par
-            .records()
-            .iter()
-            .all(|r| r.worker < 2 && r.start_ms <= r.end_ms));
+        assert!(par.records().iter().all(|r| r.worker < 2 && r.start_ms <= r.end_ms));
         assert!(par.wall_ms() >= par.records().iter().map(|r| r.end_ms).fold(0.0, f64::max));
     }
 
     #[test]
     fn cancel_keeps_finished_tasks() {
         let tasks = vec![Task::new(2, 38); 50];
-        let run = Run::new(
-            Workload {
-                tasks,
-                iterations: 2_000_000,
-            },
-            2,
-            native_clock,
-        );
+        let run = Run::new(Workload { tasks, iterations: 2_000_000 }, 2, native_clock);
         run.spawn_on_pool();
         while run.finished() < 2 {
             std::thread::yield_now();
@@ -646,25 +499,13 @@ mod tests {
             std::thread::yield_now();
         }
         let records = run.records();
-        assert!(
-            records.len() >= 2 && records.len() < 50,
-            "{}",
-            records.len()
-        );
+        assert!(records.len() >= 2 && records.len() < 50, "{}", records.len());
         assert!(records.iter().all(|r| r.result == "1481646940"));
     }
 
     #[test]
     fn summary_speedup() {
-        let rec = |s, e| TaskRecord {
-            index: 0,
-            start: 1,
-            end: 1,
-            result: "1".into(),
-            worker: 0,
-            start_ms: s,
-            end_ms: e,
-        };
+        let rec = |s, e| TaskRecord { index: 0, start: 1, end: 1, result: "1".into(), worker: 0, start_ms: s, end_ms: e };
         let s = summarize(&[rec(0.0, 10.0), rec(0.0, 10.0)], 10.0, Some(20.0));
         assert_eq!(s.sum_task_ms, 20.0);
         assert_eq!(s.speedup, Some(2.0));

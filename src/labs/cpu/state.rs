@@ -6,7 +6,7 @@
 
 use super::config::{CpuConfig, Decoded, Mode, Workers, MAX_WORKERS};
 use super::model::{self, Task, TaskRecord, Workload, MAX_MAIN_THREAD_WORK};
-use crate::core::lab::{absolute_link, results_document, Drafts, PoolStatus, RunOnOpen, Status};
+use crate::core::lab::{absolute_link, results_document, Drafts, PoolStatus, Status, RunOnOpen};
 use crate::core::link::{group, quote, LinkError};
 use crate::core::round_to_micros;
 use serde::Serialize;
@@ -43,16 +43,9 @@ pub enum Input {
 impl Input {
     fn not_a_number(self, typed: &str) -> String {
         match self {
-            Input::Iterations => format!(
-                "iterations: \u{201c}{}\u{201d} is not a whole number",
-                quote(typed)
-            ),
+            Input::Iterations => format!("iterations: \u{201c}{}\u{201d} is not a whole number", quote(typed)),
             Input::Task { index, end } => {
-                format!(
-                    "task {}: {} must be a whole number",
-                    index + 1,
-                    if end { "end" } else { "start" }
-                )
+                format!("task {}: {} must be a whole number", index + 1, if end { "end" } else { "start" })
             }
         }
     }
@@ -84,10 +77,7 @@ pub enum Effect {
     WriteQuery(String),
     Start(RunOrder),
     /// Ask run `id` to stop; the page reports its end with `Action::Finished`.
-    Cancel {
-        id: u64,
-        executor: Executor,
-    },
+    Cancel { id: u64, executor: Executor },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -96,11 +86,7 @@ pub enum Action {
     SetMode(Mode),
     SetWorkers(String),
     SetIterations(String),
-    SetTask {
-        index: usize,
-        end: bool,
-        value: String,
-    },
+    SetTask { index: usize, end: bool, value: String },
     AddTask,
     RemoveTask(usize),
     LoadPreset(&'static str),
@@ -111,17 +97,9 @@ pub enum Action {
     Sweep,
     Cancel,
     /// Tasks finished so far by run `id`, and how long it has been going.
-    Progress {
-        id: u64,
-        records: Vec<TaskRecord>,
-        elapsed_ms: f64,
-    },
+    Progress { id: u64, records: Vec<TaskRecord>, elapsed_ms: f64 },
     /// Run `id` has stopped: all tasks done, or cancelled part-way.
-    Finished {
-        id: u64,
-        records: Vec<TaskRecord>,
-        wall_ms: f64,
-    },
+    Finished { id: u64, records: Vec<TaskRecord>, wall_ms: f64 },
 }
 
 /// The run in progress.
@@ -236,9 +214,7 @@ impl CpuState {
 
     /// Cancel cannot stop a run that holds the page's thread in one go.
     pub fn can_cancel(&self) -> bool {
-        self.active
-            .as_ref()
-            .is_some_and(|a| a.executor != Executor::MainThread)
+        self.active.as_ref().is_some_and(|a| a.executor != Executor::MainThread)
     }
 
     /// The worker count a parallel run would use here.
@@ -253,9 +229,7 @@ impl CpuState {
     pub fn problems(&self) -> Vec<String> {
         let mut out: Vec<String> = self.drafts.errors().cloned().collect();
         out.extend(self.config.workload.problems());
-        if self.config.mode == Mode::Main
-            && self.config.workload.total_work() > MAX_MAIN_THREAD_WORK
-        {
+        if self.config.mode == Mode::Main && self.config.workload.total_work() > MAX_MAIN_THREAD_WORK {
             out.push(format!(
                 "on the page's thread at most {} iterations in total are allowed (tasks \u{d7} \
                  iterations), or the page would freeze for many seconds; use a worker mode",
@@ -280,9 +254,7 @@ impl CpuState {
     }
 
     fn take_typed(&mut self, input: Input, text: String) -> Option<u64> {
-        self.drafts.take(input, text, |t| {
-            parse_input(t).ok_or_else(|| input.not_a_number(t))
-        })
+        self.drafts.take(input, text, |t| parse_input(t).ok_or_else(|| input.not_a_number(t)))
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
@@ -328,13 +300,7 @@ impl CpuState {
                 }
             }
             Action::AddTask => {
-                let next = self
-                    .config
-                    .workload
-                    .tasks
-                    .last()
-                    .copied()
-                    .unwrap_or(Task::new(2, 38));
+                let next = self.config.workload.tasks.last().copied().unwrap_or(Task::new(2, 38));
                 self.config.workload.tasks.push(next);
                 vec![self.write_query()]
             }
@@ -390,30 +356,19 @@ impl CpuState {
                 match &mut self.active {
                     Some(a) if a.executor != Executor::MainThread => {
                         a.cancel_requested = true;
-                        vec![Effect::Cancel {
-                            id: a.id,
-                            executor: a.executor,
-                        }]
+                        vec![Effect::Cancel { id: a.id, executor: a.executor }]
                     }
                     _ => vec![],
                 }
             }
-            Action::Progress {
-                id,
-                records,
-                elapsed_ms,
-            } => {
+            Action::Progress { id, records, elapsed_ms } => {
                 if let Some(a) = self.active.as_mut().filter(|a| a.id == id) {
                     a.records = records;
                     a.elapsed_ms = elapsed_ms;
                 }
                 vec![]
             }
-            Action::Finished {
-                id,
-                records,
-                wall_ms,
-            } => self.finish(id, records, wall_ms),
+            Action::Finished { id, records, wall_ms } => self.finish(id, records, wall_ms),
         }
     }
 
@@ -435,11 +390,7 @@ impl CpuState {
             (_, true) => Executor::Workers,
             (_, false) => Executor::MainThreadSliced,
         };
-        let workers = if executor == Executor::Workers {
-            workers.clamp(1, self.cores())
-        } else {
-            1
-        };
+        let workers = if executor == Executor::Workers { workers.clamp(1, self.cores()) } else { 1 };
         self.runs_started += 1;
         let id = self.runs_started;
         let workload = self.config.workload.clone();
@@ -456,23 +407,15 @@ impl CpuState {
         });
         self.status = Status::Running;
         self.error = None;
-        Effect::Start(RunOrder {
-            id,
-            workload,
-            workers,
-            executor,
-        })
+        Effect::Start(RunOrder { id, workload, workers, executor })
     }
 
     fn finish(&mut self, id: u64, records: Vec<TaskRecord>, wall_ms: f64) -> Vec<Effect> {
-        let Some(active) = self.active.take_if(|a| a.id == id) else {
-            return vec![];
-        };
+        let Some(active) = self.active.take_if(|a| a.id == id) else { return vec![] };
         let cancelled = active.cancel_requested && records.len() < active.workload.tasks.len();
         // The one-thread fallback shares the page with rendering, so its time is not a
         // fair baseline for workers.
-        let sequential =
-            active.mode.is_sequential() && active.executor != Executor::MainThreadSliced;
+        let sequential = active.mode.is_sequential() && active.executor != Executor::MainThreadSliced;
         if sequential && !cancelled {
             self.baseline = Some((active.workload.clone(), wall_ms));
         }
@@ -481,11 +424,7 @@ impl CpuState {
             _ => None,
         };
         let summary = model::summarize(&records, wall_ms, baseline);
-        self.status = if cancelled {
-            Status::Cancelled
-        } else {
-            Status::Done
-        };
+        self.status = if cancelled { Status::Cancelled } else { Status::Done };
         let workers = active.workers;
         self.last = Some(Outcome {
             query: active.query,
@@ -509,11 +448,7 @@ impl CpuState {
         // A sweep runs k = 1..=cores one after another; speedups are against its own k = 1.
         let base = self.sweep.first().map(|p| p.wall_ms).unwrap_or(wall_ms);
         let speedup = if wall_ms > 0.0 { base / wall_ms } else { 0.0 };
-        self.sweep.push(SweepPoint {
-            workers,
-            wall_ms,
-            speedup,
-        });
+        self.sweep.push(SweepPoint { workers, wall_ms, speedup });
         if self.sweep_pending.is_empty() {
             self.sweeping = false;
             return vec![];
@@ -602,8 +537,7 @@ impl CpuState {
                     wall_ms: Some(round_to_micros(o.wall_ms)),
                     sum_task_ms: Some(round_to_micros(o.summary.sum_task_ms)),
                     speedup: o.summary.speedup.map(round_to_micros),
-                    main_thread_blocked_ms: (o.executor == Executor::MainThread)
-                        .then_some(round_to_micros(o.wall_ms)),
+                    main_thread_blocked_ms: (o.executor == Executor::MainThread).then_some(round_to_micros(o.wall_ms)),
                     done: o.records.len(),
                     total: o.workload.tasks.len(),
                     tasks: &o.records,
@@ -631,12 +565,7 @@ impl CpuState {
                 config_query.as_str(),
             ),
         };
-        results_document(
-            "cpu",
-            self.status,
-            &absolute_link(&self.origin, "/cpu", query),
-            &body,
-        )
+        results_document("cpu", self.status, &absolute_link(&self.origin, "/cpu", query), &body)
     }
 }
 
@@ -684,11 +613,7 @@ mod tests {
 
     fn finish_all(s: &mut CpuState, order: &RunOrder, wall_ms: f64) -> Vec<Effect> {
         let n = order.workload.tasks.len();
-        s.update(Action::Finished {
-            id: order.id,
-            records: records(order, n),
-            wall_ms,
-        })
+        s.update(Action::Finished { id: order.id, records: records(order, n), wall_ms })
     }
 
     fn doc(s: &CpuState) -> serde_json::Value {
@@ -721,12 +646,7 @@ mod tests {
     #[test]
     fn a_cancelled_or_page_thread_fallback_run_is_no_baseline() {
         // Without workers, "one worker" runs sliced on the page's thread: not a baseline.
-        let mut s = open(
-            "mode=worker&tasks=2-10*2&iters=10",
-            PoolStatus::SingleThread {
-                reason: "no".into(),
-            },
-        );
+        let mut s = open("mode=worker&tasks=2-10*2&iters=10", PoolStatus::SingleThread { reason: "no".into() });
         let seq = started(&s.update(Action::Run));
         assert_eq!(seq.executor, Executor::MainThreadSliced);
         finish_all(&mut s, &seq, 10.0);
@@ -739,18 +659,8 @@ mod tests {
         // A cancelled sequential run is no baseline either.
         s.update(Action::SetMode(Mode::Worker));
         let seq = started(&s.update(Action::Run));
-        assert_eq!(
-            s.update(Action::Cancel),
-            vec![Effect::Cancel {
-                id: seq.id,
-                executor: Executor::Workers
-            }]
-        );
-        s.update(Action::Finished {
-            id: seq.id,
-            records: records(&seq, 1),
-            wall_ms: 3.0,
-        });
+        assert_eq!(s.update(Action::Cancel), vec![Effect::Cancel { id: seq.id, executor: Executor::Workers }]);
+        s.update(Action::Finished { id: seq.id, records: records(&seq, 1), wall_ms: 3.0 });
         assert_eq!(s.status, Status::Cancelled);
         s.update(Action::SetMode(Mode::Parallel));
         let par = started(&s.update(Action::Run));
@@ -768,10 +678,7 @@ mod tests {
             seen.push(order.workers);
         }
         assert_eq!(seen, [1, 2, 3, 4]);
-        assert!(
-            finish_all(&mut s, &order, 20.0).is_empty(),
-            "the sweep ends after k = cores"
-        );
+        assert!(finish_all(&mut s, &order, 20.0).is_empty(), "the sweep ends after k = cores");
         let speedups: Vec<f64> = s.sweep.iter().map(|p| p.speedup).collect();
         assert_eq!(speedups, [1.0, 2.0, 80.0 / 30.0, 4.0]);
         assert_eq!(doc(&s)["sweep"].as_array().map(Vec::len), Some(4));
@@ -780,11 +687,7 @@ mod tests {
         let first = started(&s.update(Action::Sweep));
         let second = started(&finish_all(&mut s, &first, 80.0));
         s.update(Action::Cancel);
-        let after = s.update(Action::Finished {
-            id: second.id,
-            records: records(&second, 3),
-            wall_ms: 10.0,
-        });
+        let after = s.update(Action::Finished { id: second.id, records: records(&second, 3), wall_ms: 10.0 });
         assert!(after.is_empty(), "no next k after a cancel: {after:?}");
         assert_eq!(s.status, Status::Cancelled);
         assert_eq!(s.sweep.len(), 1);
@@ -793,12 +696,7 @@ mod tests {
 
     #[test]
     fn a_sweep_needs_workers() {
-        let mut s = open(
-            "",
-            PoolStatus::SingleThread {
-                reason: "no".into(),
-            },
-        );
+        let mut s = open("", PoolStatus::SingleThread { reason: "no".into() });
         assert!(s.update(Action::Sweep).is_empty());
         assert_eq!(s.status, Status::Idle);
     }
@@ -807,23 +705,11 @@ mod tests {
     fn news_of_a_run_that_is_not_current_is_ignored() {
         let mut s = open("tasks=2-10*2&iters=10", ready(2));
         let order = started(&s.update(Action::Run));
-        s.update(Action::Progress {
-            id: order.id + 7,
-            records: records(&order, 1),
-            elapsed_ms: 1.0,
-        });
+        s.update(Action::Progress { id: order.id + 7, records: records(&order, 1), elapsed_ms: 1.0 });
         assert!(s.shown_records().is_empty());
-        s.update(Action::Finished {
-            id: order.id + 7,
-            records: vec![],
-            wall_ms: 1.0,
-        });
+        s.update(Action::Finished { id: order.id + 7, records: vec![], wall_ms: 1.0 });
         assert!(s.is_running());
-        s.update(Action::Progress {
-            id: order.id,
-            records: records(&order, 1),
-            elapsed_ms: 1.0,
-        });
+        s.update(Action::Progress { id: order.id, records: records(&order, 1), elapsed_ms: 1.0 });
         assert_eq!(s.shown_records().len(), 1);
         // Run is refused while one is running.
         assert!(s.update(Action::Run).is_empty());
@@ -838,12 +724,7 @@ mod tests {
         assert_eq!(s.status, Status::Error);
         let d = doc(&s);
         assert_eq!(d["status"], "error");
-        assert!(
-            d["error"]
-                .as_str()
-                .is_some_and(|e| e.starts_with("Not run: on the page's thread at most")),
-            "{d}"
-        );
+        assert!(d["error"].as_str().is_some_and(|e| e.starts_with("Not run: on the page's thread at most")), "{d}");
 
         s.update(Action::SetIterations("12x".into()));
         assert!(s.problems().iter().any(|p| p.contains("12x")));
@@ -868,25 +749,11 @@ mod tests {
         assert_eq!(idle["lab"], "cpu");
         assert_eq!(idle["status"], "idle");
         assert_eq!(idle["executor"], serde_json::Value::Null);
-        assert_eq!(
-            (
-                idle["workers"].as_u64(),
-                idle["total"].as_u64(),
-                idle["done"].as_u64()
-            ),
-            (Some(2), Some(3), Some(0))
-        );
-        assert_eq!(
-            idle["link"],
-            "http://test/cpu?mode=parallel&k=2&iters=10&tasks=2-10*3"
-        );
+        assert_eq!((idle["workers"].as_u64(), idle["total"].as_u64(), idle["done"].as_u64()), (Some(2), Some(3), Some(0)));
+        assert_eq!(idle["link"], "http://test/cpu?mode=parallel&k=2&iters=10&tasks=2-10*3");
 
         let order = started(&s.update(Action::Run));
-        s.update(Action::Progress {
-            id: order.id,
-            records: records(&order, 1),
-            elapsed_ms: 2.0,
-        });
+        s.update(Action::Progress { id: order.id, records: records(&order, 1), elapsed_ms: 2.0 });
         let running = doc(&s);
         assert_eq!(running["status"], "running");
         assert_eq!(running["executor"], "workers");
@@ -902,24 +769,14 @@ mod tests {
         assert_eq!(done["done"], 3);
         assert_eq!(done["sumTaskMs"], 3.0);
         assert_eq!(done["mainThreadBlockedMs"], serde_json::Value::Null);
-        assert_eq!(
-            done["link"],
-            "http://test/cpu?mode=parallel&k=2&iters=10&tasks=2-10*3"
-        );
+        assert_eq!(done["link"], "http://test/cpu?mode=parallel&k=2&iters=10&tasks=2-10*3");
 
         let order = started(&s.update(Action::Run));
         s.update(Action::Cancel);
-        s.update(Action::Finished {
-            id: order.id,
-            records: records(&order, 2),
-            wall_ms: 4.0,
-        });
+        s.update(Action::Finished { id: order.id, records: records(&order, 2), wall_ms: 4.0 });
         let cancelled = doc(&s);
         assert_eq!(cancelled["status"], "cancelled");
-        assert_eq!(
-            (cancelled["done"].as_u64(), cancelled["total"].as_u64()),
-            (Some(2), Some(3))
-        );
+        assert_eq!((cancelled["done"].as_u64(), cancelled["total"].as_u64()), (Some(2), Some(3)));
         assert_eq!(cancelled["wallMs"], 4.0);
 
         // A cancel that comes after the last task finished changes nothing: it is done.
@@ -943,26 +800,11 @@ mod tests {
     #[test]
     fn removing_a_row_forgets_drafts_and_bad_indices_do_nothing() {
         let mut s = open("tasks=2-10,3-11", ready(2));
-        s.update(Action::SetTask {
-            index: 1,
-            end: true,
-            value: "zz".into(),
-        });
+        s.update(Action::SetTask { index: 1, end: true, value: "zz".into() });
         assert_eq!(s.problems().len(), 1);
-        assert!(s
-            .update(Action::SetTask {
-                index: 9,
-                end: true,
-                value: "1".into()
-            })
-            .is_empty());
+        assert!(s.update(Action::SetTask { index: 9, end: true, value: "1".into() }).is_empty());
         assert!(s.update(Action::RemoveTask(9)).is_empty());
-        assert_eq!(
-            s.update(Action::RemoveTask(0)),
-            vec![Effect::WriteQuery(
-                "mode=parallel&k=all&iters=2000000&tasks=3-11".into()
-            )]
-        );
+        assert_eq!(s.update(Action::RemoveTask(0)), vec![Effect::WriteQuery("mode=parallel&k=all&iters=2000000&tasks=3-11".into())]);
         assert!(s.problems().is_empty());
     }
 }

@@ -5,9 +5,7 @@
 use super::config::{Mode, Workers};
 use super::model::{self, Run, TaskRecord};
 use super::state::{Action, CpuState, Effect, Executor, Input, RunOrder};
-use crate::app::widgets::{
-    act, field_text, results_json, subscribe_pool, Heartbeat, LinkErrors, PresetBar, ShareBar,
-};
+use crate::app::widgets::{act, field_text, results_json, subscribe_pool, Heartbeat, LinkErrors, PresetBar, ShareBar};
 use crate::core::chart::{self, TimelineLayout};
 use crate::core::lab::{whole_ms, PoolStatus};
 use crate::glue;
@@ -76,9 +74,7 @@ impl CpuLab {
                 Effect::WriteQuery(q) => glue::replace_query(&q),
                 Effect::Start(order) => self.start(ctx, order),
                 Effect::Cancel { id, executor } => {
-                    let Some(r) = self.runner.as_ref().filter(|r| r.id == id) else {
-                        continue;
-                    };
+                    let Some(r) = self.runner.as_ref().filter(|r| r.id == id) else { continue };
                     r.run.cancel();
                     // The fallback computes only between slices, so it stops right here.
                     if executor == Executor::MainThreadSliced {
@@ -91,64 +87,33 @@ impl CpuLab {
     }
 
     fn start(&mut self, ctx: &Context<Self>, order: RunOrder) {
-        let RunOrder {
-            id,
-            workload,
-            workers,
-            executor,
-        } = order;
+        let RunOrder { id, workload, workers, executor } = order;
         let run = Run::new(workload, workers, glue::now_ms);
         let link = ctx.link().clone();
         let timeout = match executor {
-            Executor::Workers => {
-                Timeout::new(PAINT_GRACE_MS, move || link.send_message(Msg::StartWorkers))
-            }
+            Executor::Workers => Timeout::new(PAINT_GRACE_MS, move || link.send_message(Msg::StartWorkers)),
             // Give the browser time to paint "running" before the thread is taken.
-            Executor::MainThread => {
-                Timeout::new(60, move || link.send_message(Msg::RunMainThreadNow))
-            }
-            Executor::MainThreadSliced => {
-                Timeout::new(0, move || link.send_message(Msg::FallbackStep))
-            }
+            Executor::MainThread => Timeout::new(60, move || link.send_message(Msg::RunMainThreadNow)),
+            Executor::MainThreadSliced => Timeout::new(0, move || link.send_message(Msg::FallbackStep)),
         };
-        self.runner = Some(Runner {
-            id,
-            run,
-            in_progress: None,
-            reported: 0,
-            _ticker: None,
-            _timeout: Some(timeout),
-        });
+        self.runner = Some(Runner { id, run, in_progress: None, reported: 0, _ticker: None, _timeout: Some(timeout) });
     }
 
     /// Tells the state machine that the current run has stopped.
     fn report_end(&mut self, ctx: &Context<Self>) {
         let Some(r) = self.runner.take() else { return };
-        self.dispatch(
-            ctx,
-            Action::Finished {
-                id: r.id,
-                records: r.run.records(),
-                wall_ms: r.run.wall_ms(),
-            },
-        );
+        self.dispatch(ctx, Action::Finished { id: r.id, records: r.run.records(), wall_ms: r.run.wall_ms() });
     }
 
     /// Tells the state machine about newly finished tasks; false when there are none.
     fn report_progress(&mut self, ctx: &Context<Self>) -> bool {
-        let Some(r) = self.runner.as_mut() else {
-            return false;
-        };
+        let Some(r) = self.runner.as_mut() else { return false };
         let finished = r.run.finished();
         if finished == r.reported {
             return false;
         }
         r.reported = finished;
-        let action = Action::Progress {
-            id: r.id,
-            records: r.run.records(),
-            elapsed_ms: r.run.elapsed_ms(),
-        };
+        let action = Action::Progress { id: r.id, records: r.run.records(), elapsed_ms: r.run.elapsed_ms() };
         self.dispatch(ctx, action);
         true
     }
@@ -162,11 +127,7 @@ impl Component for CpuLab {
         let (pool, listener) = subscribe_pool(ctx, |p| Msg::Do(Action::Pool(p)));
         let decoded = super::config::CpuConfig::from_query(&glue::current_query());
         let state = CpuState::new(decoded, pool, &glue::origin());
-        let mut lab = CpuLab {
-            state,
-            runner: None,
-            _pool_listener: listener,
-        };
+        let mut lab = CpuLab { state, runner: None, _pool_listener: listener };
         let effects = lab.state.opened();
         lab.perform(ctx, effects);
         lab
@@ -189,9 +150,7 @@ impl Component for CpuLab {
                 self.report_end(ctx);
             }
             Msg::StartWorkers => {
-                let Some(r) = &mut self.runner else {
-                    return false;
-                };
+                let Some(r) = &mut self.runner else { return false };
                 // Spawned even if cancelled meanwhile: the workers then stop at once, and
                 // the run ends the usual way.
                 r.run.spawn_on_pool();
@@ -200,9 +159,7 @@ impl Component for CpuLab {
                 return false;
             }
             Msg::FallbackStep => {
-                let Some(r) = &mut self.runner else {
-                    return false;
-                };
+                let Some(r) = &mut self.runner else { return false };
                 // Work for a frame's worth of time, then yield so the page can paint and
                 // take clicks (Cancel) before the next slice. A task may span many slices.
                 let slice_start = glue::now_ms();
@@ -221,9 +178,7 @@ impl Component for CpuLab {
                 }
                 if more {
                     let link = ctx.link().clone();
-                    r._timeout = Some(Timeout::new(0, move || {
-                        link.send_message(Msg::FallbackStep)
-                    }));
+                    r._timeout = Some(Timeout::new(0, move || link.send_message(Msg::FallbackStep)));
                     self.report_progress(ctx);
                 } else {
                     r.run.retire();
@@ -271,13 +226,7 @@ impl Component for CpuLab {
 }
 
 impl CpuLab {
-    fn view_controls(
-        &self,
-        ctx: &Context<Self>,
-        problems: &[String],
-        running: bool,
-        doc: &AttrValue,
-    ) -> Html {
+    fn view_controls(&self, ctx: &Context<Self>, problems: &[String], running: bool, doc: &AttrValue) -> Html {
         let link = ctx.link();
         let cores = self.state.cores();
         let mode_radio = |mode: Mode, label: &'static str, hint: &'static str| {
@@ -379,17 +328,11 @@ impl CpuLab {
     }
 
     fn view_results(&self, doc: AttrValue) -> Html {
-        let (records, workers, total, wall): (&[TaskRecord], usize, usize, Option<f64>) =
-            match (&self.state.active, &self.state.last) {
-                (Some(a), _) => (&a.records, a.workers, a.workload.tasks.len(), None),
-                (None, Some(o)) => (
-                    &o.records,
-                    o.workers,
-                    o.workload.tasks.len(),
-                    Some(o.wall_ms),
-                ),
-                _ => (&[], 0, 0, None),
-            };
+        let (records, workers, total, wall): (&[TaskRecord], usize, usize, Option<f64>) = match (&self.state.active, &self.state.last) {
+            (Some(a), _) => (&a.records, a.workers, a.workload.tasks.len(), None),
+            (None, Some(o)) => (&o.records, o.workers, o.workload.tasks.len(), Some(o.wall_ms)),
+            _ => (&[], 0, 0, None),
+        };
         html! {
             <section class="card results" aria-label="Results" aria-live="polite">
                 <h2>{ "Results" }</h2>
@@ -420,34 +363,17 @@ impl CpuLab {
     }
 
     fn view_figures(&self) -> Html {
-        let Some(o) = self
-            .state
-            .last
-            .as_ref()
-            .filter(|_| self.state.active.is_none())
-        else {
-            return html! {};
-        };
+        let Some(o) = self.state.last.as_ref().filter(|_| self.state.active.is_none()) else { return html! {} };
         let where_ = match o.executor {
             Executor::MainThread => "the page's thread".to_string(),
             Executor::MainThreadSliced => "the page's thread (no workers available)".to_string(),
             Executor::Workers if o.mode.is_sequential() => "one worker".to_string(),
-            Executor::Workers => format!(
-                "{} worker{}",
-                o.workers,
-                if o.workers == 1 { "" } else { "s" }
-            ),
+            Executor::Workers => format!("{} worker{}", o.workers, if o.workers == 1 { "" } else { "s" }),
         };
         let speedup = match (o.summary.speedup, o.mode.is_sequential()) {
-            (Some(s), _) => {
-                html! { <><strong data-testid="speedup">{ format!("{s:.2}\u{d7}") }</strong>{ " speedup against the latest sequential run" }</> }
-            }
-            (None, true) if !o.cancelled => {
-                html! { <span class="muted">{ "Sequential baseline saved: now run it on k workers for a speedup." }</span> }
-            }
-            (None, _) => {
-                html! { <span class="muted">{ "No speedup yet: run the same tasks in one worker first, to have a baseline." }</span> }
-            }
+            (Some(s), _) => html! { <><strong data-testid="speedup">{ format!("{s:.2}\u{d7}") }</strong>{ " speedup against the latest sequential run" }</> },
+            (None, true) if !o.cancelled => html! { <span class="muted">{ "Sequential baseline saved: now run it on k workers for a speedup." }</span> },
+            (None, _) => html! { <span class="muted">{ "No speedup yet: run the same tasks in one worker first, to have a baseline." }</span> },
         };
         html! {
             <div class={classes!("figures", o.cancelled.then_some("cancelled"))}>
@@ -467,24 +393,10 @@ impl CpuLab {
     }
 
     fn view_timeline(&self, records: &[TaskRecord], workers: usize, wall: Option<f64>) -> Html {
-        let spans: Vec<(usize, usize, f64, f64)> = records
-            .iter()
-            .map(|r| (r.worker, r.index, r.start_ms, r.end_ms))
-            .collect();
-        let elapsed = wall.unwrap_or_else(|| {
-            self.state
-                .active
-                .as_ref()
-                .map(|a| a.elapsed_ms)
-                .unwrap_or(0.0)
-        });
+        let spans: Vec<(usize, usize, f64, f64)> = records.iter().map(|r| (r.worker, r.index, r.start_ms, r.end_ms)).collect();
+        let elapsed = wall.unwrap_or_else(|| self.state.active.as_ref().map(|a| a.elapsed_ms).unwrap_or(0.0));
         let t = chart::timeline(&spans, workers, elapsed, &TimelineLayout::default());
-        let main = self
-            .state
-            .last
-            .as_ref()
-            .is_some_and(|o| o.executor != Executor::Workers)
-            && self.state.active.is_none();
+        let main = self.state.last.as_ref().is_some_and(|o| o.executor != Executor::Workers) && self.state.active.is_none();
         html! {
             <figure class="timeline">
                 <svg data-testid="cpu-timeline" viewBox={format!("0 0 {} {}", t.width, t.height)} role="img"
@@ -521,12 +433,7 @@ impl CpuLab {
         if self.state.sweep.is_empty() {
             return html! {};
         }
-        let measured: Vec<(f64, f64)> = self
-            .state
-            .sweep
-            .iter()
-            .map(|p| (p.workers as f64, p.speedup))
-            .collect();
+        let measured: Vec<(f64, f64)> = self.state.sweep.iter().map(|p| (p.workers as f64, p.speedup)).collect();
         let cores = self.state.cores().max(self.state.sweep.len());
         let ideal: Vec<(f64, f64)> = (1..=cores).map(|k| (k as f64, k as f64)).collect();
         let c = chart::line_chart(&[ideal, measured], 420.0, 240.0);
@@ -554,17 +461,13 @@ impl CpuLab {
     }
 }
 
+
 /// Long exact products are shortened for the table; the JSON keeps every digit.
 fn short(s: &str) -> String {
     if s.len() <= 24 {
         s.to_string()
     } else {
-        format!(
-            "{}\u{2026}{} ({} digits)",
-            &s[..8],
-            &s[s.len() - 6..],
-            s.len()
-        )
+        format!("{}\u{2026}{} ({} digits)", &s[..8], &s[s.len() - 6..], s.len())
     }
 }
 

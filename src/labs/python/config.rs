@@ -33,13 +33,8 @@ impl CodeError {
     fn message(&self) -> String {
         match self {
             CodeError::NotBase64 => "is not base64url text (letters, digits, - and _)".into(),
-            CodeError::NotDeflate => {
-                "does not decompress: it is not raw DEFLATE data, or it was cut short".into()
-            }
-            CodeError::TooLong => format!(
-                "holds a program longer than {} bytes",
-                link::group(MAX_PROGRAM_BYTES as u64)
-            ),
+            CodeError::NotDeflate => "does not decompress: it is not raw DEFLATE data, or it was cut short".into(),
+            CodeError::TooLong => format!("holds a program longer than {} bytes", link::group(MAX_PROGRAM_BYTES as u64)),
             CodeError::NotUtf8 => "decompresses to bytes that are not UTF-8 text".into(),
         }
     }
@@ -54,17 +49,14 @@ pub fn encode_code(code: &str) -> String {
 /// The program a `code` value holds. Never panics, and never inflates more than
 /// [`MAX_PROGRAM_BYTES`] (a small hostile link cannot make a huge string).
 pub fn decode_code(value: &str) -> Result<String, CodeError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(value.trim_end_matches('='))
-        .map_err(|_| CodeError::NotBase64)?;
-    let raw = miniz_oxide::inflate::decompress_to_vec_with_limit(&bytes, MAX_PROGRAM_BYTES)
-        .map_err(|e| {
-            if e.status == miniz_oxide::inflate::TINFLStatus::HasMoreOutput {
-                CodeError::TooLong
-            } else {
-                CodeError::NotDeflate
-            }
-        })?;
+    let bytes = URL_SAFE_NO_PAD.decode(value.trim_end_matches('=')).map_err(|_| CodeError::NotBase64)?;
+    let raw = miniz_oxide::inflate::decompress_to_vec_with_limit(&bytes, MAX_PROGRAM_BYTES).map_err(|e| {
+        if e.status == miniz_oxide::inflate::TINFLStatus::HasMoreOutput {
+            CodeError::TooLong
+        } else {
+            CodeError::NotDeflate
+        }
+    })?;
     String::from_utf8(raw).map_err(|_| CodeError::NotUtf8)
 }
 
@@ -82,43 +74,26 @@ pub fn decode(raw: &str) -> Decoded {
                 code = p.source.to_string();
                 preset = Some(p.id);
             }
-            None => q.error(
-                "preset",
-                format!(
-                    "{} is not a preset of this lab; the default program is in the editor",
-                    quote(id)
-                ),
-            ),
+            None => q.error("preset", format!("{} is not a preset of this lab; the default program is in the editor", quote(id))),
         }
     }
     if let Some(value) = code_raw {
         if preset_raw.is_some() {
-            q.error(
-                "code",
-                "a link gives either code or preset, not both; the preset was used",
-            );
+            q.error("code", "a link gives either code or preset, not both; the preset was used");
         } else {
             match decode_code(&value) {
                 Ok(text) => {
                     preset = programs::matching(&text).map(|p| p.id);
                     code = text;
                 }
-                Err(e) => q.error(
-                    "code",
-                    format!("{}; the default program is in the editor", e.message()),
-                ),
+                Err(e) => q.error("code", format!("{}; the default program is in the editor", e.message())),
             }
         }
     }
     let errors = q.finish();
     // A link that did not work asks to run nothing: the user did not write the default.
     let run = run && errors.iter().all(|e| e.key != "code" && e.key != "preset");
-    Decoded {
-        code,
-        preset,
-        run,
-        errors,
-    }
+    Decoded { code, preset, run, errors }
 }
 
 /// The link form of a program: a preset's id when it is one, else the compressed code.
@@ -147,18 +122,8 @@ mod tests {
     fn a_program_round_trips_and_stays_short() {
         let program = programs::find("gather-pitfall").unwrap().source;
         let encoded = encode_code(program);
-        assert!(
-            encoded
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
-            "{encoded}"
-        );
-        assert!(
-            encoded.len() < program.len() * 3 / 4,
-            "{} of {}",
-            encoded.len(),
-            program.len()
-        );
+        assert!(encoded.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{encoded}");
+        assert!(encoded.len() < program.len() * 3 / 4, "{} of {}", encoded.len(), program.len());
         assert_eq!(decode_code(&encoded).unwrap(), program);
         let q = query(&(program.to_string() + "\n# edited\n")).unwrap();
         let back = decode(&format!("{q}&run=1"));
@@ -185,23 +150,13 @@ mod tests {
             ("!!!!", "not base64url"),
             ("AAAA", "does not decompress"),
             (&encode_code("print(1)")[..4], "does not decompress"),
-            (
-                &URL_SAFE_NO_PAD.encode(miniz_oxide::deflate::compress_to_vec(
-                    &[0xff, 0xfe, 0x00],
-                    6,
-                )),
-                "not UTF-8",
-            ),
+            (&URL_SAFE_NO_PAD.encode(miniz_oxide::deflate::compress_to_vec(&[0xff, 0xfe, 0x00], 6)), "not UTF-8"),
         ] {
             let d = decode(&format!("code={value}&run=1"));
             assert_eq!(d.code, programs::DEFAULT.source, "{value}");
             assert!(!d.run, "a broken link runs nothing");
             assert_eq!(d.errors.len(), 1, "{value}: {:?}", d.errors);
-            assert!(
-                d.errors[0].message.contains(says),
-                "{value}: {}",
-                d.errors[0].message
-            );
+            assert!(d.errors[0].message.contains(says), "{value}: {}", d.errors[0].message);
         }
         let d = decode("preset=nope");
         assert_eq!(d.code, programs::DEFAULT.source);
@@ -215,11 +170,7 @@ mod tests {
         assert!(bomb.len() < 20_000, "{}", bomb.len());
         assert_eq!(decode_code(&bomb), Err(CodeError::TooLong));
         let d = decode(&format!("code={bomb}"));
-        assert!(
-            d.errors[0].message.contains("longer than 100,000 bytes"),
-            "{}",
-            d.errors[0].message
-        );
+        assert!(d.errors[0].message.contains("longer than 100,000 bytes"), "{}", d.errors[0].message);
         assert_eq!(query(&"x".repeat(MAX_PROGRAM_BYTES + 1)), None);
         let at_limit = "x".repeat(MAX_PROGRAM_BYTES);
         assert_eq!(decode_code(&encode_code(&at_limit)).unwrap(), at_limit);

@@ -15,34 +15,14 @@ pub const MAX_OUTPUT_CHARS: usize = 1_000_000;
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum WorkerEvent {
-    Progress {
-        loaded: u64,
-        total: u64,
-        file: String,
-    },
+    Progress { loaded: u64, total: u64, file: String },
     #[serde(rename_all = "camelCase")]
-    Ready {
-        python: String,
-        interrupts: bool,
-        stack_switching: bool,
-    },
-    LoadFailed {
-        message: String,
-    },
-    Output {
-        run: u64,
-        stream: Stream,
-        text: String,
-    },
+    Ready { python: String, interrupts: bool, stack_switching: bool },
+    LoadFailed { message: String },
+    Output { run: u64, stream: Stream, text: String },
     /// `result` is runtime.py's JSON document of the run.
-    Finished {
-        run: u64,
-        result: String,
-    },
-    Crashed {
-        run: u64,
-        message: String,
-    },
+    Finished { run: u64, result: String },
+    Crashed { run: u64, message: String },
 }
 
 impl WorkerEvent {
@@ -199,7 +179,6 @@ impl PoolRecord {
     }
 
     pub fn figures(&self, wall_ms: f64) -> PoolFigures {
-        let cold: Vec<&ChildStartup> = self.startups.iter().filter(|s| s.cold).collect();
         let startup_ms = self
             .startups
             .iter()
@@ -213,7 +192,7 @@ impl PoolRecord {
             task_ms: self.tasks.iter().map(PoolTask::run_ms).sum(),
             pickling_ms: self.tasks.iter().map(PoolTask::pickling_ms).sum(),
             startup_ms,
-            cold_starts: cold.len(),
+            cold_starts: self.startups.iter().filter(|s| s.cold).count(),
         }
     }
 }
@@ -261,12 +240,7 @@ impl RunRecord {
             .tasks
             .iter()
             .enumerate()
-            .flat_map(|(i, t)| {
-                t.segments
-                    .iter()
-                    .filter(|(a, b)| b - a > BLOCKED_MS)
-                    .map(move |&(a, b)| (i, a, b))
-            })
+            .flat_map(|(i, t)| t.segments.iter().filter(|(a, b)| b - a > BLOCKED_MS).map(move |&(a, b)| (i, a, b)))
             .collect();
         out.sort_by(|x, y| x.1.total_cmp(&y.1));
         out
@@ -345,10 +319,7 @@ pub fn compare_lines(expected: &str, got: &str) -> Vec<LogLine> {
     let e: Vec<&str> = expected.lines().collect();
     let g: Vec<&str> = got.lines().collect();
     (0..e.len().max(g.len()))
-        .map(|i| LogLine {
-            expected: e.get(i).map(|s| s.to_string()),
-            got: g.get(i).map(|s| s.to_string()),
-        })
+        .map(|i| LogLine { expected: e.get(i).map(|s| s.to_string()), got: g.get(i).map(|s| s.to_string()) })
         .collect()
 }
 
@@ -384,11 +355,7 @@ pub fn live_switch(code: &str) -> Option<bool> {
 /// `code` with its first `LIVE = ...` line set to `on`; the rest of the line (a comment)
 /// stays.
 pub fn set_live(code: &str, on: bool) -> String {
-    let (from, to) = if on {
-        ("LIVE = False", "LIVE = True")
-    } else {
-        ("LIVE = True", "LIVE = False")
-    };
+    let (from, to) = if on { ("LIVE = False", "LIVE = True") } else { ("LIVE = True", "LIVE = False") };
     let mut done = false;
     let mut out = String::with_capacity(code.len() + 1);
     for piece in code.split_inclusive('\n') {
@@ -422,13 +389,7 @@ pub struct PyTimeline {
 pub fn timeline(record: &RunRecord, width: f64) -> PyTimeline {
     use crate::core::chart::{time_scale, timeline as lay_out, TimelineLayout};
     let lanes = record.tasks.len().min(SHOWN_LANES);
-    let layout = TimelineLayout {
-        width,
-        left: 96.0,
-        lane_height: 20.0,
-        gap: 6.0,
-        axis_height: 24.0,
-    };
+    let layout = TimelineLayout { width, left: 96.0, lane_height: 20.0, gap: 6.0, axis_height: 24.0 };
     // Bars closer than half a unit merge, so a run of 100,000 steps draws a few hundred.
     // (runtime.py takes the wall time last, so no segment ends after it: this is the chart's scale.)
     let scale = time_scale(record.wall_ms, &layout);
@@ -467,27 +428,17 @@ pub fn timeline(record: &RunRecord, width: f64) -> PyTimeline {
     let x = chart.x;
     let mut prints: Vec<(f64, usize, Stream)> = Vec::new();
     for &(t, task, stream) in &record.ticks {
-        let Some(lane) = task.filter(|&l| l < lanes) else {
-            continue;
-        };
+        let Some(lane) = task.filter(|&l| l < lanes) else { continue };
         let px = x.map(t);
         // One tick per unit and lane is all the eye can tell apart.
-        if prints
-            .last()
-            .is_some_and(|&(last, l, s)| l == lane && s == stream && (px - last).abs() < 1.0)
-        {
+        if prints.last().is_some_and(|&(last, l, s)| l == lane && s == stream && (px - last).abs() < 1.0) {
             continue;
         }
         prints.push((px, lane, stream));
     }
     PyTimeline {
         chart,
-        names: record
-            .tasks
-            .iter()
-            .take(lanes)
-            .map(|t| t.name.clone())
-            .collect(),
+        names: record.tasks.iter().take(lanes).map(|t| t.name.clone()).collect(),
         prints,
         hidden_lanes: record.tasks.len() - lanes,
     }

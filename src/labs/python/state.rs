@@ -20,18 +20,9 @@ pub const STOP_DEADLINE_MS: u32 = 500;
 /// The interpreter as the page knows it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Interp {
-    Loading {
-        loaded: u64,
-        total: u64,
-    },
-    Ready {
-        python: String,
-        interrupts: bool,
-        stack_switching: bool,
-    },
-    Failed {
-        message: String,
-    },
+    Loading { loaded: u64, total: u64 },
+    Ready { python: String, interrupts: bool, stack_switching: bool },
+    Failed { message: String },
 }
 
 /// A run's status as the results JSON spells it.
@@ -72,11 +63,7 @@ impl Output {
     pub fn push(&mut self, stream: Stream, text: &str) {
         let room = MAX_OUTPUT_CHARS.saturating_sub(self.chars);
         let count = text.chars().count();
-        let kept: String = if count <= room {
-            text.to_string()
-        } else {
-            text.chars().take(room).collect()
-        };
+        let kept: String = if count <= room { text.to_string() } else { text.chars().take(room).collect() };
         self.dropped += count - kept.chars().count();
         self.chars += kept.chars().count();
         if kept.is_empty() {
@@ -89,11 +76,7 @@ impl Output {
     }
 
     pub fn text(&self, stream: Stream) -> String {
-        self.chunks
-            .iter()
-            .filter(|(s, _)| *s == stream)
-            .map(|(_, t)| t.as_str())
-            .collect()
+        self.chunks.iter().filter(|(s, _)| *s == stream).map(|(_, t)| t.as_str()).collect()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -145,9 +128,7 @@ pub enum Action {
     RunOnOne,
     Stop,
     /// Stop's half second is up for run `run`.
-    StopDeadline {
-        run: u64,
-    },
+    StopDeadline { run: u64 },
     Reset,
     Worker(WorkerEvent),
     /// The worker itself failed (its script did not load, or it died).
@@ -236,20 +217,13 @@ impl PyState {
         let state = PyState {
             code: decoded.code,
             link_errors: decoded.errors,
-            interp: Interp::Loading {
-                loaded: 0,
-                total: 0,
-            },
+            interp: Interp::Loading { loaded: 0, total: 0 },
             output: Output::default(),
             last: None,
             failure: None,
             replaced: None,
             isolated,
-            status: if decoded.run {
-                PyStatus::Loading
-            } else {
-                PyStatus::Idle
-            },
+            status: if decoded.run { PyStatus::Loading } else { PyStatus::Idle },
             running: None,
             stopping: false,
             wants_run: decoded.run,
@@ -291,13 +265,7 @@ impl PyState {
     }
 
     pub fn interrupts(&self) -> bool {
-        matches!(
-            self.interp,
-            Interp::Ready {
-                interrupts: true,
-                ..
-            }
-        )
+        matches!(self.interp, Interp::Ready { interrupts: true, .. })
     }
 
     /// The preset in the editor, with its live switch either way (the link still tells
@@ -379,10 +347,7 @@ impl PyState {
                         self.begin(&mut fx);
                     } else if let Interp::Failed { .. } = self.interp {
                         // A failed load is retried by running again.
-                        self.interp = Interp::Loading {
-                            loaded: 0,
-                            total: 0,
-                        };
+                        self.interp = Interp::Loading { loaded: 0, total: 0 };
                         self.wants_run = true;
                         self.status = PyStatus::Loading;
                         fx.push(Effect::TerminateWorker);
@@ -427,10 +392,7 @@ impl PyState {
                     self.status = PyStatus::Stopped;
                 }
                 self.stopping = false;
-                self.replaced = Some(
-                    "The interpreter was reset: a fresh CPython, with nothing imported or defined."
-                        .into(),
-                );
+                self.replaced = Some("The interpreter was reset: a fresh CPython, with nothing imported or defined.".into());
                 self.restart(&mut fx);
             }
             Action::Worker(event) => self.on_worker(event, &mut fx),
@@ -452,22 +414,11 @@ impl PyState {
         match event {
             WorkerEvent::Progress { loaded, total, .. } => {
                 if let Interp::Loading { .. } = self.interp {
-                    self.interp = Interp::Loading {
-                        loaded: loaded.min(total),
-                        total,
-                    };
+                    self.interp = Interp::Loading { loaded: loaded.min(total), total };
                 }
             }
-            WorkerEvent::Ready {
-                python,
-                interrupts,
-                stack_switching,
-            } => {
-                self.interp = Interp::Ready {
-                    python,
-                    interrupts,
-                    stack_switching,
-                };
+            WorkerEvent::Ready { python, interrupts, stack_switching } => {
+                self.interp = Interp::Ready { python, interrupts, stack_switching };
                 if self.wants_run {
                     self.begin(fx);
                 }
@@ -677,11 +628,7 @@ impl PyState {
                         .iter()
                         .map(|t| Task {
                             name: &t.name,
-                            segments: t
-                                .segments
-                                .iter()
-                                .map(|&(a, b)| [round_to_micros(a), round_to_micros(b)])
-                                .collect(),
+                            segments: t.segments.iter().map(|&(a, b)| [round_to_micros(a), round_to_micros(b)]).collect(),
                         })
                         .collect()
                 })

@@ -6,11 +6,7 @@ use super::programs;
 use super::state::{Action, Effect, Interp, PyState, PyStatus};
 
 fn ready() -> WorkerEvent {
-    WorkerEvent::Ready {
-        python: "3.14.2".into(),
-        interrupts: true,
-        stack_switching: true,
-    }
+    WorkerEvent::Ready { python: "3.14.2".into(), interrupts: true, stack_switching: true }
 }
 
 fn record(status: &str, exception: &str) -> String {
@@ -82,12 +78,8 @@ fn an_error_marks_its_line_until_the_code_changes() {
     let (mut s, _) = open("");
     s.update(Action::Worker(ready()));
     s.update(Action::Run);
-    let exc =
-        r#"{"type":"NameError","message":"name 'x' is not defined","line":3,"traceback":"..."}"#;
-    let fx = s.update(Action::Worker(WorkerEvent::Finished {
-        run: 1,
-        result: record("error", exc),
-    }));
+    let exc = r#"{"type":"NameError","message":"name 'x' is not defined","line":3,"traceback":"..."}"#;
+    let fx = s.update(Action::Worker(WorkerEvent::Finished { run: 1, result: record("error", exc) }));
     assert_eq!(s.status(), PyStatus::Error);
     assert_eq!(fx, vec![Effect::MarkLine(Some(3))]);
     assert_eq!(s.error_line(), Some(3));
@@ -105,15 +97,8 @@ fn stale_messages_are_ignored() {
     let (mut s, _) = open("");
     s.update(Action::Worker(ready()));
     s.update(Action::Run);
-    s.update(Action::Worker(WorkerEvent::Output {
-        run: 7,
-        stream: Stream::Stdout,
-        text: "old".into(),
-    }));
-    s.update(Action::Worker(WorkerEvent::Finished {
-        run: 7,
-        result: record("done", "null"),
-    }));
+    s.update(Action::Worker(WorkerEvent::Output { run: 7, stream: Stream::Stdout, text: "old".into() }));
+    s.update(Action::Worker(WorkerEvent::Finished { run: 7, result: record("done", "null") }));
     assert!(s.is_running());
     assert!(s.output.is_empty());
 }
@@ -124,15 +109,9 @@ fn stop_interrupts_then_replaces_the_interpreter_after_the_deadline() {
     s.update(Action::Worker(ready()));
     s.update(Action::Run);
     assert_eq!(s.update(Action::Stop), vec![Effect::PostStop { run: 1 }]);
-    assert!(
-        s.update(Action::Stop).is_empty(),
-        "a second press sends nothing more"
-    );
+    assert!(s.update(Action::Stop).is_empty(), "a second press sends nothing more");
     // Python stopped in time: the deadline finds nothing to do.
-    s.update(Action::Worker(WorkerEvent::Finished {
-        run: 1,
-        result: record("stopped", "null"),
-    }));
+    s.update(Action::Worker(WorkerEvent::Finished { run: 1, result: record("stopped", "null") }));
     assert_eq!(s.status(), PyStatus::Stopped);
     assert!(s.update(Action::StopDeadline { run: 1 }).is_empty());
     // Python did not stop: the worker is replaced and the page says so.
@@ -144,19 +123,14 @@ fn stop_interrupts_then_replaces_the_interpreter_after_the_deadline() {
     assert!(s.replaced.as_deref().unwrap().contains("replaced"));
     assert!(!s.is_ready());
     // Its late messages change nothing.
-    s.update(Action::Worker(WorkerEvent::Finished {
-        run: 2,
-        result: record("done", "null"),
-    }));
+    s.update(Action::Worker(WorkerEvent::Finished { run: 2, result: record("done", "null") }));
     assert_eq!(s.status(), PyStatus::Stopped);
 }
 
 #[test]
 fn a_failed_load_is_reported_and_run_retries_it() {
     let (mut s, _) = open("run=1");
-    s.update(Action::Worker(WorkerEvent::LoadFailed {
-        message: "404".into(),
-    }));
+    s.update(Action::Worker(WorkerEvent::LoadFailed { message: "404".into() }));
     assert_eq!(s.status(), PyStatus::Error);
     assert!(s.failure.as_deref().unwrap().contains("404"));
     let fx = s.update(Action::Run);
@@ -168,21 +142,14 @@ fn a_failed_load_is_reported_and_run_retries_it() {
 fn presets_and_the_live_switch_rewrite_the_editor_and_the_link() {
     let (mut s, _) = open("");
     let fx = s.update(Action::LoadPreset("semaphore-2"));
-    assert_eq!(
-        fx[0],
-        Effect::SetEditor(programs::find("semaphore-2").unwrap().source.into())
-    );
+    assert_eq!(fx[0], Effect::SetEditor(programs::find("semaphore-2").unwrap().source.into()));
     assert_eq!(fx[1], Effect::WriteQuery("preset=semaphore-2".into()));
     assert_eq!(s.live(), Some(false));
     let fx = s.update(Action::SetLive(true));
     assert_eq!(s.live(), Some(true));
     assert!(s.code.contains("LIVE = True  # True: real requests"));
     assert!(matches!(&fx[1], Effect::WriteQuery(q) if q.starts_with("code=")));
-    assert_eq!(
-        s.preset().map(|p| p.id),
-        Some("semaphore-2"),
-        "a live preset is still that preset"
-    );
+    assert_eq!(s.preset().map(|p| p.id), Some("semaphore-2"), "a live preset is still that preset");
     s.update(Action::SetLive(false));
     assert_eq!(s.preset().map(|p| p.id), Some("semaphore-2"));
     // No switch in the program: nothing to do.
@@ -193,11 +160,7 @@ fn presets_and_the_live_switch_rewrite_the_editor_and_the_link() {
 #[test]
 fn records_are_checked_and_blocked_stretches_found() {
     let r = RunRecord::parse(&record("done", "null")).unwrap();
-    assert_eq!(
-        r.ticks.len(),
-        2,
-        "a tick on a task that does not exist is dropped"
-    );
+    assert_eq!(r.ticks.len(), 2, "a tick on a task that does not exist is dropped");
     assert_eq!(r.blocked(), vec![(1, 1.0, 40.0)]);
     assert_eq!(r.loop_blocked_ms(), 39.0);
     assert!(RunRecord::parse("{").is_err());
@@ -208,11 +171,7 @@ fn records_are_checked_and_blocked_stretches_found() {
     // Two lifetimes, Task-1's two segments, Task-2's one, and the blocked mark over it.
     assert_eq!(t.chart.bars.len(), 6);
     assert_eq!(t.chart.bars.iter().filter(|b| b.item == 2).count(), 2);
-    assert!(t
-        .chart
-        .bars
-        .iter()
-        .all(|b| b.x >= 96.0 && b.x + b.width <= 600.0));
+    assert!(t.chart.bars.iter().all(|b| b.x >= 96.0 && b.x + b.width <= 600.0));
 }
 
 #[test]
@@ -267,11 +226,7 @@ fn the_semaphore_log_is_compared_line_by_line() {
     swapped.swap(6, 9);
     let lines = model::compare_lines(expected, &swapped.join("\n"));
     assert_eq!(lines.iter().filter(|l| !l.same()).count(), 2);
-    let verdict = super::state::SemaphoreComparison {
-        lines,
-        most_held: 2,
-    }
-    .verdict();
+    let verdict = super::state::SemaphoreComparison { lines, most_held: 2 }.verdict();
     assert!(verdict.starts_with("2 lines differ."), "{verdict}");
 }
 
@@ -288,27 +243,11 @@ fn output_is_capped() {
 
 #[test]
 fn worker_messages_parse() {
-    let e = WorkerEvent::parse(
-        r#"{"type":"ready","python":"3.14.2","interrupts":false,"stackSwitching":true}"#,
-    );
-    assert_eq!(
-        e,
-        Some(WorkerEvent::Ready {
-            python: "3.14.2".into(),
-            interrupts: false,
-            stack_switching: true
-        })
-    );
+    let e = WorkerEvent::parse(r#"{"type":"ready","python":"3.14.2","interrupts":false,"stackSwitching":true}"#);
+    assert_eq!(e, Some(WorkerEvent::Ready { python: "3.14.2".into(), interrupts: false, stack_switching: true }));
     assert!(WorkerEvent::parse(r#"{"type":"nonsense"}"#).is_none());
     let e = WorkerEvent::parse(r#"{"type":"output","run":3,"stream":"stderr","text":"x"}"#);
-    assert_eq!(
-        e,
-        Some(WorkerEvent::Output {
-            run: 3,
-            stream: Stream::Stderr,
-            text: "x".into()
-        })
-    );
+    assert_eq!(e, Some(WorkerEvent::Output { run: 3, stream: Stream::Stderr, text: "x".into() }));
 }
 
 fn pool_record(wall: f64, parallel: bool, cold: bool) -> String {

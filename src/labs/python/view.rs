@@ -8,10 +8,7 @@ use super::programs;
 use super::state::{Action, Effect, Interp, PyState, PyStatus, STOP_DEADLINE_MS};
 use crate::app::widgets::{act, results_json, LinkErrors, PresetBar, ShareBar};
 use crate::core::lab::whole_ms;
-use crate::glue::{
-    self,
-    python::{Editor, PyWorker},
-};
+use crate::glue::{self, python::{Editor, PyWorker}};
 use gloo_timers::callback::Timeout;
 use yew::prelude::*;
 
@@ -88,8 +85,7 @@ impl PythonLab {
             Ok(a) => a,
             Err(problem) => {
                 let problem = problem.clone();
-                ctx.link()
-                    .send_message(Msg::Do(Action::WorkerFailed(problem)));
+                ctx.link().send_message(Msg::Do(Action::WorkerFailed(problem)));
                 return;
             }
         };
@@ -111,8 +107,7 @@ impl Component for PythonLab {
 
     fn create(ctx: &Context<Self>) -> Self {
         let decoded = config::decode(&glue::current_query());
-        let (state, effects) =
-            PyState::open(decoded, glue::is_cross_origin_isolated(), &glue::origin());
+        let (state, effects) = PyState::open(decoded, glue::is_cross_origin_isolated(), &glue::origin());
         let mut lab = PythonLab {
             state,
             assets: glue::python::assets(),
@@ -130,15 +125,10 @@ impl Component for PythonLab {
         if !first {
             return;
         }
-        let (Ok(assets), Some(host)) = (&self.assets, self.editor_host.cast::<web_sys::Element>())
-        else {
+        let (Ok(assets), Some(host)) = (&self.assets, self.editor_host.cast::<web_sys::Element>()) else {
             return;
         };
-        let (bundle, doc, link) = (
-            assets.editor.clone(),
-            self.state.code.clone(),
-            ctx.link().clone(),
-        );
+        let (bundle, doc, link) = (assets.editor.clone(), self.state.code.clone(), ctx.link().clone());
         let on_change = {
             let link = link.clone();
             move |text: String| link.send_message(Msg::Do(Action::Edit(text)))
@@ -211,16 +201,9 @@ impl PythonLab {
     fn view_interpreter(&self) -> Html {
         let s = &self.state;
         let total = self.assets.as_ref().map(|a| a.total_bytes()).unwrap_or(0);
-        let label = self
-            .assets
-            .as_ref()
-            .map(|a| format!("CPython {} (Pyodide {})", a.python, a.pyodide_version))
-            .unwrap_or_else(|_| "CPython".into());
+        let label = self.assets.as_ref().map(|a| format!("CPython {} (Pyodide {})", a.python, a.pyodide_version)).unwrap_or_else(|_| "CPython".into());
         let body = match &s.interp {
-            Interp::Loading {
-                loaded,
-                total: reported,
-            } => {
+            Interp::Loading { loaded, total: reported } => {
                 let total = if *reported > 0 { *reported } else { total };
                 html! {
                     <div data-testid="py-loading" role="status">
@@ -233,11 +216,7 @@ impl PythonLab {
                     </div>
                 }
             }
-            Interp::Ready {
-                python,
-                interrupts,
-                stack_switching,
-            } => html! {
+            Interp::Ready { python, interrupts, stack_switching } => html! {
                 <p data-testid="py-ready" class="small" data-stack-switching={stack_switching.to_string()}>
                     <strong>{ format!("CPython {python} ready") }</strong>
                     { if *interrupts { " \u{b7} Stop interrupts running code with KeyboardInterrupt" } else { "" } }
@@ -327,12 +306,8 @@ impl PythonLab {
 
     fn view_result(&self) -> Html {
         let s = &self.state;
-        let failure = s.failure.as_ref().map(
-            |f| html! { <p class="notice error" data-testid="py-failure" role="alert">{ f }</p> },
-        );
-        let Some(last) = &s.last else {
-            return failure.unwrap_or_default();
-        };
+        let failure = s.failure.as_ref().map(|f| html! { <p class="notice error" data-testid="py-failure" role="alert">{ f }</p> });
+        let Some(last) = &s.last else { return failure.unwrap_or_default() };
         let r = &last.record;
         let exception = r.exception.as_ref().map(|e| {
             let hint = model::hint_for(e);
@@ -369,9 +344,7 @@ impl PythonLab {
     }
 
     fn view_semaphore(&self) -> Html {
-        let Some(cmp) = self.state.semaphore_comparison() else {
-            return html! {};
-        };
+        let Some(cmp) = self.state.semaphore_comparison() else { return html! {} };
         html! {
             <div class="py-compare" data-testid="py-semaphore-compare">
                 <h3>{ "This run's log beside CPython 3.11's" }</h3>
@@ -400,18 +373,12 @@ impl PythonLab {
         let speedup = s.pool_speedup();
         let chart = last.pool_timeline.as_ref().map(|t| {
             let c = &t.chart;
-            let lane_y = |lane: usize| lane as f64 * (c.lane_height + 6.0);
             let mut labels = t.labels.iter();
             html! {
                 <div class="chart-scroll">
                     <svg class="py-timeline py-pool-timeline" data-testid="py-pool-timeline" viewBox={format!("0 0 {} {}", c.width, c.height)} role="img"
                         aria-label="What each pool worker did">
-                        { for t.names.iter().enumerate().map(|(i, name)| html! {
-                            <>
-                                <rect class="lane-bg" x={c.left.to_string()} y={lane_y(i).to_string()} width={(c.width - c.left - 8.0).to_string()} height={c.lane_height.to_string()} />
-                                <text class="lane-label" x={(c.left - 6.0).to_string()} y={(lane_y(i) + c.lane_height * 0.7).to_string()} text-anchor="end">{ name }</text>
-                            </>
-                        }) }
+                        { lanes(c, &t.names) }
                         { for c.bars.iter().map(|b| {
                             let (class, testid, inset) = match b.item {
                                 model::POOL_STARTUP => ("startup", "py-pool-startup", 4.0),
@@ -429,10 +396,7 @@ impl PythonLab {
                                 </rect>
                             }
                         }) }
-                        <line class="axis" x1={c.left.to_string()} x2={(c.width - 8.0).to_string()} y1={c.axis_y.to_string()} y2={c.axis_y.to_string()} />
-                        { for c.ticks.iter().map(|(x, label)| html! {
-                            <text class={tick_class(*x, c.width)} x={format!("{x:.2}")} y={(c.axis_y + 16.0).to_string()}>{ format!("{label} ms") }</text>
-                        }) }
+                        { time_axis(c) }
                     </svg>
                 </div>
             }
@@ -479,9 +443,7 @@ impl PythonLab {
     }
 
     fn view_timeline(&self) -> Html {
-        let Some(last) = &self.state.last else {
-            return html! {};
-        };
+        let Some(last) = &self.state.last else { return html! {} };
         let r = &last.record;
         if r.tasks.is_empty() {
             return html! {
@@ -494,7 +456,6 @@ impl PythonLab {
         }
         let t = &last.timeline;
         let c = &t.chart;
-        let lane_y = |lane: usize| lane as f64 * (c.lane_height + 6.0);
         html! {
             <section class="card" aria-label="Timeline">
                 <h2>{ "Timeline" }</h2>
@@ -504,12 +465,7 @@ impl PythonLab {
                 <div class="chart-scroll">
                     <svg class="py-timeline" data-testid="py-timeline" viewBox={format!("0 0 {} {}", c.width, c.height)} role="img"
                         aria-label="When each task's coroutine ran">
-                        { for t.names.iter().enumerate().map(|(i, name)| html! {
-                            <>
-                                <rect class="lane-bg" x={c.left.to_string()} y={lane_y(i).to_string()} width={(c.width - c.left - 8.0).to_string()} height={c.lane_height.to_string()} />
-                                <text class="lane-label" x={(c.left - 6.0).to_string()} y={(lane_y(i) + c.lane_height * 0.7).to_string()} text-anchor="end">{ name }</text>
-                            </>
-                        }) }
+                        { lanes(c, &t.names) }
                         { for c.bars.iter().map(|b| {
                             // item 0: a step that ran; 1: a step that blocked the loop; 2: the task's life.
                             let (class, testid, inset) = match b.item { 1 => ("blocked", "py-blocked", 0.0), 2 => ("alive", "py-alive", 8.0), _ => ("ran", "py-bar", 3.0) };
@@ -521,18 +477,44 @@ impl PythonLab {
                         }) }
                         { for t.prints.iter().map(|&(x, lane, stream)| html! {
                             <line class={if stream == Stream::Stderr { "print stderr" } else { "print" }} x1={format!("{x:.2}")} x2={format!("{x:.2}")}
-                                y1={format!("{:.2}", lane_y(lane) - 2.0)} y2={format!("{:.2}", lane_y(lane) + 5.0)} />
+                                y1={format!("{:.2}", lane_y(c, lane) - 2.0)} y2={format!("{:.2}", lane_y(c, lane) + 5.0)} />
                         }) }
-                        <line class="axis" x1={c.left.to_string()} x2={(c.width - 8.0).to_string()} y1={c.axis_y.to_string()} y2={c.axis_y.to_string()} />
-                        { for c.ticks.iter().map(|(x, label)| html! {
-                            <text class={tick_class(*x, c.width)} x={format!("{x:.2}")} y={(c.axis_y + 16.0).to_string()}>{ format!("{label} ms") }</text>
-                        }) }
+                        { time_axis(c) }
                     </svg>
                 </div>
                 { if t.hidden_lanes > 0 { html! { <p class="small muted">{ format!("{} more tasks are in the results JSON but not drawn.", t.hidden_lanes) }</p> } } else { html! {} } }
                 { if r.cut { html! { <p class="small warn">{ "The run made more steps or printed more lines than the record keeps; later ones are missing." }</p> } } else { html! {} } }
             </section>
         }
+    }
+}
+
+/// Where lane `lane` starts: the chart's lane height plus the layout's gap of 6.
+fn lane_y(c: &crate::core::chart::Timeline, lane: usize) -> f64 {
+    lane as f64 * (c.lane_height + 6.0)
+}
+
+/// Both timelines' lane backgrounds, with each lane's name on its left.
+fn lanes(c: &crate::core::chart::Timeline, names: &[String]) -> Html {
+    html! {
+        { for names.iter().enumerate().map(|(i, name)| html! {
+            <>
+                <rect class="lane-bg" x={c.left.to_string()} y={lane_y(c, i).to_string()} width={(c.width - c.left - 8.0).to_string()} height={c.lane_height.to_string()} />
+                <text class="lane-label" x={(c.left - 6.0).to_string()} y={(lane_y(c, i) + c.lane_height * 0.7).to_string()} text-anchor="end">{ name }</text>
+            </>
+        }) }
+    }
+}
+
+/// Both timelines' time axis, in ms.
+fn time_axis(c: &crate::core::chart::Timeline) -> Html {
+    html! {
+        <>
+            <line class="axis" x1={c.left.to_string()} x2={(c.width - 8.0).to_string()} y1={c.axis_y.to_string()} y2={c.axis_y.to_string()} />
+            { for c.ticks.iter().map(|(x, label)| html! {
+                <text class={tick_class(*x, c.width)} x={format!("{x:.2}")} y={(c.axis_y + 16.0).to_string()}>{ format!("{label} ms") }</text>
+            }) }
+        </>
     }
 }
 

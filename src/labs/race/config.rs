@@ -46,14 +46,8 @@ impl Prediction {
         // Compared as i64 without `abs()`, which overflows on i64::MIN.
         match t.parse::<i64>() {
             Ok(n) if (-MAX_PREDICT..=MAX_PREDICT).contains(&n) => Ok(Prediction::Value(n)),
-            _ if integer_like => Err(format!(
-                "{} is out of range: predictions are from -10^12 to 10^12",
-                quote(t)
-            )),
-            _ => Err(format!(
-                "{} is not a whole number or the word deadlock",
-                quote(t)
-            )),
+            _ if integer_like => Err(format!("{} is out of range: predictions are from -10^12 to 10^12", quote(t))),
+            _ => Err(format!("{} is not a whole number or the word deadlock", quote(t))),
         }
     }
 
@@ -94,11 +88,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [(&'static str, Mode); 3] = [
-        ("step", Mode::Step),
-        ("exhaustive", Mode::Exhaustive),
-        ("runs", Mode::Runs),
-    ];
+    pub const ALL: [(&'static str, Mode); 3] = [("step", Mode::Step), ("exhaustive", Mode::Exhaustive), ("runs", Mode::Runs)];
     pub fn key(self) -> &'static str {
         match self {
             Mode::Step => "step",
@@ -135,18 +125,7 @@ impl RaceConfig {
     /// A config for `source` (which must parse) with a fresh schedule from `scheduler`.
     pub fn new(source: &str, program: Program, scheduler: Scheduler, seed: u64) -> RaceConfig {
         let steps = sched::complete(&program, scheduler, seed, &[]);
-        RaceConfig {
-            source: source.to_string(),
-            program,
-            scheduler,
-            seed,
-            steps,
-            given: 0,
-            at: 0,
-            mode: Mode::Step,
-            runs: DEFAULT_RUNS,
-            predict: None,
-        }
+        RaceConfig { source: source.to_string(), program, scheduler, seed, steps, given: 0, at: 0, mode: Mode::Step, runs: DEFAULT_RUNS, predict: None }
     }
 
     /// Who chose the steps after the given ones, if there are any.
@@ -160,10 +139,7 @@ impl RaceConfig {
     }
 
     pub fn preset_id(&self) -> Option<&'static str> {
-        SCENARIOS
-            .iter()
-            .find(|s| s.source == self.source)
-            .map(|s| s.id)
+        SCENARIOS.iter().find(|s| s.source == self.source).map(|s| s.id)
     }
 
     pub fn from_query(raw: &str) -> Decoded {
@@ -177,33 +153,21 @@ impl RaceConfig {
                 Some(s) => source = s.to_string(),
                 None => {
                     let ids: Vec<&str> = SCENARIOS.iter().map(|s| s.id).collect();
-                    q.error(
-                        "preset",
-                        format!("{} is not one of {}; using bank", quote(id), ids.join(", ")),
-                    );
+                    q.error("preset", format!("{} is not one of {}; using bank", quote(id), ids.join(", ")));
                 }
             }
         }
         let mut program = None;
         if let Some(text) = src {
             if preset.is_some() {
-                q.error(
-                    "src",
-                    "a link gives either `preset` or `src`; the scenario text was used",
-                );
+                q.error("src", "a link gives either `preset` or `src`; the scenario text was used");
             }
             match lang::parse(&text) {
                 Ok(p) => {
                     source = text;
                     program = Some(p);
                 }
-                Err(e) => q.error(
-                    "src",
-                    format!(
-                        "the scenario does not parse ({e}); using the {} preset",
-                        preset.as_deref().unwrap_or("bank")
-                    ),
-                ),
+                Err(e) => q.error("src", format!("the scenario does not parse ({e}); using the {} preset", preset.as_deref().unwrap_or("bank"))),
             }
         }
         let program = match program {
@@ -244,11 +208,7 @@ impl RaceConfig {
                         );
                     }
                     given = valid.len();
-                    steps = if scheduler == Scheduler::Manual {
-                        valid
-                    } else {
-                        sched::complete(&program, scheduler, seed, &valid)
-                    };
+                    steps = if scheduler == Scheduler::Manual { valid } else { sched::complete(&program, scheduler, seed, &valid) };
                 }
                 Err(m) => q.error("steps", format!("{m}; using the scheduler's own schedule")),
             }
@@ -264,18 +224,7 @@ impl RaceConfig {
         };
         let run = q.flag("run");
         Decoded {
-            config: RaceConfig {
-                source,
-                program,
-                scheduler,
-                seed,
-                steps,
-                given,
-                at,
-                mode,
-                runs,
-                predict,
-            },
+            config: RaceConfig { source, program, scheduler, seed, steps, given, at, mode, runs, predict },
             run,
             errors: q.finish(),
         }
@@ -292,19 +241,9 @@ impl RaceConfig {
         pairs.push(("seed", self.seed.to_string()));
         // Only the given steps travel: the scheduler's part is recomputed from (scenario,
         // scheduler, seed, given steps), and a manual schedule is all given.
-        let given = if self.scheduler == Scheduler::Manual {
-            self.steps.len()
-        } else {
-            self.given.min(self.steps.len())
-        };
+        let given = if self.scheduler == Scheduler::Manual { self.steps.len() } else { self.given.min(self.steps.len()) };
         if self.scheduler == Scheduler::Manual || given > 0 {
-            pairs.push((
-                "steps",
-                self.steps[..given]
-                    .iter()
-                    .map(|t| char::from(b'0' + t))
-                    .collect(),
-            ));
+            pairs.push(("steps", self.steps[..given].iter().map(|t| char::from(b'0' + t)).collect()));
         }
         if self.at > 0 {
             pairs.push(("at", self.at.to_string()));
@@ -331,21 +270,11 @@ fn parse_steps(raw: &str, threads: usize) -> Result<Vec<u8>, String> {
         .enumerate()
         .map(|(i, c)| match c.to_digit(10) {
             Some(d) if (d as usize) < threads => Ok(d as u8),
-            _ => Err(format!(
-                "step {} is {}, not a thread number from 0 to {}",
-                i + 1,
-                quote(&c.to_string()),
-                threads.saturating_sub(1)
-            )),
+            _ => Err(format!("step {} is {}, not a thread number from 0 to {}", i + 1, quote(&c.to_string()), threads.saturating_sub(1))),
         })
         .collect()
 }
 
 fn empty_program() -> Program {
-    Program {
-        shared: vec![],
-        locks: vec![],
-        threads: vec![],
-        is_async: false,
-    }
+    Program { shared: vec![], locks: vec![], threads: vec![], is_async: false }
 }

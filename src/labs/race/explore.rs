@@ -10,8 +10,8 @@
 //! thread of a class with several threads can fail, that class is counted again with its
 //! threads told apart (see [`explore`]).
 
-use super::lang::Program;
 use super::machine::{enabled, initial, outcome, step, Outcome, State};
+use super::lang::Program;
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -81,13 +81,7 @@ impl<'p> Explorer<'p> {
             .threads
             .iter()
             .enumerate()
-            .map(|(t, th)| {
-                if distinct.get(th.class).copied().unwrap_or(true) {
-                    t
-                } else {
-                    n + th.class
-                }
-            })
+            .map(|(t, th)| if distinct.get(th.class).copied().unwrap_or(true) { t } else { n + th.class })
             .collect();
         let mut classes: Vec<Vec<usize>> = Vec::new();
         for (t, &g) in group.iter().enumerate() {
@@ -97,27 +91,14 @@ impl<'p> Explorer<'p> {
             classes[g].push(t);
         }
         classes.retain(|c| !c.is_empty());
-        Explorer {
-            program,
-            group,
-            memo: FxHashMap::default(),
-            outcome_ids: BTreeMap::new(),
-            outcomes: Vec::new(),
-            error: None,
-            classes,
-        }
+        Explorer { program, group, memo: FxHashMap::default(), outcome_ids: BTreeMap::new(), outcomes: Vec::new(), error: None, classes }
     }
 
     /// Everything about thread `t` that matters for its future, independent of its index.
     fn thread_key(&self, s: &State, t: usize, out: &mut Vec<i64>) {
         out.push(i64::from(s.pcs[t]));
         out.push(i64::from(s.failed >> t & 1));
-        let held = s
-            .holders
-            .iter()
-            .enumerate()
-            .filter(|(_, h)| **h == Some(t as u8))
-            .fold(0i64, |m, (l, _)| m | 1 << l);
+        let held = s.holders.iter().enumerate().filter(|(_, h)| **h == Some(t as u8)).fold(0i64, |m, (l, _)| m | 1 << l);
         out.push(held);
         out.extend_from_slice(&s.locals[t]);
     }
@@ -220,10 +201,7 @@ impl<'p> Explorer<'p> {
                 }
                 let mut next = s.clone();
                 step(self.program, &mut next, t);
-                let reaches = self
-                    .memo
-                    .get(&self.key(&next))
-                    .is_some_and(|h| h.iter().any(|(o, _)| *o == id));
+                let reaches = self.memo.get(&self.key(&next)).is_some_and(|h| h.iter().any(|(o, _)| *o == id));
                 if reaches {
                     schedule.push(t as u8);
                     s = next;
@@ -247,24 +225,14 @@ impl<'p> Explorer<'p> {
 /// threads can fail shows a failed thread among the outcomes found; such classes are then
 /// counted again with their threads told apart.
 pub fn explore(program: &Program, symmetry: bool) -> Result<Exhaustive, ExploreError> {
-    let classes = program
-        .threads
-        .iter()
-        .map(|t| t.class + 1)
-        .max()
-        .unwrap_or(0);
+    let classes = program.threads.iter().map(|t| t.class + 1).max().unwrap_or(0);
     let mut distinct = vec![!symmetry; classes];
     loop {
         let ex = explore_with(program, &distinct)?;
         let mut recount = false;
         for o in &ex.outcomes {
             for (t, th) in program.threads.iter().enumerate() {
-                let shared_class = program
-                    .threads
-                    .iter()
-                    .filter(|u| u.class == th.class)
-                    .count()
-                    > 1;
+                let shared_class = program.threads.iter().filter(|u| u.class == th.class).count() > 1;
                 if o.outcome.failed & (1 << t) != 0 && shared_class && !distinct[th.class] {
                     distinct[th.class] = true;
                     recount = true;
@@ -285,29 +253,13 @@ fn explore_with(program: &Program, distinct: &[bool]) -> Result<Exhaustive, Expl
     if let Some(e) = ex.error.take() {
         return Err(e);
     }
-    let total = hist
-        .iter()
-        .try_fold(0u128, |acc, (_, c)| acc.checked_add(*c))
-        .ok_or(ExploreError::CountOverflow)?;
+    let total = hist.iter().try_fold(0u128, |acc, (_, c)| acc.checked_add(*c)).ok_or(ExploreError::CountOverflow)?;
     let mut outcomes: Vec<OutcomeCount> = hist
         .iter()
-        .map(|&(id, count)| OutcomeCount {
-            outcome: ex.outcomes[id as usize].clone(),
-            count,
-            witness: ex.witness(&start, id),
-        })
+        .map(|&(id, count)| OutcomeCount { outcome: ex.outcomes[id as usize].clone(), count, witness: ex.witness(&start, id) })
         .collect();
-    outcomes.sort_by(|a, b| {
-        b.count
-            .cmp(&a.count)
-            .then_with(|| a.outcome.cmp(&b.outcome))
-    });
-    Ok(Exhaustive {
-        total,
-        outcomes,
-        states: ex.memo.len(),
-        symmetry,
-    })
+    outcomes.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.outcome.cmp(&b.outcome)));
+    Ok(Exhaustive { total, outcomes, states: ex.memo.len(), symmetry })
 }
 
 /// Enumerates schedules one by one (for tests on small scenarios): outcome -> count.

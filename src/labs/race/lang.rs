@@ -60,37 +60,17 @@ pub struct ParseError {
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "line {}, column {}: {}",
-            self.line, self.column, self.message
-        )
+        write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
     }
 }
 
 fn err<T>(line: usize, column: usize, message: impl Into<String>) -> Result<T, ParseError> {
-    Err(ParseError {
-        line,
-        column,
-        message: message.into(),
-    })
+    Err(ParseError { line, column, message: message.into() })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BinOp {
-    Add,
-    Sub,
-    Mul,
-    FloorDiv,
-    Mod,
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    And,
-    Or,
+    Add, Sub, Mul, FloorDiv, Mod, Eq, Ne, Lt, Le, Gt, Ge, And, Or,
 }
 
 /// Expressions over a thread's locals (slots) and constants. Shared reads have already
@@ -168,42 +148,20 @@ fn floor_div(x: i64, y: i64) -> Option<i64> {
 #[derive(Clone, Debug, PartialEq)]
 pub enum OpKind {
     /// `local <- shared`: one atomic step.
-    Read {
-        local: usize,
-        var: usize,
-    },
+    Read { local: usize, var: usize },
     /// `shared <- expr(locals)`: one atomic step.
-    Write {
-        var: usize,
-        expr: Expr,
-    },
+    Write { var: usize, expr: Expr },
     /// Thread-private computation: not an interleaving point.
-    Compute {
-        local: usize,
-        expr: Expr,
-    },
+    Compute { local: usize, expr: Expr },
     /// Jump to `target` when `cond` is false (over locals only).
-    Branch {
-        cond: Expr,
-        target: usize,
-    },
-    Jump {
-        target: usize,
-    },
+    Branch { cond: Expr, target: usize },
+    Jump { target: usize },
     /// `time.sleep(ms)`: a hint for the timing model, not an interleaving point.
-    Sleep {
-        ms: f64,
-    },
+    Sleep { ms: f64 },
     /// `await asyncio.sleep(ms)`: where an asyncio task lets others run.
-    Await {
-        ms: f64,
-    },
-    Acquire {
-        lock: usize,
-    },
-    Release {
-        lock: usize,
-    },
+    Await { ms: f64 },
+    Acquire { lock: usize },
+    Release { lock: usize },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -216,13 +174,7 @@ pub struct Op {
 impl OpKind {
     /// Steps that touch shared state: the interleaving points of a threaded program.
     pub fn is_shared(&self) -> bool {
-        matches!(
-            self,
-            OpKind::Read { .. }
-                | OpKind::Write { .. }
-                | OpKind::Acquire { .. }
-                | OpKind::Release { .. }
-        )
+        matches!(self, OpKind::Read { .. } | OpKind::Write { .. } | OpKind::Acquire { .. } | OpKind::Release { .. })
     }
 }
 
@@ -273,8 +225,7 @@ struct Token {
 }
 
 const SYMBOLS: [&str; 22] = [
-    "//=", "+=", "-=", "*=", "%=", "==", "!=", "<=", ">=", "//", "+", "-", "*", "%", "<", ">", "=",
-    "(", ")", ":", ".", ",",
+    "//=", "+=", "-=", "*=", "%=", "==", "!=", "<=", ">=", "//", "+", "-", "*", "%", "<", ">", "=", "(", ")", ":", ".", ",",
 ];
 
 fn lex(line_no: usize, text: &str, start_col: usize) -> Result<Vec<Token>, ParseError> {
@@ -293,26 +244,18 @@ fn lex(line_no: usize, text: &str, start_col: usize) -> Result<Vec<Token>, Parse
         }
         if c.is_ascii_digit() {
             let begin = i;
-            while i < chars.len()
-                && (chars[i].is_ascii_digit() || chars[i] == '_' || chars[i] == '.')
-            {
+            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '_' || chars[i] == '.') {
                 i += 1;
             }
             let raw: String = chars[begin..i].iter().filter(|c| **c != '_').collect();
             if raw.contains('.') {
                 match raw.parse::<f64>() {
-                    Ok(v) if v.is_finite() => out.push(Token {
-                        tok: Tok::Num(v),
-                        col,
-                    }),
+                    Ok(v) if v.is_finite() => out.push(Token { tok: Tok::Num(v), col }),
                     _ => return err(line_no, col, format!("`{raw}` is not a number")),
                 }
             } else {
                 match raw.parse::<i64>() {
-                    Ok(v) if v <= MAX_CONST => out.push(Token {
-                        tok: Tok::Int(v),
-                        col,
-                    }),
+                    Ok(v) if v <= MAX_CONST => out.push(Token { tok: Tok::Int(v), col }),
                     _ => return err(line_no, col, format!("numbers are limited to {MAX_CONST}")),
                 }
             }
@@ -327,19 +270,13 @@ fn lex(line_no: usize, text: &str, start_col: usize) -> Result<Vec<Token>, Parse
             if name.chars().count() > 32 {
                 return err(line_no, col, "names are limited to 32 characters");
             }
-            out.push(Token {
-                tok: Tok::Name(name),
-                col,
-            });
+            out.push(Token { tok: Tok::Name(name), col });
             continue;
         }
         let rest: String = chars[i..chars.len().min(i + 3)].iter().collect();
         match SYMBOLS.iter().find(|s| rest.starts_with(**s)) {
             Some(sym) => {
-                out.push(Token {
-                    tok: Tok::Op(sym),
-                    col,
-                });
+                out.push(Token { tok: Tok::Op(sym), col });
                 i += sym.len();
             }
             None => return err(line_no, col, format!("unexpected character `{c}`")),
@@ -362,39 +299,16 @@ enum Ast {
 
 #[derive(Clone, Debug)]
 enum Stmt {
-    Assign {
-        target: String,
-        col: usize,
-        value: Ast,
-    },
-    AugAssign {
-        target: String,
-        col: usize,
-        op: BinOp,
-        value: Ast,
-    },
+    Assign { target: String, col: usize, value: Ast },
+    AugAssign { target: String, col: usize, op: BinOp, value: Ast },
     Sleep(f64),
     Await(f64),
     Acquire(String, usize),
     Release(String, usize),
-    With {
-        lock: String,
-        col: usize,
-        body: Vec<(usize, Stmt)>,
-    },
-    If {
-        cond: Ast,
-        body: Vec<(usize, Stmt)>,
-        orelse: Vec<(usize, Stmt)>,
-    },
-    For {
-        count: i64,
-        body: Vec<(usize, Stmt)>,
-    },
-    Segment {
-        kind: SegmentKind,
-        ms: f64,
-    },
+    With { lock: String, col: usize, body: Vec<(usize, Stmt)> },
+    If { cond: Ast, body: Vec<(usize, Stmt)>, orelse: Vec<(usize, Stmt)> },
+    For { count: i64, body: Vec<(usize, Stmt)> },
+    Segment { kind: SegmentKind, ms: f64 },
     Pass,
 }
 
@@ -412,10 +326,7 @@ impl<'a> Cursor<'a> {
         self.toks.get(self.pos).map(|t| &t.tok)
     }
     fn col(&self) -> usize {
-        self.toks
-            .get(self.pos)
-            .map(|t| t.col)
-            .unwrap_or(self.end_col)
+        self.toks.get(self.pos).map(|t| t.col).unwrap_or(self.end_col)
     }
     fn next(&mut self) -> Option<Tok> {
         let t = self.toks.get(self.pos).map(|t| t.tok.clone());
@@ -454,11 +365,7 @@ impl<'a> Cursor<'a> {
     }
     fn expect_end(&self) -> Result<(), ParseError> {
         if self.pos < self.toks.len() {
-            err(
-                self.line,
-                self.col(),
-                "unexpected text at the end of the line",
-            )
+            err(self.line, self.col(), "unexpected text at the end of the line")
         } else {
             Ok(())
         }
@@ -571,11 +478,7 @@ impl<'a> Cursor<'a> {
             Some(Tok::Int(v)) => self.node(Ast::Int(v)),
             Some(Tok::Name(n)) if n == "True" => self.node(Ast::Int(1)),
             Some(Tok::Name(n)) if n == "False" => self.node(Ast::Int(0)),
-            Some(Tok::Name(n)) if is_keyword(&n) => err(
-                self.line,
-                col,
-                format!("`{n}` cannot be used in an expression"),
-            ),
+            Some(Tok::Name(n)) if is_keyword(&n) => err(self.line, col, format!("`{n}` cannot be used in an expression")),
             Some(Tok::Name(n)) => self.node(Ast::Name(n, col)),
             Some(Tok::Op("(")) => {
                 let inner = self.expr(depth + 1)?;
@@ -591,22 +494,8 @@ impl<'a> Cursor<'a> {
 fn is_keyword(n: &str) -> bool {
     matches!(
         n,
-        "shared"
-            | "lock"
-            | "thread"
-            | "task"
-            | "async"
-            | "await"
-            | "if"
-            | "else"
-            | "for"
-            | "in"
-            | "with"
-            | "sleep"
-            | "pass"
-            | "and"
-            | "or"
-            | "not"
+        "shared" | "lock" | "thread" | "task" | "async" | "await" | "if" | "else" | "for" | "in" | "with" | "sleep" | "pass"
+            | "and" | "or" | "not"
     )
 }
 
@@ -628,21 +517,11 @@ struct Ctx {
 
 impl Ctx {
     fn max_loop(self) -> i64 {
-        if self.workload {
-            MAX_WORKLOAD_LOOP
-        } else {
-            MAX_LOOP
-        }
+        if self.workload { MAX_WORKLOAD_LOOP } else { MAX_LOOP }
     }
 }
 
-fn block(
-    lines: &[Line],
-    i: &mut usize,
-    indent: usize,
-    ctx: Ctx,
-    depth: usize,
-) -> Result<Vec<(usize, Stmt)>, ParseError> {
+fn block(lines: &[Line], i: &mut usize, indent: usize, ctx: Ctx, depth: usize) -> Result<Vec<(usize, Stmt)>, ParseError> {
     let mut out = Vec::new();
     while *i < lines.len() && lines[*i].indent >= indent {
         let line = &lines[*i];
@@ -650,55 +529,27 @@ fn block(
             return err(line.no, line.indent + 1, "unexpected indentation");
         }
         *i += 1;
-        let mut c = Cursor {
-            toks: &line.toks,
-            pos: 0,
-            line: line.no,
-            end_col: line.end_col,
-            nodes: 0,
-        };
+        let mut c = Cursor { toks: &line.toks, pos: 0, line: line.no, end_col: line.end_col, nodes: 0 };
         let stmt = statement(&mut c, lines, i, indent, ctx, depth)?;
         out.push((line.no, stmt));
     }
     Ok(out)
 }
 
-fn nested(
-    lines: &[Line],
-    i: &mut usize,
-    parent: usize,
-    header_line: usize,
-    ctx: Ctx,
-    depth: usize,
-) -> Result<Vec<(usize, Stmt)>, ParseError> {
+fn nested(lines: &[Line], i: &mut usize, parent: usize, header_line: usize, ctx: Ctx, depth: usize) -> Result<Vec<(usize, Stmt)>, ParseError> {
     if depth > MAX_DEPTH {
-        return err(
-            header_line,
-            1,
-            format!("blocks nest more than {MAX_DEPTH} deep"),
-        );
+        return err(header_line, 1, format!("blocks nest more than {MAX_DEPTH} deep"));
     }
     match lines.get(*i) {
         Some(next) if next.indent > parent => block(lines, i, next.indent, ctx, depth + 1),
         // `lines` holds only lines with code, so this is the next one Python would
         // complain about; blank and comment-only lines in between are skipped.
-        Some(next) => err(
-            next.no,
-            next.indent + 1,
-            format!("expected an indented block after line {header_line}"),
-        ),
+        Some(next) => err(next.no, next.indent + 1, format!("expected an indented block after line {header_line}")),
         None => err(header_line, 1, "expected an indented block after this line"),
     }
 }
 
-fn statement(
-    c: &mut Cursor,
-    lines: &[Line],
-    i: &mut usize,
-    indent: usize,
-    ctx: Ctx,
-    depth: usize,
-) -> Result<Stmt, ParseError> {
+fn statement(c: &mut Cursor, lines: &[Line], i: &mut usize, indent: usize, ctx: Ctx, depth: usize) -> Result<Stmt, ParseError> {
     let is_async = ctx.is_async;
     let line_no = c.line;
     let col = c.col();
@@ -749,11 +600,7 @@ fn statement(
             c.expect_op(":", "after the lock name")?;
             c.expect_end()?;
             let body = nested(lines, i, indent, line_no, ctx, depth)?;
-            Ok(Stmt::With {
-                lock,
-                col: lcol,
-                body,
-            })
+            Ok(Stmt::With { lock, col: lcol, body })
         }
         "if" => {
             c.pos += 1;
@@ -763,16 +610,8 @@ fn statement(
             let body = nested(lines, i, indent, line_no, ctx, depth)?;
             let mut orelse = Vec::new();
             if let Some(next) = lines.get(*i) {
-                if next.indent == indent
-                    && matches!(next.toks.first().map(|t| &t.tok), Some(Tok::Name(n)) if n == "else")
-                {
-                    let mut ec = Cursor {
-                        toks: &next.toks,
-                        pos: 1,
-                        line: next.no,
-                        end_col: next.end_col,
-                        nodes: 0,
-                    };
+                if next.indent == indent && matches!(next.toks.first().map(|t| &t.tok), Some(Tok::Name(n)) if n == "else") {
+                    let mut ec = Cursor { toks: &next.toks, pos: 1, line: next.no, end_col: next.end_col, nodes: 0 };
                     ec.expect_op(":", "after `else`")?;
                     ec.expect_end()?;
                     let else_line = next.no;
@@ -783,9 +622,7 @@ fn statement(
             Ok(Stmt::If { cond, body, orelse })
         }
         "else" => err(line_no, col, "`else` without a matching `if`"),
-        name if SegmentKind::from_name(name).is_some()
-            && matches!(c.toks.get(c.pos + 1).map(|t| &t.tok), Some(Tok::Op("("))) =>
-        {
+        name if SegmentKind::from_name(name).is_some() && matches!(c.toks.get(c.pos + 1).map(|t| &t.tok), Some(Tok::Op("("))) => {
             let kind = SegmentKind::from_name(name).unwrap_or(SegmentKind::Compute);
             c.pos += 1;
             if is_async {
@@ -797,11 +634,7 @@ fn statement(
             c.expect_op(")", "after the time")?;
             c.expect_end()?;
             if !(0.0..=MAX_SEGMENT_MS).contains(&ms) {
-                return err(
-                    line_no,
-                    mcol,
-                    format!("times are from 0 to {} ms", group(MAX_SEGMENT_MS as u64)),
-                );
+                return err(line_no, mcol, format!("times are from 0 to {} ms", group(MAX_SEGMENT_MS as u64)));
             }
             Ok(Stmt::Segment { kind, ms })
         }
@@ -812,26 +645,13 @@ fn statement(
                 return err(line_no, c.col(), "expected `in range(N)`");
             }
             if !c.eat_name("range") {
-                return err(
-                    line_no,
-                    c.col(),
-                    "expected `range(N)`: only counted loops are allowed",
-                );
+                return err(line_no, c.col(), "expected `range(N)`: only counted loops are allowed");
             }
             c.expect_op("(", "after `range`")?;
             let ncol = c.col();
             let count = match c.next() {
                 Some(Tok::Int(n)) if (0..=ctx.max_loop()).contains(&n) => n,
-                _ => {
-                    return err(
-                        line_no,
-                        ncol,
-                        format!(
-                            "expected a whole number from 0 to {}",
-                            group(ctx.max_loop() as u64)
-                        ),
-                    )
-                }
+                _ => return err(line_no, ncol, format!("expected a whole number from 0 to {}", group(ctx.max_loop() as u64))),
             };
             c.expect_op(")", "after the count")?;
             c.expect_op(":", "after `range(N)`")?;
@@ -863,29 +683,14 @@ fn statement(
                 Some(Tok::Op("//=")) => Some(BinOp::FloorDiv),
                 Some(Tok::Op("%=")) => Some(BinOp::Mod),
                 Some(Tok::Op("=")) => None,
-                _ => {
-                    return err(
-                        line_no,
-                        c.col(),
-                        "expected `=`, `+=`, `-=` or a method call",
-                    )
-                }
+                _ => return err(line_no, c.col(), "expected `=`, `+=`, `-=` or a method call"),
             };
             c.pos += 1;
             let value = c.expr(0)?;
             c.expect_end()?;
             Ok(match aug {
-                Some(op) => Stmt::AugAssign {
-                    target: name,
-                    col: ncol,
-                    op,
-                    value,
-                },
-                None => Stmt::Assign {
-                    target: name,
-                    col: ncol,
-                    value,
-                },
+                Some(op) => Stmt::AugAssign { target: name, col: ncol, op, value },
+                None => Stmt::Assign { target: name, col: ncol, value },
             })
         }
     }
@@ -900,14 +705,7 @@ fn sleep_args(c: &mut Cursor) -> Result<f64, ParseError> {
     c.expect_end()?;
     let ms = seconds * 1000.0;
     if !(0.0..=MAX_SLEEP_MS).contains(&ms) {
-        return err(
-            c.line,
-            col,
-            format!(
-                "sleep times are from 0 to {} seconds",
-                MAX_SLEEP_MS / 1000.0
-            ),
-        );
+        return err(c.line, col, format!("sleep times are from 0 to {} seconds", MAX_SLEEP_MS / 1000.0));
     }
     Ok(ms)
 }
@@ -942,11 +740,7 @@ impl Compiler<'_> {
             return Ok(i);
         }
         if self.locals.len() >= MAX_LOCALS {
-            return err(
-                line,
-                col,
-                format!("a thread may use at most {MAX_LOCALS} local variables"),
-            );
+            return err(line, col, format!("a thread may use at most {MAX_LOCALS} local variables"));
         }
         self.locals.push(name.to_string());
         Ok(self.locals.len() - 1)
@@ -981,16 +775,10 @@ impl Compiler<'_> {
     }
 
     fn lock_index(&self, name: &str, line: usize, col: usize) -> Result<usize, ParseError> {
-        self.locks.iter().position(|l| l == name).map_or_else(
-            || {
-                err(
-                    line,
-                    col,
-                    format!("`{name}` is not a declared lock (write `lock {name}` at the top)"),
-                )
-            },
-            Ok,
-        )
+        self.locks
+            .iter()
+            .position(|l| l == name)
+            .map_or_else(|| err(line, col, format!("`{name}` is not a declared lock (write `lock {name}` at the top)")), Ok)
     }
 
     fn stmts(&mut self, body: &[(usize, Stmt)]) -> Result<(), ParseError> {
@@ -1019,10 +807,7 @@ impl Compiler<'_> {
             Stmt::Pass => {}
             // Timed work touches no shared state, so it is no interleaving point; blocking
             // I/O gives way like time.sleep, which the timing model understands.
-            Stmt::Segment {
-                kind: SegmentKind::Io,
-                ms,
-            } => {
+            Stmt::Segment { kind: SegmentKind::Io, ms } => {
                 self.emit(OpKind::Sleep { ms: *ms }, line)?;
             }
             Stmt::Segment { .. } => {}
@@ -1049,17 +834,8 @@ impl Compiler<'_> {
                 self.emit(OpKind::Release { lock }, line)?;
             }
             Stmt::Assign { target, col, value } => self.assign(line, target, *col, value)?,
-            Stmt::AugAssign {
-                target,
-                col,
-                op,
-                value,
-            } => {
-                let combined = Ast::Bin(
-                    *op,
-                    Box::new(Ast::Name(target.clone(), *col)),
-                    Box::new(value.clone()),
-                );
+            Stmt::AugAssign { target, col, op, value } => {
+                let combined = Ast::Bin(*op, Box::new(Ast::Name(target.clone(), *col)), Box::new(value.clone()));
                 if !self.shared.iter().any(|(s, _)| s == target) && !self.locals.contains(target) {
                     return err(line, *col, format!("name `{target}` is not defined"));
                 }
@@ -1107,19 +883,9 @@ impl Compiler<'_> {
         }
     }
 
-    fn assign(
-        &mut self,
-        line: usize,
-        target: &str,
-        col: usize,
-        value: &Ast,
-    ) -> Result<(), ParseError> {
+    fn assign(&mut self, line: usize, target: &str, col: usize, value: &Ast) -> Result<(), ParseError> {
         if self.locks.iter().any(|l| l == target) {
-            return err(
-                line,
-                col,
-                format!("`{target}` is a lock; use `{target}.acquire()` or `with {target}:`"),
-            );
+            return err(line, col, format!("`{target}` is a lock; use `{target}.acquire()` or `with {target}:`"));
         }
         if let Some(var) = self.shared.iter().position(|(s, _)| s == target) {
             // `local = shared` reads straight into the local; otherwise reads are hoisted.
@@ -1144,37 +910,18 @@ impl Compiler<'_> {
 
 /// Parses and compiles a scenario. Never panics, whatever the input.
 pub fn parse(source: &str) -> Result<Program, ParseError> {
-    let Front {
-        shared,
-        locks,
-        headers,
-    } = front(source, false)?;
+    let Front { shared, locks, headers } = front(source, false)?;
     let mut threads = Vec::new();
     for (class, (name, count, _, header_line, body, lines_span)) in headers.iter().enumerate() {
-        let mut comp = Compiler {
-            shared: &shared,
-            locks: &locks,
-            locals: Vec::new(),
-            ops: Vec::new(),
-            held: Vec::new(),
-            work: 0,
-            outer_loop: None,
-        };
+        let mut comp =
+            Compiler { shared: &shared, locks: &locks, locals: Vec::new(), ops: Vec::new(), held: Vec::new(), work: 0, outer_loop: None };
         comp.stmts(body)?;
-        let visible = comp
-            .ops
-            .iter()
-            .filter(|o| o.kind.is_shared() || matches!(o.kind, OpKind::Await { .. }))
-            .count();
+        let visible = comp.ops.iter().filter(|o| o.kind.is_shared() || matches!(o.kind, OpKind::Await { .. })).count();
         if visible > MAX_STEPS_PER_THREAD {
             return err(*header_line, 1, format!("`{name}` takes {visible} steps; the limit is {MAX_STEPS_PER_THREAD} per thread"));
         }
         for k in 0..*count {
-            let display = if *count == 1 {
-                name.clone()
-            } else {
-                format!("{name}-{}", k + 1)
-            };
+            let display = if *count == 1 { name.clone() } else { format!("{name}-{}", k + 1) };
             threads.push(ThreadProgram {
                 name: display,
                 class,
@@ -1185,12 +932,7 @@ pub fn parse(source: &str) -> Result<Program, ParseError> {
         }
     }
     let is_async = headers.first().is_some_and(|h| h.2);
-    Ok(Program {
-        shared,
-        locks,
-        threads,
-        is_async,
-    })
+    Ok(Program { shared, locks, threads, is_async })
 }
 
 /// What the header pass finds: declarations, and each thread block's statements.
@@ -1202,35 +944,20 @@ struct Front {
 
 /// Lexes `source` and parses its declarations and thread blocks, in either dialect.
 fn front(source: &str, workload: bool) -> Result<Front, ParseError> {
-    let max_threads = if workload {
-        MAX_WORKLOAD_THREADS
-    } else {
-        MAX_THREADS
-    };
+    let max_threads = if workload { MAX_WORKLOAD_THREADS } else { MAX_THREADS };
     // The limit is in characters, as the message says (a byte count would reject
     // 8,000 characters of non-ASCII text early).
     let chars = source.chars().count();
     if chars > MAX_SOURCE_LEN {
-        return err(
-            1,
-            1,
-            format!("the scenario is {chars} characters long; the limit is {MAX_SOURCE_LEN}"),
-        );
+        return err(1, 1, format!("the scenario is {chars} characters long; the limit is {MAX_SOURCE_LEN}"));
     }
     let mut lines = Vec::new();
     for (idx, raw) in source.lines().enumerate() {
         let no = idx + 1;
         if no > MAX_LINES {
-            return err(
-                no,
-                1,
-                format!("a scenario may have at most {MAX_LINES} lines"),
-            );
+            return err(no, 1, format!("a scenario may have at most {MAX_LINES} lines"));
         }
-        let indent_chars: Vec<char> = raw
-            .chars()
-            .take_while(|c| *c == ' ' || *c == '\t')
-            .collect();
+        let indent_chars: Vec<char> = raw.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
         if indent_chars.contains(&'\t') {
             return err(no, 1, "indent with spaces, not tabs");
         }
@@ -1240,42 +967,20 @@ fn front(source: &str, workload: bool) -> Result<Front, ParseError> {
         if toks.is_empty() {
             continue;
         }
-        lines.push(Line {
-            no,
-            indent,
-            toks,
-            end_col: raw.chars().count() + 1,
-        });
+        lines.push(Line { no, indent, toks, end_col: raw.chars().count() + 1 });
     }
 
     let mut shared: Vec<(String, i64)> = Vec::new();
     let mut locks: Vec<String> = Vec::new();
     // (name, count, is_async, header line, body lines)
-    let mut headers: Vec<(
-        String,
-        usize,
-        bool,
-        usize,
-        Vec<(usize, Stmt)>,
-        (usize, usize),
-    )> = Vec::new();
+    let mut headers: Vec<(String, usize, bool, usize, Vec<(usize, Stmt)>, (usize, usize))> = Vec::new();
     let mut i = 0;
     while i < lines.len() {
         let line = &lines[i];
         if line.indent != 0 {
-            return err(
-                line.no,
-                1,
-                "unexpected indentation: statements belong inside a `thread` block",
-            );
+            return err(line.no, 1, "unexpected indentation: statements belong inside a `thread` block");
         }
-        let mut c = Cursor {
-            toks: &line.toks,
-            pos: 0,
-            line: line.no,
-            end_col: line.end_col,
-            nodes: 0,
-        };
+        let mut c = Cursor { toks: &line.toks, pos: 0, line: line.no, end_col: line.end_col, nodes: 0 };
         let col = c.col();
         let (word, _) = c.expect_name("`shared`, `lock`, `thread` or `async task`")?;
         i += 1;
@@ -1287,21 +992,11 @@ fn front(source: &str, workload: bool) -> Result<Front, ParseError> {
                 let neg = c.eat_op("-");
                 let vcol = c.col();
                 let value = match c.next() {
-                    Some(Tok::Int(v)) => {
-                        if neg {
-                            -v
-                        } else {
-                            v
-                        }
-                    }
+                    Some(Tok::Int(v)) => if neg { -v } else { v },
                     _ => return err(line.no, vcol, "expected a whole number"),
                 };
                 if shared.len() >= MAX_SHARED {
-                    return err(
-                        line.no,
-                        ncol,
-                        format!("at most {MAX_SHARED} shared variables"),
-                    );
+                    return err(line.no, ncol, format!("at most {MAX_SHARED} shared variables"));
                 }
                 shared.push((name, value));
                 if !c.eat_op(",") {
@@ -1330,64 +1025,33 @@ fn front(source: &str, workload: bool) -> Result<Front, ParseError> {
                     let kcol = c.col();
                     count = match c.next() {
                         Some(Tok::Int(n)) if (1..=max_threads as i64).contains(&n) => n as usize,
-                        _ => {
-                            return err(
-                                line.no,
-                                kcol,
-                                format!("expected a count from 1 to {max_threads}"),
-                            )
-                        }
+                        _ => return err(line.no, kcol, format!("expected a count from 1 to {max_threads}")),
                     };
                 }
                 c.expect_op(":", "at the end of the header")?;
                 c.expect_end()?;
                 let header_no = line.no;
                 let body = nested(&lines, &mut i, 0, header_no, Ctx { is_async, workload }, 0)?;
-                let last = lines
-                    .get(i.saturating_sub(1))
-                    .map(|l| l.no)
-                    .unwrap_or(header_no);
+                let last = lines.get(i.saturating_sub(1)).map(|l| l.no).unwrap_or(header_no);
                 headers.push((name, count, is_async, header_no, body, (header_no, last)));
             }
             "task" => return err(line.no, col, "write `async task NAME:` for an asyncio task"),
-            other => {
-                return err(
-                    line.no,
-                    col,
-                    format!("expected `shared`, `lock`, `thread` or `async task`, not `{other}`"),
-                )
-            }
+            other => return err(line.no, col, format!("expected `shared`, `lock`, `thread` or `async task`, not `{other}`")),
         }
     }
 
     if headers.is_empty() {
-        return err(
-            lines.last().map(|l| l.no + 1).unwrap_or(1),
-            1,
-            "no threads: add a `thread NAME:` block",
-        );
+        return err(lines.last().map(|l| l.no + 1).unwrap_or(1), 1, "no threads: add a `thread NAME:` block");
     }
     let is_async = headers[0].2;
     if let Some(h) = headers.iter().find(|h| h.2 != is_async) {
-        return err(
-            h.3,
-            1,
-            "mix of threads and async tasks: a scenario uses one or the other",
-        );
+        return err(h.3, 1, "mix of threads and async tasks: a scenario uses one or the other");
     }
     let total: usize = headers.iter().map(|h| h.1).sum();
     if total > max_threads {
-        return err(
-            headers.last().map(|h| h.3).unwrap_or(1),
-            1,
-            format!("{total} threads; the limit is {max_threads}"),
-        );
+        return err(headers.last().map(|h| h.3).unwrap_or(1), 1, format!("{total} threads; the limit is {max_threads}"));
     }
-    Ok(Front {
-        shared,
-        locks,
-        headers,
-    })
+    Ok(Front { shared, locks, headers })
 }
 
 /// Timed work in a thread, for the threads lab's simulator. In the race lab these
@@ -1405,18 +1069,11 @@ pub enum SegmentKind {
 }
 
 impl SegmentKind {
-    pub const ALL: [(&'static str, SegmentKind); 4] = [
-        ("compute", SegmentKind::Compute),
-        ("io", SegmentKind::Io),
-        ("native", SegmentKind::Native),
-        ("release", SegmentKind::Release),
-    ];
+    pub const ALL: [(&'static str, SegmentKind); 4] =
+        [("compute", SegmentKind::Compute), ("io", SegmentKind::Io), ("native", SegmentKind::Native), ("release", SegmentKind::Release)];
 
     fn from_name(name: &str) -> Option<SegmentKind> {
-        SegmentKind::ALL
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, k)| *k)
+        SegmentKind::ALL.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
     }
 }
 
@@ -1432,28 +1089,16 @@ pub struct WorkThread {
 /// loops (multiplied out, not unrolled into steps). Shared variables and locks belong to
 /// the race lab and are refused with a message that says so.
 pub fn parse_workload(source: &str) -> Result<Vec<WorkThread>, ParseError> {
-    let Front {
-        shared,
-        locks,
-        headers,
-    } = front(source, true)?;
+    let Front { shared, locks, headers } = front(source, true)?;
     if !shared.is_empty() || !locks.is_empty() {
         let line = source.lines().position(|l| {
             let l = l.trim_start();
             l.starts_with("shared") || l.starts_with("lock")
         });
-        return err(
-            line.map_or(1, |l| l + 1),
-            1,
-            "the threads lab times work: shared variables and locks belong in the race lab",
-        );
+        return err(line.map_or(1, |l| l + 1), 1, "the threads lab times work: shared variables and locks belong in the race lab");
     }
     if let Some(h) = headers.iter().find(|h| h.2) {
-        return err(
-            h.3,
-            1,
-            "the threads lab runs threads: write `thread NAME:` (the race lab has async tasks)",
-        );
+        return err(h.3, 1, "the threads lab runs threads: write `thread NAME:` (the race lab has async tasks)");
     }
     let mut out = Vec::new();
     let mut total = 0usize;
@@ -1465,15 +1110,8 @@ pub fn parse_workload(source: &str) -> Result<Vec<WorkThread>, ParseError> {
             return err(*header_line, 1, format!("the workload does more than {} timed steps in all; use fewer threads or shorter loops", group(MAX_WORKLOAD_TOTAL_SEGMENTS as u64)));
         }
         for k in 0..*count {
-            let display = if *count == 1 {
-                name.clone()
-            } else {
-                format!("{name}-{}", k + 1)
-            };
-            out.push(WorkThread {
-                name: display,
-                segments: segments.clone(),
-            });
+            let display = if *count == 1 { name.clone() } else { format!("{name}-{}", k + 1) };
+            out.push(WorkThread { name: display, segments: segments.clone() });
         }
     }
     Ok(out)
@@ -1482,12 +1120,7 @@ pub fn parse_workload(source: &str) -> Result<Vec<WorkThread>, ParseError> {
 /// Appends `body`'s segments `times` times, merging back-to-back `compute` (its check
 /// points are periodic, so two stretches of bytecode are one). I/O and C calls stay
 /// apart: between two of them the thread must take the GIL again.
-fn lower_segments(
-    body: &[(usize, Stmt)],
-    times: i64,
-    out: &mut Vec<(SegmentKind, f64)>,
-    header_line: usize,
-) -> Result<(), ParseError> {
+fn lower_segments(body: &[(usize, Stmt)], times: i64, out: &mut Vec<(SegmentKind, f64)>, header_line: usize) -> Result<(), ParseError> {
     let mut once = Vec::new();
     for (line, stmt) in body {
         let piece = match stmt {
@@ -1515,11 +1148,7 @@ fn lower_segments(
     Ok(())
 }
 
-fn push_segment(
-    out: &mut Vec<(SegmentKind, f64)>,
-    piece: (SegmentKind, f64),
-    header_line: usize,
-) -> Result<(), ParseError> {
+fn push_segment(out: &mut Vec<(SegmentKind, f64)>, piece: (SegmentKind, f64), header_line: usize) -> Result<(), ParseError> {
     if let (Some(last), SegmentKind::Compute) = (out.last_mut(), piece.0) {
         if last.0 == SegmentKind::Compute {
             last.1 += piece.1;
@@ -1527,43 +1156,19 @@ fn push_segment(
         }
     }
     if out.len() >= MAX_WORKLOAD_SEGMENTS {
-        return err(
-            header_line,
-            1,
-            format!(
-                "this thread does more than {} timed steps; use fewer or shorter loops",
-                group(MAX_WORKLOAD_SEGMENTS as u64)
-            ),
-        );
+        return err(header_line, 1, format!("this thread does more than {} timed steps; use fewer or shorter loops", group(MAX_WORKLOAD_SEGMENTS as u64)));
     }
     out.push(piece);
     Ok(())
 }
 
-type Header = (
-    String,
-    usize,
-    bool,
-    usize,
-    Vec<(usize, Stmt)>,
-    (usize, usize),
-);
+type Header = (String, usize, bool, usize, Vec<(usize, Stmt)>, (usize, usize));
 
-fn check_new_name(
-    name: &str,
-    line: usize,
-    col: usize,
-    shared: &[(String, i64)],
-    locks: &[String],
-    headers: &[Header],
-) -> Result<(), ParseError> {
+fn check_new_name(name: &str, line: usize, col: usize, shared: &[(String, i64)], locks: &[String], headers: &[Header]) -> Result<(), ParseError> {
     if is_keyword(name) {
         return err(line, col, format!("`{name}` is a keyword"));
     }
-    if shared.iter().any(|(n, _)| n == name)
-        || locks.iter().any(|n| n == name)
-        || headers.iter().any(|h| h.0 == name)
-    {
+    if shared.iter().any(|(n, _)| n == name) || locks.iter().any(|n| n == name) || headers.iter().any(|h| h.0 == name) {
         return err(line, col, format!("`{name}` is declared twice"));
     }
     Ok(())
@@ -1571,9 +1176,5 @@ fn check_new_name(
 
 /// Source lines by number, for views.
 pub fn source_lines(source: &str) -> BTreeMap<usize, String> {
-    source
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.to_string()))
-        .collect()
+    source.lines().enumerate().map(|(i, l)| (i + 1, l.to_string())).collect()
 }

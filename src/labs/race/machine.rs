@@ -30,19 +30,11 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn label(&self, program: &Program) -> String {
-        let values: Vec<String> = program
-            .shared
-            .iter()
-            .zip(&self.values)
-            .map(|((name, _), v)| format!("{name} = {v}"))
-            .collect();
+        let values: Vec<String> =
+            program.shared.iter().zip(&self.values).map(|((name, _), v)| format!("{name} = {v}")).collect();
         let mut label = values.join(", ");
         if self.deadlock {
-            label = if label.is_empty() {
-                "deadlock".into()
-            } else {
-                format!("deadlock ({label})")
-            };
+            label = if label.is_empty() { "deadlock".into() } else { format!("deadlock ({label})") };
         }
         if self.failed != 0 {
             let names: Vec<&str> = program
@@ -80,11 +72,7 @@ pub fn initial(program: &Program) -> (State, Vec<f64>) {
     let n = program.threads.len();
     let mut state = State {
         pcs: vec![0; n],
-        locals: program
-            .threads
-            .iter()
-            .map(|t| vec![0; t.locals.len()])
-            .collect(),
+        locals: program.threads.iter().map(|t| vec![0; t.locals.len()]).collect(),
         shared: program.shared.iter().map(|(_, v)| *v).collect(),
         holders: vec![None; program.locks.len()],
         failed: 0,
@@ -92,13 +80,7 @@ pub fn initial(program: &Program) -> (State, Vec<f64>) {
     let mut sleeps = vec![0.0; n];
     if !program.is_async {
         for (t, sleep) in sleeps.iter_mut().enumerate() {
-            let mut info = StepInfo {
-                thread: t,
-                ops: vec![],
-                slept_ms: 0.0,
-                released: vec![],
-                failure: None,
-            };
+            let mut info = StepInfo { thread: t, ops: vec![], slept_ms: 0.0, released: vec![], failure: None };
             run_private(program, &mut state, t, &mut info);
             *sleep = info.slept_ms;
         }
@@ -112,11 +94,7 @@ pub fn is_done(program: &Program, state: &State, t: usize) -> bool {
 
 /// Whether thread `t` can take a step now: not finished, and not waiting for a lock.
 pub fn enabled(program: &Program, state: &State, t: usize) -> bool {
-    let Some(op) = program
-        .threads
-        .get(t)
-        .and_then(|th| th.ops.get(usize::from(state.pcs[t])))
-    else {
+    let Some(op) = program.threads.get(t).and_then(|th| th.ops.get(usize::from(state.pcs[t]))) else {
         return false;
     };
     match op.kind {
@@ -126,18 +104,12 @@ pub fn enabled(program: &Program, state: &State, t: usize) -> bool {
 }
 
 pub fn enabled_threads(program: &Program, state: &State) -> Vec<usize> {
-    (0..program.threads.len())
-        .filter(|&t| enabled(program, state, t))
-        .collect()
+    (0..program.threads.len()).filter(|&t| enabled(program, state, t)).collect()
 }
 
 pub fn outcome(program: &Program, state: &State) -> Outcome {
     let deadlock = (0..program.threads.len()).any(|t| !is_done(program, state, t));
-    Outcome {
-        values: state.shared.clone(),
-        deadlock,
-        failed: state.failed,
-    }
+    Outcome { values: state.shared.clone(), deadlock, failed: state.failed }
 }
 
 fn fail(program: &Program, state: &mut State, t: usize, info: &mut StepInfo, why: String) {
@@ -150,9 +122,7 @@ fn fail(program: &Program, state: &mut State, t: usize, info: &mut StepInfo, why
 fn exec(program: &Program, state: &mut State, t: usize, info: &mut StepInfo) -> bool {
     let thread = &program.threads[t];
     let pc = usize::from(state.pcs[t]);
-    let Some(op) = thread.ops.get(pc) else {
-        return false;
-    };
+    let Some(op) = thread.ops.get(pc) else { return false };
     let mut next = pc + 1;
     match &op.kind {
         OpKind::Read { local, var } => {
@@ -163,16 +133,7 @@ fn exec(program: &Program, state: &mut State, t: usize, info: &mut StepInfo) -> 
             Some(v) => state.shared[*var] = v,
             None => {
                 info.ops.push(pc);
-                fail(
-                    program,
-                    state,
-                    t,
-                    info,
-                    format!(
-                        "line {}: arithmetic error (division by zero or a value too large)",
-                        op.line
-                    ),
-                );
+                fail(program, state, t, info, format!("line {}: arithmetic error (division by zero or a value too large)", op.line));
                 return true;
             }
         },
@@ -180,16 +141,7 @@ fn exec(program: &Program, state: &mut State, t: usize, info: &mut StepInfo) -> 
             Some(v) => state.locals[t][*local] = v,
             None => {
                 info.ops.push(pc);
-                fail(
-                    program,
-                    state,
-                    t,
-                    info,
-                    format!(
-                        "line {}: arithmetic error (division by zero or a value too large)",
-                        op.line
-                    ),
-                );
+                fail(program, state, t, info, format!("line {}: arithmetic error (division by zero or a value too large)", op.line));
                 return true;
             }
         },
@@ -198,13 +150,7 @@ fn exec(program: &Program, state: &mut State, t: usize, info: &mut StepInfo) -> 
             Some(_) => {}
             None => {
                 info.ops.push(pc);
-                fail(
-                    program,
-                    state,
-                    t,
-                    info,
-                    format!("line {}: arithmetic error in the condition", op.line),
-                );
+                fail(program, state, t, info, format!("line {}: arithmetic error in the condition", op.line));
                 return true;
             }
         },
@@ -248,13 +194,7 @@ fn run_private(program: &Program, state: &mut State, t: usize, info: &mut StepIn
 /// Takes one step of thread `t`. The caller checks [`enabled`] first; a step of a thread
 /// that is not enabled does nothing.
 pub fn step(program: &Program, state: &mut State, t: usize) -> StepInfo {
-    let mut info = StepInfo {
-        thread: t,
-        ops: vec![],
-        slept_ms: 0.0,
-        released: vec![],
-        failure: None,
-    };
+    let mut info = StepInfo { thread: t, ops: vec![], slept_ms: 0.0, released: vec![], failure: None };
     if t >= program.threads.len() || !enabled(program, state, t) {
         return info;
     }
@@ -351,25 +291,11 @@ pub fn replay(program: &Program, schedule: &[u8]) -> Trace {
     let n = program.threads.len();
     let mut versions = vec![0u32; program.shared.len()];
     // history[var][k]: version k of var (0 is the initial value).
-    let mut history: Vec<Vec<Version>> = vec![
-        vec![Version {
-            writer: None,
-            includes: Changes::default()
-        }];
-        program.shared.len()
-    ];
-    let mut origins: Vec<Vec<Origin>> = program
-        .threads
-        .iter()
-        .map(|t| vec![Vec::new(); t.locals.len()])
-        .collect();
+    let mut history: Vec<Vec<Version>> = vec![vec![Version { writer: None, includes: Changes::default() }]; program.shared.len()];
+    let mut origins: Vec<Vec<Origin>> = program.threads.iter().map(|t| vec![Vec::new(); t.locals.len()]).collect();
     // Checks a thread has passed: (var, version, line of the `if`).
     let mut guards: Vec<Vec<(usize, u32, usize)>> = vec![Vec::new(); n];
-    let mut trace = Trace {
-        states: vec![state.clone()],
-        steps: Vec::new(),
-        invalid_at: None,
-    };
+    let mut trace = Trace { states: vec![state.clone()], steps: Vec::new(), invalid_at: None };
 
     for (i, &t) in schedule.iter().enumerate() {
         let t = usize::from(t);
@@ -379,14 +305,7 @@ pub fn replay(program: &Program, schedule: &[u8]) -> Trace {
         }
         let before = state.clone();
         let info = step(program, &mut state, t);
-        let mut step = TraceStep {
-            thread: t,
-            line: 0,
-            text: String::new(),
-            lost_update: None,
-            failure: info.failure.clone(),
-            wrote: None,
-        };
+        let mut step = TraceStep { thread: t, line: 0, text: String::new(), lost_update: None, failure: info.failure.clone(), wrote: None };
         let mut texts = Vec::new();
         let mut scratch = before.locals[t].clone();
         let mut current = before.shared.clone();
@@ -458,27 +377,13 @@ pub fn replay(program: &Program, schedule: &[u8]) -> Trace {
                     let first_read = reads.iter().copied().min();
                     let last_read = reads.iter().copied().max().unwrap_or(cur);
                     // Changes the overwritten value had and this one does not: lost now.
-                    let lost_now: Vec<usize> = (1..=cur)
-                        .filter(|&k| by_other(k) && hist[cur].includes.has(k) && !includes.has(k))
-                        .collect();
+                    let lost_now: Vec<usize> =
+                        (1..=cur).filter(|&k| by_other(k) && hist[cur].includes.has(k) && !includes.has(k)).collect();
                     // Changes made after the read that this value lacks, lost or not.
-                    let missed = first_read.and_then(|r| {
-                        (r + 1..=cur)
-                            .rev()
-                            .find(|&k| by_other(k) && !includes.has(k))
-                    });
-                    let writer_name = |k: usize| {
-                        hist[k]
-                            .writer
-                            .map_or("another thread", |w| program.threads[w].name.as_str())
-                    };
+                    let missed = first_read.and_then(|r| (r + 1..=cur).rev().find(|&k| by_other(k) && !includes.has(k)));
+                    let writer_name = |k: usize| hist[k].writer.map_or("another thread", |w| program.threads[w].name.as_str());
                     if first_read.is_some() {
-                        if let Some(&k) = lost_now
-                            .iter()
-                            .rev()
-                            .find(|&&k| k > last_read)
-                            .or(lost_now.last())
-                        {
+                        if let Some(&k) = lost_now.iter().rev().find(|&&k| k > last_read).or(lost_now.last()) {
                             let who = writer_name(k);
                             step.lost_update = Some(if k > last_read {
                                 format!(
@@ -500,29 +405,17 @@ pub fn replay(program: &Program, schedule: &[u8]) -> Trace {
                     }
                     if step.lost_update.is_none() {
                         // The last other thread to change the variable since a check on it.
-                        let other_since =
-                            |ver: u32| (ver as usize + 1..=cur).rev().find(|&k| by_other(k));
-                        if let Some((k, line)) = guards[t]
-                            .iter()
-                            .filter(|(v, _, _)| *v == *var)
-                            .find_map(|&(_, ver, line)| other_since(ver).map(|k| (k, line)))
-                        {
+                        let other_since = |ver: u32| (ver as usize + 1..=cur).rev().find(|&k| by_other(k));
+                        if let Some((k, line)) = guards[t].iter().filter(|(v, _, _)| *v == *var).find_map(|&(_, ver, line)| other_since(ver).map(|k| (k, line))) {
                             let who = writer_name(k);
                             step.lost_update = Some(format!("Stale check: {me} acted on the check at line {line}, but {who} changed {name} after that check."));
                         }
                     }
-                    hist.push(Version {
-                        writer: Some(t),
-                        includes,
-                    });
+                    hist.push(Version { writer: Some(t), includes });
                     versions[*var] = new as u32;
                 }
-                OpKind::Acquire { lock } => {
-                    texts.push(format!("acquires {}", program.locks[*lock]))
-                }
-                OpKind::Release { lock } => {
-                    texts.push(format!("releases {}", program.locks[*lock]))
-                }
+                OpKind::Acquire { lock } => texts.push(format!("acquires {}", program.locks[*lock])),
+                OpKind::Release { lock } => texts.push(format!("releases {}", program.locks[*lock])),
                 OpKind::Sleep { ms } => texts.push(format!("sleeps {ms} ms")),
                 OpKind::Await { ms } => texts.push(format!("awaits sleep({ms})")),
                 OpKind::Jump { .. } => {}
@@ -531,11 +424,7 @@ pub fn replay(program: &Program, schedule: &[u8]) -> Trace {
         if let Some(f) = &info.failure {
             texts.push(format!("fails: {f}"));
         }
-        step.text = if texts.is_empty() {
-            "computes".into()
-        } else {
-            texts.join(", ")
-        };
+        step.text = if texts.is_empty() { "computes".into() } else { texts.join(", ") };
         trace.steps.push(step);
         trace.states.push(state.clone());
     }

@@ -88,30 +88,12 @@ async task withdraw * 4:
 ";
 
 pub static SCENARIOS: &[Scenario] = &[
-    Scenario {
-        id: "bank",
-        source: BANK,
-    },
-    Scenario {
-        id: "bank-lock",
-        source: BANK_LOCKED,
-    },
-    Scenario {
-        id: "counter",
-        source: COUNTER,
-    },
-    Scenario {
-        id: "check-then-act",
-        source: CHECK_THEN_ACT,
-    },
-    Scenario {
-        id: "deadlock",
-        source: DEADLOCK,
-    },
-    Scenario {
-        id: "async-bank",
-        source: ASYNC_BANK,
-    },
+    Scenario { id: "bank", source: BANK },
+    Scenario { id: "bank-lock", source: BANK_LOCKED },
+    Scenario { id: "counter", source: COUNTER },
+    Scenario { id: "check-then-act", source: CHECK_THEN_ACT },
+    Scenario { id: "deadlock", source: DEADLOCK },
+    Scenario { id: "async-bank", source: ASYNC_BANK },
 ];
 
 pub fn scenario(id: &str) -> Option<&'static str> {

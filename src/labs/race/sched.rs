@@ -56,9 +56,7 @@ pub fn finisher(scheduler: Scheduler, given: usize) -> Scheduler {
 /// returns the prefix as far as it is valid.
 pub fn complete(program: &Program, scheduler: Scheduler, seed: u64, prefix: &[u8]) -> Vec<u8> {
     match scheduler {
-        Scheduler::CPython if prefix.is_empty() => {
-            return timing_model(program, seed, &TimingParams::for_program(program)).schedule
-        }
+        Scheduler::CPython if prefix.is_empty() => return timing_model(program, seed, &TimingParams::for_program(program)).schedule,
         _ => {}
     }
     let (mut state, _) = initial(program);
@@ -84,10 +82,7 @@ pub fn complete(program: &Program, scheduler: Scheduler, seed: u64, prefix: &[u8
             Scheduler::RoundRobin => {
                 let last = schedule.last().map(|&t| usize::from(t));
                 let start = last.map(|l| l + 1).unwrap_or(0);
-                (0..n)
-                    .map(|i| (start + i) % n)
-                    .find(|t| choices.contains(t))
-                    .unwrap_or(choices[0])
+                (0..n).map(|i| (start + i) % n).find(|t| choices.contains(t)).unwrap_or(choices[0])
             }
             _ => choices[rng.random_range(0..choices.len())],
         };
@@ -115,21 +110,11 @@ pub struct TimingParams {
 impl TimingParams {
     pub fn for_program(program: &Program) -> TimingParams {
         if program.is_async {
-            TimingParams {
-                start_cost: (0.0, 0.0),
-                step_cost: 0.002,
-                switch_interval: None,
-                wake_latency: (0.0, 0.02),
-            }
+            TimingParams { start_cost: (0.0, 0.0), step_cost: 0.002, switch_interval: None, wake_latency: (0.0, 0.02) }
         } else {
             // Chosen so that the classic bank program gives roughly the split measured
             // under CPython 3.11 on a 2-core machine (900 about twice as often as 950).
-            TimingParams {
-                start_cost: (0.25, 0.49),
-                step_cost: 0.002,
-                switch_interval: Some(5.0),
-                wake_latency: (0.02, 0.12),
-            }
+            TimingParams { start_cost: (0.25, 0.49), step_cost: 0.002, switch_interval: Some(5.0), wake_latency: (0.02, 0.12) }
         }
     }
 }
@@ -157,36 +142,18 @@ enum Wait {
 /// interval while another thread waits. The earliest waiter gets it next.
 pub fn timing_model(program: &Program, seed: u64, params: &TimingParams) -> TimedRun {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut draw = |(lo, hi): (f64, f64)| {
-        if hi > lo {
-            rng.random_range(lo..hi)
-        } else {
-            lo
-        }
-    };
+    let mut draw = |(lo, hi): (f64, f64)| if hi > lo { rng.random_range(lo..hi) } else { lo };
     let n = program.threads.len();
     let (mut state, first_sleeps) = initial(program);
     let mut waits = Vec::with_capacity(n);
     let mut started = 0.0;
     for (t, sleep) in first_sleeps.iter().enumerate() {
         started += draw(params.start_cost);
-        let ready = if *sleep > 0.0 {
-            started + sleep + draw(params.wake_latency)
-        } else {
-            started
-        };
-        waits.push(if is_done(program, &state, t) {
-            Wait::Done
-        } else {
-            Wait::ReadyAt(ready)
-        });
+        let ready = if *sleep > 0.0 { started + sleep + draw(params.wake_latency) } else { started };
+        waits.push(if is_done(program, &state, t) { Wait::Done } else { Wait::ReadyAt(ready) });
     }
     let mut now = 0.0f64;
-    let mut run = TimedRun {
-        schedule: Vec::new(),
-        times: Vec::new(),
-        final_state: state.clone(),
-    };
+    let mut run = TimedRun { schedule: Vec::new(), times: Vec::new(), final_state: state.clone() };
     // (thread, time it got the GIL)
     let mut holder: Option<(usize, f64)> = None;
     while run.schedule.len() < MAX_RUN_STEPS {
@@ -209,11 +176,7 @@ pub fn timing_model(program: &Program, seed: u64, params: &TimingParams) -> Time
             }
         };
         if !enabled(program, &state, t) {
-            waits[t] = if is_done(program, &state, t) {
-                Wait::Done
-            } else {
-                Wait::Lock
-            };
+            waits[t] = if is_done(program, &state, t) { Wait::Done } else { Wait::Lock };
             holder = None;
             continue;
         }
@@ -235,10 +198,7 @@ pub fn timing_model(program: &Program, seed: u64, params: &TimingParams) -> Time
             waits[t] = Wait::ReadyAt(now + info.slept_ms + draw(params.wake_latency));
             holder = None;
         } else if let Some(interval) = params.switch_interval {
-            let someone_waits = waits
-                .iter()
-                .enumerate()
-                .any(|(o, w)| o != t && matches!(w, Wait::ReadyAt(at) if *at <= now));
+            let someone_waits = waits.iter().enumerate().any(|(o, w)| o != t && matches!(w, Wait::ReadyAt(at) if *at <= now));
             if now - since >= interval && someone_waits {
                 waits[t] = Wait::ReadyAt(now);
                 holder = None;
@@ -295,19 +255,14 @@ mod tests {
     #[test]
     fn random_seeds_differ() {
         let p = parse(BANK).unwrap();
-        let distinct: std::collections::BTreeSet<Vec<u8>> = (0..30)
-            .map(|s| complete(&p, Scheduler::Random, s, &[]))
-            .collect();
+        let distinct: std::collections::BTreeSet<Vec<u8>> = (0..30).map(|s| complete(&p, Scheduler::Random, s, &[])).collect();
         assert!(distinct.len() > 10);
     }
 
     #[test]
     fn manual_keeps_the_valid_prefix() {
         let p = parse(BANK).unwrap();
-        assert_eq!(
-            complete(&p, Scheduler::Manual, 0, &[0, 0, 9, 1]),
-            vec![0, 0]
-        );
+        assert_eq!(complete(&p, Scheduler::Manual, 0, &[0, 0, 9, 1]), vec![0, 0]);
         // Continuing a prefix with another scheduler keeps the prefix.
         let s = complete(&p, Scheduler::RoundRobin, 0, &[2, 2]);
         assert_eq!(&s[..2], &[2, 2]);
@@ -320,12 +275,7 @@ mod tests {
         let p = parse(BANK).unwrap();
         let mut hist: BTreeMap<i64, u32> = BTreeMap::new();
         for seed in 0..1000 {
-            *hist
-                .entry(final_balance(
-                    &p,
-                    &complete(&p, Scheduler::CPython, seed, &[]),
-                ))
-                .or_default() += 1;
+            *hist.entry(final_balance(&p, &complete(&p, Scheduler::CPython, seed, &[]))).or_default() += 1;
         }
         let n900 = hist.get(&900).copied().unwrap_or(0);
         let n950 = hist.get(&950).copied().unwrap_or(0);
@@ -338,10 +288,7 @@ mod tests {
         let src = "shared balance = 1000\nlock account\nthread withdraw * 4:\n    with account:\n        local = balance\n        time.sleep(0.001)\n        balance = local - 50\n";
         let p = parse(src).unwrap();
         for seed in 0..50 {
-            assert_eq!(
-                final_balance(&p, &complete(&p, Scheduler::CPython, seed, &[])),
-                800
-            );
+            assert_eq!(final_balance(&p, &complete(&p, Scheduler::CPython, seed, &[])), 800);
         }
     }
 
@@ -350,10 +297,7 @@ mod tests {
         let src = "shared balance = 1000\nasync task withdraw * 4:\n    local = balance\n    await asyncio.sleep(0.001)\n    balance = local - 50\n";
         let p = parse(src).unwrap();
         for seed in 0..50 {
-            assert_eq!(
-                final_balance(&p, &complete(&p, Scheduler::CPython, seed, &[])),
-                950
-            );
+            assert_eq!(final_balance(&p, &complete(&p, Scheduler::CPython, seed, &[])), 950);
         }
     }
 
@@ -363,18 +307,9 @@ mod tests {
         // the GIL over before the first finishes.
         let src = "shared c = 0\nthread spin * 2:\n    for _ in range(32):\n        c += 1\n";
         let p = parse(src).unwrap();
-        let params = TimingParams {
-            start_cost: (0.0, 0.0),
-            step_cost: 0.2,
-            switch_interval: Some(5.0),
-            wake_latency: (0.0, 0.0),
-        };
+        let params = TimingParams { start_cost: (0.0, 0.0), step_cost: 0.2, switch_interval: Some(5.0), wake_latency: (0.0, 0.0) };
         let run = timing_model(&p, 1, &params);
-        let first_switch = run
-            .schedule
-            .iter()
-            .position(|&t| t != run.schedule[0])
-            .unwrap();
+        let first_switch = run.schedule.iter().position(|&t| t != run.schedule[0]).unwrap();
         assert!(first_switch < 64, "no preemption: {first_switch}");
         assert_eq!(run.schedule.len(), 128);
     }

@@ -9,7 +9,7 @@ use super::lang::{self, ParseError, Program};
 use super::machine::{enabled, outcome, replay, Outcome, State, Trace};
 use super::sched::{self, Scheduler};
 use super::SCENARIOS;
-use crate::core::lab::{absolute_link, results_document, PoolStatus, RunOnOpen, Status};
+use crate::core::lab::{absolute_link, results_document, PoolStatus, Status, RunOnOpen};
 use crate::core::link::{group, quote, LinkError};
 use crate::core::round_to_micros;
 use serde::Serialize;
@@ -28,11 +28,7 @@ pub struct Counted {
 pub fn count(program: &Program, on_worker: bool, now: impl Fn() -> f64) -> Counted {
     let t0 = now();
     let result = explore(program, true).map_err(|e| e.to_string());
-    Counted {
-        result,
-        ms: now() - t0,
-        on_worker,
-    }
+    Counted { result, ms: now() - t0, on_worker }
 }
 
 /// Outcomes of N runs of one scheduler, most frequent first.
@@ -62,10 +58,7 @@ pub enum Action {
     JumpTo(usize),
     Count,
     /// A count started for scenario `generation` has finished.
-    Counted {
-        generation: u64,
-        counted: Counted,
-    },
+    Counted { generation: u64, counted: Counted },
     RunMany,
     LoadWitness(usize),
     DismissLinkErrors,
@@ -92,11 +85,7 @@ pub enum Effect {
     WriteQuery(String),
     /// Count every interleaving of `program` (on a worker when `on_worker`), then report
     /// `Action::Counted` with this generation.
-    StartCount {
-        generation: u64,
-        program: Program,
-        on_worker: bool,
-    },
+    StartCount { generation: u64, program: Program, on_worker: bool },
 }
 
 pub struct RaceState {
@@ -185,12 +174,7 @@ impl RaceState {
 
     /// New schedule from the current scheduler and seed; back to the start.
     fn reschedule(&mut self) {
-        self.config.steps = sched::complete(
-            &self.config.program,
-            self.config.scheduler,
-            self.config.seed,
-            &[],
-        );
+        self.config.steps = sched::complete(&self.config.program, self.config.scheduler, self.config.seed, &[]);
         self.config.given = 0;
         self.config.at = 0;
         self.retrace();
@@ -214,10 +198,7 @@ impl RaceState {
 
     /// The machine state at the stepper's position.
     pub fn state_at(&self) -> &State {
-        let i = self
-            .config
-            .at
-            .min(self.trace.states.len().saturating_sub(1));
+        let i = self.config.at.min(self.trace.states.len().saturating_sub(1));
         &self.trace.states[i]
     }
 
@@ -254,20 +235,14 @@ impl RaceState {
                 }
             },
             Action::LoadPreset(id) => {
-                let Some(s) = SCENARIOS.iter().find(|s| s.id == id) else {
-                    return vec![];
-                };
-                let Ok(program) = lang::parse(s.source) else {
-                    return vec![];
-                };
+                let Some(s) = SCENARIOS.iter().find(|s| s.id == id) else { return vec![] };
+                let Ok(program) = lang::parse(s.source) else { return vec![] };
                 self.set_program(s.source.to_string(), program);
                 self.link_errors.clear();
                 vec![self.write_query()]
             }
             Action::SetScheduler(key) => {
-                let Some((_, s)) = Scheduler::ALL.iter().find(|(k, _)| *k == key) else {
-                    return vec![];
-                };
+                let Some((_, s)) = Scheduler::ALL.iter().find(|(k, _)| *k == key) else { return vec![] };
                 self.config.scheduler = *s;
                 self.reschedule();
                 vec![self.write_query()]
@@ -300,10 +275,7 @@ impl RaceState {
                         vec![self.write_query()]
                     }
                     _ => {
-                        self.field_error = Some(format!(
-                            "runs: give a whole number from 1 to {}",
-                            group(MAX_RUNS)
-                        ));
+                        self.field_error = Some(format!("runs: give a whole number from 1 to {}", group(MAX_RUNS)));
                         vec![]
                     }
                 }
@@ -350,12 +322,7 @@ impl RaceState {
                     // with seeded random choices if it stops before the threads do. The
                     // scheduler then says so: those steps were not chosen by hand.
                     let chosen = self.config.steps.clone();
-                    let full = sched::complete(
-                        &self.config.program,
-                        Scheduler::Random,
-                        self.config.seed,
-                        &chosen,
-                    );
+                    let full = sched::complete(&self.config.program, Scheduler::Random, self.config.seed, &chosen);
                     if full.len() > chosen.len() {
                         self.config.scheduler = Scheduler::Random;
                         self.config.given = chosen.len();
@@ -402,18 +369,11 @@ impl RaceState {
                     },
                 ]
             }
-            Action::Counted {
-                generation,
-                counted,
-            } => {
+            Action::Counted { generation, counted } => {
                 if self.counting != Some(generation) || generation != self.generation {
                     return vec![];
                 }
-                self.status = if counted.result.is_ok() {
-                    Status::Done
-                } else {
-                    Status::Error
-                };
+                self.status = if counted.result.is_ok() { Status::Done } else { Status::Error };
                 self.counted = Some(counted);
                 self.counting = None;
                 vec![]
@@ -473,12 +433,7 @@ impl RaceState {
         }
         let mut counts: Vec<(Outcome, u32)> = counts.into_iter().collect();
         counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        self.many = Some(ManyRuns {
-            scheduler,
-            first_seed: self.config.seed,
-            counts,
-            n: self.config.runs,
-        });
+        self.many = Some(ManyRuns { scheduler, first_seed: self.config.seed, counts, n: self.config.runs });
         self.status = Status::Done;
     }
 
@@ -517,19 +472,9 @@ impl RaceState {
             error: Option<String>,
         }
         let p = &self.config.program;
-        let values = |o: &Outcome| {
-            p.shared
-                .iter()
-                .zip(&o.values)
-                .map(|((n, _), v)| (n.clone(), *v))
-                .collect::<BTreeMap<_, _>>()
-        };
+        let values = |o: &Outcome| p.shared.iter().zip(&o.values).map(|((n, _), v)| (n.clone(), *v)).collect::<BTreeMap<_, _>>();
         let end = self.trace.states.last().map(|s| outcome(p, s));
-        let finished = self
-            .trace
-            .states
-            .last()
-            .is_some_and(|s| (0..p.threads.len()).all(|t| !enabled(p, s, t)));
+        let finished = self.trace.states.last().is_some_and(|s| (0..p.threads.len()).all(|t| !enabled(p, s, t)));
         let exhaustive = self.counted.as_ref().and_then(|c| c.result.as_ref().ok().map(|ex| (c, ex))).map(|(c, ex)| {
             let outcomes: Vec<OutcomeDoc> = ex
                 .outcomes
@@ -575,25 +520,13 @@ impl RaceState {
             at: self.config.at,
             final_state: end.as_ref().map(values).unwrap_or_default(),
             outcome: end.filter(|_| finished).map(|o| o.label(p)),
-            lost_updates: self
-                .trace
-                .steps
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| s.lost_update.is_some())
-                .map(|(i, _)| i)
-                .collect(),
+            lost_updates: self.trace.steps.iter().enumerate().filter(|(_, s)| s.lost_update.is_some()).map(|(i, _)| i).collect(),
             exhaustive,
             runs,
             prediction: self.config.predict,
             error,
         };
-        results_document(
-            "race",
-            self.status,
-            &absolute_link(&self.origin, "/race", &self.query()),
-            &body,
-        )
+        results_document("race", self.status, &absolute_link(&self.origin, "/race", &self.query()), &body)
     }
 }
 
@@ -602,11 +535,7 @@ mod tests {
     use super::*;
 
     fn open(query: &str) -> RaceState {
-        RaceState::new(
-            RaceConfig::from_query(query),
-            PoolStatus::Ready { threads: 2 },
-            "http://test",
-        )
+        RaceState::new(RaceConfig::from_query(query), PoolStatus::Ready { threads: 2 }, "http://test")
     }
 
     fn doc(s: &RaceState) -> serde_json::Value {
@@ -617,11 +546,7 @@ mod tests {
         s.update(Action::Count)
             .into_iter()
             .find_map(|e| match e {
-                Effect::StartCount {
-                    generation,
-                    program,
-                    on_worker,
-                } => {
+                Effect::StartCount { generation, program, on_worker } => {
                     assert!(on_worker, "the pool is ready: the count goes to a worker");
                     Some((generation, program))
                 }
@@ -639,21 +564,12 @@ mod tests {
         s.update(Action::LoadPreset("bank-lock"));
         assert_eq!(s.status, Status::Idle);
         let stale = count(&program, true, || 0.0);
-        s.update(Action::Counted {
-            generation,
-            counted: stale,
-        });
-        assert!(
-            s.counted.is_none(),
-            "the old scenario's count must not be shown"
-        );
+        s.update(Action::Counted { generation, counted: stale });
+        assert!(s.counted.is_none(), "the old scenario's count must not be shown");
         assert_eq!(doc(&s)["exhaustive"], serde_json::Value::Null);
 
         let (generation, program) = start_count(&mut s);
-        s.update(Action::Counted {
-            generation,
-            counted: count(&program, true, || 0.0),
-        });
+        s.update(Action::Counted { generation, counted: count(&program, true, || 0.0) });
         let d = doc(&s);
         assert_eq!(d["status"], "done");
         assert_eq!(d["scenario"], "bank-lock");
@@ -665,10 +581,7 @@ mod tests {
     fn the_results_document_idle_running_done_and_error() {
         let mut s = open("preset=bank&sched=rr");
         let idle = doc(&s);
-        assert_eq!(
-            (idle["lab"].as_str(), idle["status"].as_str()),
-            (Some("race"), Some("idle"))
-        );
+        assert_eq!((idle["lab"].as_str(), idle["status"].as_str()), (Some("race"), Some("idle")));
         assert_eq!(idle["link"], format!("http://test/race?{}", s.query()));
         assert_eq!(idle["outcome"], "balance = 950");
         assert_eq!(idle["at"], 0);
@@ -676,10 +589,7 @@ mod tests {
         s.update(Action::ToEnd);
         let done = doc(&s);
         assert_eq!(done["status"], "done");
-        assert_eq!(
-            done["at"],
-            done["schedule"].as_array().map(Vec::len).unwrap_or(0)
-        );
+        assert_eq!(done["at"], done["schedule"].as_array().map(Vec::len).unwrap_or(0));
 
         start_count(&mut s);
         assert_eq!(doc(&s)["status"], "running");
@@ -689,16 +599,9 @@ mod tests {
         s.update(Action::EditSource(big.into()));
         s.update(Action::ApplySource);
         let (generation, program) = start_count(&mut s);
-        let counted = Counted {
-            result: Err("too many states".into()),
-            ms: 1.0,
-            on_worker: true,
-        };
+        let counted = Counted { result: Err("too many states".into()), ms: 1.0, on_worker: true };
         let _ = program;
-        s.update(Action::Counted {
-            generation,
-            counted,
-        });
+        s.update(Action::Counted { generation, counted });
         let err = doc(&s);
         assert_eq!(err["status"], "error");
         assert_eq!(err["error"], "too many states");
@@ -737,62 +640,30 @@ mod tests {
 
     #[test]
     fn a_run_link_does_what_its_mode_says_once_the_pool_is_known() {
-        let mut s = RaceState::new(
-            RaceConfig::from_query("preset=bank&mode=runs&runs=50&run=1"),
-            PoolStatus::Starting,
-            "",
-        );
+        let mut s = RaceState::new(RaceConfig::from_query("preset=bank&mode=runs&runs=50&run=1"), PoolStatus::Starting, "");
         assert!(!s.run_pending());
-        s.update(Action::Pool(PoolStatus::SingleThread {
-            reason: "none".into(),
-        }));
+        s.update(Action::Pool(PoolStatus::SingleThread { reason: "none".into() }));
         assert!(s.run_pending());
         s.update(Action::RunFromLink);
         let runs = doc(&s)["runs"].clone();
         assert_eq!(runs["n"], 50);
-        let total: u64 = runs["outcomes"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|o| o["count"].as_str()?.parse::<u64>().ok())
-            .sum();
+        let total: u64 = runs["outcomes"].as_array().into_iter().flatten().filter_map(|o| o["count"].as_str()?.parse::<u64>().ok()).sum();
         assert_eq!(total, 50);
         assert!(s.update(Action::RunFromLink).is_empty());
 
-        let mut s = RaceState::new(
-            RaceConfig::from_query("preset=bank&mode=exhaustive&run=1"),
-            PoolStatus::SingleThread {
-                reason: "none".into(),
-            },
-            "",
-        );
+        let mut s = RaceState::new(RaceConfig::from_query("preset=bank&mode=exhaustive&run=1"), PoolStatus::SingleThread { reason: "none".into() }, "");
         let effects = s.update(Action::RunFromLink);
-        assert!(
-            effects.iter().any(|e| matches!(
-                e,
-                Effect::StartCount {
-                    on_worker: false,
-                    ..
-                }
-            )),
-            "{effects:?}"
-        );
+        assert!(effects.iter().any(|e| matches!(e, Effect::StartCount { on_worker: false, .. })), "{effects:?}");
     }
 
     #[test]
     fn fields_say_what_is_wrong_and_keep_the_setting() {
         let mut s = open("preset=bank&seed=5");
         s.update(Action::SetSeed("-1".into()));
-        assert!(s
-            .field_error
-            .as_deref()
-            .is_some_and(|m| m.starts_with("seed:")));
+        assert!(s.field_error.as_deref().is_some_and(|m| m.starts_with("seed:")));
         assert_eq!(s.config.seed, 5);
         s.update(Action::SetRuns("0".into()));
-        assert!(s
-            .field_error
-            .as_deref()
-            .is_some_and(|m| m.starts_with("runs:")));
+        assert!(s.field_error.as_deref().is_some_and(|m| m.starts_with("runs:")));
         s.update(Action::SetPredict("12abc".into()));
         assert!(s.predict_error.is_some());
         assert_eq!(s.config.predict, None);

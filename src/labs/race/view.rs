@@ -7,9 +7,7 @@ use super::lang::{self, OpKind};
 use super::machine::{enabled, is_done, outcome, Outcome};
 use super::sched::Scheduler;
 use super::state::{self, key_action, Action, Counted, Effect, RaceState};
-use crate::app::widgets::{
-    act, field_text, results_json, subscribe_pool, LinkErrors, PresetBar, ShareBar,
-};
+use crate::app::widgets::{act, field_text, results_json, subscribe_pool, LinkErrors, PresetBar, ShareBar};
 use crate::core::lab::{whole_ms, PoolStatus};
 use crate::core::link::group;
 use crate::glue;
@@ -57,23 +55,13 @@ impl RaceLab {
         for effect in effects {
             match effect {
                 Effect::WriteQuery(q) => glue::replace_query(&q),
-                Effect::StartCount {
-                    generation,
-                    program,
-                    on_worker,
-                } => {
-                    let slot = glue::run_off_page(on_worker, move || {
-                        state::count(&program, on_worker, glue::now_ms)
-                    });
+                Effect::StartCount { generation, program, on_worker } => {
+                    let slot = glue::run_off_page(on_worker, move || state::count(&program, on_worker, glue::now_ms));
                     let link = ctx.link().clone();
                     let poll = Interval::new(30, move || link.send_message(Msg::CountPoll));
                     // A count of an older scenario may still run; its slot is dropped here
                     // and the state machine would drop its result anyway.
-                    self.counting = Some(Counting {
-                        generation,
-                        slot,
-                        _poll: poll,
-                    });
+                    self.counting = Some(Counting { generation, slot, _poll: poll });
                     ctx.link().send_message(Msg::CountPoll);
                 }
             }
@@ -89,12 +77,7 @@ impl Component for RaceLab {
         let (pool, listener) = subscribe_pool(ctx, |p| Msg::Do(Action::Pool(p)));
         let decoded = super::config::RaceConfig::from_query(&glue::current_query());
         let state = RaceState::new(decoded, pool, &glue::origin());
-        let mut lab = RaceLab {
-            state,
-            counting: None,
-            _pool_listener: listener,
-            _keys: None,
-        };
+        let mut lab = RaceLab { state, counting: None, _pool_listener: listener, _keys: None };
         let effects = lab.state.opened();
         lab.perform(ctx, effects);
         lab
@@ -108,9 +91,7 @@ impl Component for RaceLab {
                 let typing = e
                     .target()
                     .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                    .is_some_and(|el| {
-                        matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
-                    });
+                    .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
                 if typing || e.ctrl_key() || e.meta_key() || e.alt_key() {
                     return;
                 }
@@ -139,20 +120,12 @@ impl Component for RaceLab {
         match msg {
             Msg::Do(action) => self.dispatch(ctx, action),
             Msg::CountPoll => {
-                let Some(c) = &self.counting else {
-                    return false;
-                };
+                let Some(c) = &self.counting else { return false };
                 let done = glue::take_result(&c.slot);
                 let Some(counted) = done else { return false };
                 let generation = c.generation;
                 self.counting = None;
-                self.dispatch(
-                    ctx,
-                    Action::Counted {
-                        generation,
-                        counted,
-                    },
-                );
+                self.dispatch(ctx, Action::Counted { generation, counted });
             }
         }
         true
@@ -262,11 +235,7 @@ impl RaceLab {
         if c.scheduler == Scheduler::Manual || c.given == 0 {
             return html! {};
         }
-        let given = if c.given == 1 {
-            "The first step was".to_string()
-        } else {
-            format!("The first {} steps were", c.given)
-        };
+        let given = if c.given == 1 { "The first step was".to_string() } else { format!("The first {} steps were", c.given) };
         let rest = match c.finished_by() {
             None => String::new(),
             Some(Scheduler::RoundRobin) => "; round-robin chose the rest".into(),
@@ -287,9 +256,7 @@ impl RaceLab {
         let manual = self.state.config.scheduler == Scheduler::Manual;
         let lines = lang::source_lines(&self.state.config.source);
         let end = self.state.at_end();
-        let current = (at > 0)
-            .then(|| self.state.trace.steps.get(at - 1))
-            .flatten();
+        let current = (at > 0).then(|| self.state.trace.steps.get(at - 1)).flatten();
         html! {
             <section class="card stepper" aria-label="Step through">
                 <div class="stepper-head">
@@ -458,21 +425,11 @@ impl RaceLab {
     fn view_outcome(&self) -> Html {
         let p = &self.state.config.program;
         let o = outcome(p, self.state.state_at());
-        let lost = self
-            .state
-            .trace
-            .steps
-            .iter()
-            .take(self.state.config.at)
-            .filter(|s| s.lost_update.is_some())
-            .count();
+        let lost = self.state.trace.steps.iter().take(self.state.config.at).filter(|s| s.lost_update.is_some()).count();
         let prediction = match self.state.config.predict {
             Some(want) => {
                 let right = want.matches(&o);
-                let var = self
-                    .state
-                    .first_var()
-                    .unwrap_or("the first shared variable");
+                let var = self.state.first_var().unwrap_or("the first shared variable");
                 let guess = match want {
                     Prediction::Value(v) => format!("{var} = {v}"),
                     Prediction::Deadlock => "a deadlock".into(),
@@ -505,12 +462,7 @@ impl RaceLab {
         let p = &self.state.config.program;
         let var = self.state.first_var().unwrap_or("the result").to_string();
         let counting = self.state.is_counting();
-        let exhaustive_total = self
-            .state
-            .counted
-            .as_ref()
-            .and_then(|c| c.result.as_ref().ok())
-            .map(|e| e.total);
+        let exhaustive_total = self.state.counted.as_ref().and_then(|c| c.result.as_ref().ok()).map(|e| e.total);
         let predicted = |o: &Outcome| self.state.config.predict.is_some_and(|w| w.matches(o));
         html! {
             <section class="card histograms" aria-label="Outcomes">

@@ -16,9 +16,7 @@
 //! | `run`      | `1` simulates when the page opens                 | off                    |
 
 use super::gil::{simulate, MAX_PROCESS_POOL_WORKERS, MAX_THREAD_POOL_WORKERS};
-use super::model::{
-    Executor, Interpreter, Outcome, Segment, Settings, SimError, StartMethod, Task, Workload,
-};
+use super::model::{Executor, Interpreter, Outcome, Segment, Settings, SimError, StartMethod, Task, Workload};
 use super::presets;
 use crate::core::link::{self, quote, LinkError, Query};
 use crate::labs::race::lang::{self, ParseError, SegmentKind, WorkThread};
@@ -41,32 +39,19 @@ pub enum ExecKind {
 }
 
 impl ExecKind {
-    pub const ALL: [(&'static str, ExecKind); 4] = [
-        ("seq", ExecKind::Sequential),
-        ("threads", ExecKind::Threads),
-        ("pool", ExecKind::ThreadPool),
-        ("procs", ExecKind::ProcessPool),
-    ];
+    pub const ALL: [(&'static str, ExecKind); 4] =
+        [("seq", ExecKind::Sequential), ("threads", ExecKind::Threads), ("pool", ExecKind::ThreadPool), ("procs", ExecKind::ProcessPool)];
 
     pub fn key(self) -> &'static str {
-        ExecKind::ALL
-            .iter()
-            .find(|(_, k)| *k == self)
-            .map_or("threads", |(n, _)| *n)
+        ExecKind::ALL.iter().find(|(_, k)| *k == self).map_or("threads", |(n, _)| *n)
     }
 }
 
-pub const STARTS: [(&str, StartMethod); 3] = [
-    ("fork", StartMethod::Fork),
-    ("forkserver", StartMethod::Forkserver),
-    ("spawn", StartMethod::Spawn),
-];
+pub const STARTS: [(&str, StartMethod); 3] =
+    [("fork", StartMethod::Fork), ("forkserver", StartMethod::Forkserver), ("spawn", StartMethod::Spawn)];
 
 pub fn start_key(s: StartMethod) -> &'static str {
-    STARTS
-        .iter()
-        .find(|(_, m)| *m == s)
-        .map_or("fork", |(n, _)| *n)
+    STARTS.iter().find(|(_, m)| *m == s).map_or("fork", |(n, _)| *n)
 }
 
 /// Which CPython runs the threads.
@@ -82,17 +67,10 @@ pub enum Interp {
 }
 
 impl Interp {
-    pub const ALL: [(&'static str, Interp); 3] = [
-        ("gil", Interp::Gil),
-        ("3.13t", Interp::Ft313),
-        ("3.14t", Interp::Ft314),
-    ];
+    pub const ALL: [(&'static str, Interp); 3] = [("gil", Interp::Gil), ("3.13t", Interp::Ft313), ("3.14t", Interp::Ft314)];
 
     pub fn key(self) -> &'static str {
-        Interp::ALL
-            .iter()
-            .find(|(_, k)| *k == self)
-            .map_or("gil", |(n, _)| *n)
+        Interp::ALL.iter().find(|(_, k)| *k == self).map_or("gil", |(n, _)| *n)
     }
 
     /// The published single-thread slowdown of the build, in percent (CPython's
@@ -141,121 +119,22 @@ pub struct Decoded {
 /// A preset's experiment as the page opens it (ids fixed; `presets.rs` has their runs and
 /// the CPython figures they check against).
 pub fn preset_config(id: &str) -> Option<ThreadsConfig> {
-    let (base, source, exec, workers, start, interp, switch_ms): (
-        &'static str,
-        String,
-        ExecKind,
-        Option<u32>,
-        StartMethod,
-        Interp,
-        f64,
-    ) = match id {
-        "seed-io-pool" => (
-            "seed-io-pool",
-            seed_io_source(),
-            ExecKind::ThreadPool,
-            Some(5),
-            StartMethod::Fork,
-            Interp::Gil,
-            5.0,
-        ),
-        "cpu-threads" => (
-            "cpu-threads",
-            CPU_THREADS.into(),
-            ExecKind::Threads,
-            None,
-            StartMethod::Fork,
-            Interp::Gil,
-            5.0,
-        ),
-        "cpu-processes" => (
-            "cpu-processes",
-            CPU_PARTS.into(),
-            ExecKind::ProcessPool,
-            Some(2),
-            StartMethod::Fork,
-            Interp::Gil,
-            5.0,
-        ),
-        "cpu-free-threaded" => (
-            "cpu-free-threaded",
-            CPU_THREADS.into(),
-            ExecKind::Threads,
-            None,
-            StartMethod::Fork,
-            Interp::Ft314,
-            5.0,
-        ),
-        "tiny-tasks" => (
-            "tiny-tasks",
-            TINY.into(),
-            ExecKind::ThreadPool,
-            Some(2),
-            StartMethod::Fork,
-            Interp::Gil,
-            5.0,
-        ),
-        "convoy" => (
-            "convoy",
-            CONVOY.into(),
-            ExecKind::Threads,
-            None,
-            StartMethod::Fork,
-            Interp::Gil,
-            5.0,
-        ),
-        "switch-interval" => (
-            "switch-interval",
-            CONVOY_1MS.into(),
-            ExecKind::Threads,
-            None,
-            StartMethod::Fork,
-            Interp::Gil,
-            1.0,
-        ),
-        "native-release" => (
-            "native-release",
-            NATIVE_RELEASE.into(),
-            ExecKind::Threads,
-            None,
-            StartMethod::Fork,
-            Interp::Gil,
-            5.0,
-        ),
-        "c-call-holds" => (
-            "c-call-holds",
-            C_CALL.into(),
-            ExecKind::Threads,
-            None,
-            StartMethod::Fork,
-            Interp::Gil,
-            5.0,
-        ),
-        "counter" => (
-            "counter",
-            COUNTER.into(),
-            ExecKind::Threads,
-            None,
-            StartMethod::Fork,
-            Interp::Gil,
-            5.0,
-        ),
-        _ => return None,
-    };
+    let (base, source, exec, workers, start, interp, switch_ms): (&'static str, String, ExecKind, Option<u32>, StartMethod, Interp, f64) =
+        match id {
+            "seed-io-pool" => ("seed-io-pool", seed_io_source(), ExecKind::ThreadPool, Some(5), StartMethod::Fork, Interp::Gil, 5.0),
+            "cpu-threads" => ("cpu-threads", CPU_THREADS.into(), ExecKind::Threads, None, StartMethod::Fork, Interp::Gil, 5.0),
+            "cpu-processes" => ("cpu-processes", CPU_PARTS.into(), ExecKind::ProcessPool, Some(2), StartMethod::Fork, Interp::Gil, 5.0),
+            "cpu-free-threaded" => ("cpu-free-threaded", CPU_THREADS.into(), ExecKind::Threads, None, StartMethod::Fork, Interp::Ft314, 5.0),
+            "tiny-tasks" => ("tiny-tasks", TINY.into(), ExecKind::ThreadPool, Some(2), StartMethod::Fork, Interp::Gil, 5.0),
+            "convoy" => ("convoy", CONVOY.into(), ExecKind::Threads, None, StartMethod::Fork, Interp::Gil, 5.0),
+            "switch-interval" => ("switch-interval", CONVOY_1MS.into(), ExecKind::Threads, None, StartMethod::Fork, Interp::Gil, 1.0),
+            "native-release" => ("native-release", NATIVE_RELEASE.into(), ExecKind::Threads, None, StartMethod::Fork, Interp::Gil, 5.0),
+            "c-call-holds" => ("c-call-holds", C_CALL.into(), ExecKind::Threads, None, StartMethod::Fork, Interp::Gil, 5.0),
+            "counter" => ("counter", COUNTER.into(), ExecKind::Threads, None, StartMethod::Fork, Interp::Gil, 5.0),
+            _ => return None,
+        };
     let threads = lang::parse_workload(&source).ok()?;
-    Some(ThreadsConfig {
-        base,
-        source,
-        threads,
-        exec,
-        workers,
-        start,
-        interp,
-        slowdown_pct: None,
-        switch_ms,
-        cores: None,
-        seed: 1,
-    })
+    Some(ThreadsConfig { base, source, threads, exec, workers, start, interp, slowdown_pct: None, switch_ms, cores: None, seed: 1 })
 }
 
 const CPU_THREADS: &str = "\
@@ -336,10 +215,7 @@ fn seed_io_source() -> String {
          # build the query, wait for the reply (GIL released), parse it.\n",
     );
     for (id, ns) in presets::SEED_IO_IDS.iter().zip(latencies) {
-        s.push_str(&format!(
-            "thread anime_{id}:\n    compute(1)\n    io({})\n    compute(0.5)\n",
-            ms_text(ns)
-        ));
+        s.push_str(&format!("thread anime_{id}:\n    compute(1)\n    io({})\n    compute(0.5)\n", ms_text(ns)));
     }
     s
 }
@@ -387,8 +263,7 @@ impl ThreadsConfig {
     }
 
     pub fn cores_for(&self, machine_cores: usize) -> u32 {
-        self.cores
-            .unwrap_or(machine_cores.clamp(1, MAX_CORES as usize) as u32)
+        self.cores.unwrap_or(machine_cores.clamp(1, MAX_CORES as usize) as u32)
     }
 
     /// The worker count the executor uses: CPython's defaults are `min(32, cpu_count + 4)`
@@ -403,8 +278,7 @@ impl ThreadsConfig {
     }
 
     pub fn slowdown(&self) -> f64 {
-        self.slowdown_pct
-            .unwrap_or_else(|| self.interp.default_slowdown_pct())
+        self.slowdown_pct.unwrap_or_else(|| self.interp.default_slowdown_pct())
     }
 
     pub fn tasks(&self) -> Vec<Task> {
@@ -433,13 +307,8 @@ impl ThreadsConfig {
         match kind {
             ExecKind::Sequential => Executor::Sequential,
             ExecKind::Threads => Executor::Threads,
-            ExecKind::ThreadPool => Executor::ThreadPool {
-                max_workers: Some(self.pool_workers(cores)),
-            },
-            ExecKind::ProcessPool => Executor::ProcessPool {
-                workers: self.process_workers(cores),
-                start: self.start,
-            },
+            ExecKind::ThreadPool => Executor::ThreadPool { max_workers: Some(self.pool_workers(cores)) },
+            ExecKind::ProcessPool => Executor::ProcessPool { workers: self.process_workers(cores), start: self.start },
         }
     }
 
@@ -464,11 +333,7 @@ impl ThreadsConfig {
         s.interpreter = match interp {
             Interp::Gil => Interpreter::Gil,
             _ => Interpreter::FreeThreaded {
-                slowdown: if interp == self.interp {
-                    self.slowdown()
-                } else {
-                    interp.default_slowdown_pct()
-                } / 100.0,
+                slowdown: if interp == self.interp { self.slowdown() } else { interp.default_slowdown_pct() } / 100.0,
             },
         };
         s
@@ -476,13 +341,7 @@ impl ThreadsConfig {
 
     /// The experiment as configured: its workload and settings on `cores` cores.
     pub fn job(&self, cores: u32) -> (Workload, Settings) {
-        (
-            Workload {
-                tasks: self.tasks(),
-                executor: self.executor(self.exec, cores),
-            },
-            self.settings(self.interp, cores),
-        )
+        (Workload { tasks: self.tasks(), executor: self.executor(self.exec, cores) }, self.settings(self.interp, cores))
     }
 
     pub fn from_query(raw: &str) -> Decoded {
@@ -493,14 +352,7 @@ impl ThreadsConfig {
                 Some(p) => p,
                 None => {
                     let ids: Vec<&str> = presets::PRESET_IDS.to_vec();
-                    q.error(
-                        "preset",
-                        format!(
-                            "{} is not one of {}; using {DEFAULT_PRESET}",
-                            quote(&id),
-                            ids.join(", ")
-                        ),
-                    );
+                    q.error("preset", format!("{} is not one of {}; using {DEFAULT_PRESET}", quote(&id), ids.join(", ")));
                     ThreadsConfig::default_config()
                 }
             },
@@ -511,22 +363,14 @@ impl ThreadsConfig {
                     c.source = text;
                     c.threads = threads;
                 }
-                Err(e) => q.error(
-                    "src",
-                    format!(
-                        "the workload does not parse ({e}); using the {} preset's",
-                        c.base
-                    ),
-                ),
+                Err(e) => q.error("src", format!("the workload does not parse ({e}); using the {} preset's", c.base)),
             }
         }
         c.exec = q.choice("exec", &ExecKind::ALL, c.exec);
         if let Some(raw) = q.take("workers") {
             if raw == "default" {
                 c.workers = None;
-            } else if let Some(n) =
-                q.check_uint("workers", &raw, 1, u64::from(MAX_WORKERS), "the default")
-            {
+            } else if let Some(n) = q.check_uint("workers", &raw, 1, u64::from(MAX_WORKERS), "the default") {
                 c.workers = Some(n as u32);
             }
         }
@@ -535,10 +379,7 @@ impl ThreadsConfig {
         if let Some(raw) = q.take("slowdown") {
             match decimal(&raw, 0.0, MAX_SLOWDOWN_PCT) {
                 Ok(v) => c.slowdown_pct = Some(v),
-                Err(m) => q.error(
-                    "slowdown",
-                    format!("{m}; using the build's published figure"),
-                ),
+                Err(m) => q.error("slowdown", format!("{m}; using the build's published figure")),
             }
         }
         if let Some(raw) = q.take("switch") {
@@ -548,18 +389,13 @@ impl ThreadsConfig {
             }
         }
         if let Some(raw) = q.take("cores") {
-            if let Some(n) = q.check_uint("cores", &raw, 1, u64::from(MAX_CORES), "this machine's")
-            {
+            if let Some(n) = q.check_uint("cores", &raw, 1, u64::from(MAX_CORES), "this machine's") {
                 c.cores = Some(n as u32);
             }
         }
         c.seed = q.uint("seed", 0, u64::from(u32::MAX), c.seed);
         let run = q.flag("run");
-        Decoded {
-            config: c,
-            run,
-            errors: q.finish(),
-        }
+        Decoded { config: c, run, errors: q.finish() }
     }
 
     /// The query string (without `?`): the base preset and what differs from it.
@@ -573,10 +409,7 @@ impl ThreadsConfig {
             pairs.push(("exec", self.exec.key().into()));
         }
         if self.workers != base.workers {
-            pairs.push((
-                "workers",
-                self.workers.map_or("default".into(), |n| n.to_string()),
-            ));
+            pairs.push(("workers", self.workers.map_or("default".into(), |n| n.to_string())));
         }
         if self.start != base.start {
             pairs.push(("start", start_key(self.start).into()));
@@ -606,23 +439,11 @@ impl ThreadsConfig {
 /// A decimal number as a link or an input gives it, within `min..=max`.
 pub fn decimal(raw: &str, min: f64, max: f64) -> Result<f64, String> {
     let t = raw.trim();
-    let plain = !t.is_empty()
-        && t.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && t.matches('.').count() <= 1;
+    let plain = !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || c == '.') && t.matches('.').count() <= 1;
     match t.parse::<f64>() {
         Ok(v) if plain && v.is_finite() && (min..=max).contains(&v) => Ok(v),
-        Ok(_) if plain => Err(format!(
-            "{} is out of range: from {} to {}",
-            quote(t),
-            number_text(min),
-            number_text(max)
-        )),
-        _ => Err(format!(
-            "{} is not a number; give one from {} to {}",
-            quote(t),
-            number_text(min),
-            number_text(max)
-        )),
+        Ok(_) if plain => Err(format!("{} is out of range: from {} to {}", quote(t), number_text(min), number_text(max))),
+        _ => Err(format!("{} is not a number; give one from {} to {}", quote(t), number_text(min), number_text(max))),
     }
 }
 
@@ -677,11 +498,7 @@ mod tests {
 
     #[test]
     fn the_registry_lists_every_preset_and_each_link_opens_it() {
-        let ids: Vec<&str> = crate::labs::threads::META
-            .presets
-            .iter()
-            .map(|p| p.id)
-            .collect();
+        let ids: Vec<&str> = crate::labs::threads::META.presets.iter().map(|p| p.id).collect();
         assert_eq!(ids, presets::PRESET_IDS);
         for p in crate::labs::threads::META.presets {
             let d = ThreadsConfig::from_query(p.query);
@@ -716,16 +533,9 @@ mod tests {
     fn bad_parameters_are_named_and_fall_back() {
         let d = ThreadsConfig::from_query("preset=nope&exec=fibers&switch=0&cores=65&workers=x&src=thread%20t%3A%0A%20%20%20%20x%20%3D%201&slowdown=-3&what=1");
         let keys: Vec<&str> = d.errors.iter().map(|e| e.key.as_str()).collect();
-        assert_eq!(
-            keys,
-            ["preset", "src", "exec", "workers", "slowdown", "switch", "cores", "what"]
-        );
+        assert_eq!(keys, ["preset", "src", "exec", "workers", "slowdown", "switch", "cores", "what"]);
         assert_eq!(d.config, ThreadsConfig::default_config());
-        assert!(
-            d.errors[5].message.contains("out of range"),
-            "{:?}",
-            d.errors[5]
-        );
+        assert!(d.errors[5].message.contains("out of range"), "{:?}", d.errors[5]);
     }
 
     #[test]

@@ -25,11 +25,7 @@ pub struct TimeScale {
 
 impl TimeScale {
     pub fn x(&self, ns: u64) -> f64 {
-        let w = self
-            .window
-            .end_ns
-            .saturating_sub(self.window.start_ns)
-            .max(1) as f64;
+        let w = self.window.end_ns.saturating_sub(self.window.start_ns).max(1) as f64;
         let t = ns.clamp(self.window.start_ns, self.window.end_ns) - self.window.start_ns;
         self.x0 + t as f64 / w * (self.x1 - self.x0)
     }
@@ -39,10 +35,7 @@ impl TimeScale {
 /// than pixels, each pixel shows what filled most of its time (a thread that runs 5 ms and
 /// waits a few microseconds reads as running), so the whole run reads at a glance and
 /// zooming in shows every stretch.
-pub fn bars<K: Copy + PartialEq>(
-    intervals: impl Iterator<Item = (u64, u64, K)>,
-    scale: &TimeScale,
-) -> Vec<LaneBar<K>> {
+pub fn bars<K: Copy + PartialEq>(intervals: impl Iterator<Item = (u64, u64, K)>, scale: &TimeScale) -> Vec<LaneBar<K>> {
     let w = scale.window;
     let visible: Vec<(u64, u64, K)> = intervals
         .filter(|(s, e, _)| *e > w.start_ns && *s < w.end_ns && e > s)
@@ -58,13 +51,7 @@ pub fn bars<K: Copy + PartialEq>(
                     last.width = x_end - last.x;
                     last.end_ns = end;
                 }
-                _ => out.push(LaneBar {
-                    x,
-                    width: (x_end - x).max(0.5),
-                    kind,
-                    start_ns: start,
-                    end_ns: end,
-                }),
+                _ => out.push(LaneBar { x, width: (x_end - x).max(0.5), kind, start_ns: start, end_ns: end }),
             }
         }
         return out;
@@ -73,11 +60,7 @@ pub fn bars<K: Copy + PartialEq>(
 }
 
 /// One bar per run of pixels with the same dominant kind.
-fn dominant<K: Copy + PartialEq>(
-    visible: &[(u64, u64, K)],
-    scale: &TimeScale,
-    pixels: usize,
-) -> Vec<LaneBar<K>> {
+fn dominant<K: Copy + PartialEq>(visible: &[(u64, u64, K)], scale: &TimeScale, pixels: usize) -> Vec<LaneBar<K>> {
     let w = scale.window;
     let span = w.end_ns.saturating_sub(w.start_ns).max(1) as f64;
     let ns_per_px = span / pixels as f64;
@@ -105,9 +88,7 @@ fn dominant<K: Copy + PartialEq>(
     }
     let mut out: Vec<LaneBar<K>> = Vec::new();
     for (b, slot) in buckets.iter().enumerate() {
-        let Some(&(kind, _)) = slot.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else {
-            continue;
-        };
+        let Some(&(kind, _)) = slot.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else { continue };
         let start_ns = w.start_ns + (b as f64 * ns_per_px) as u64;
         let end_ns = (w.start_ns + ((b + 1) as f64 * ns_per_px) as u64).min(w.end_ns);
         match out.last_mut() {
@@ -115,13 +96,7 @@ fn dominant<K: Copy + PartialEq>(
                 last.end_ns = end_ns;
                 last.width = scale.x(end_ns) - last.x;
             }
-            _ => out.push(LaneBar {
-                x: scale.x(start_ns),
-                width: (scale.x(end_ns) - scale.x(start_ns)).max(0.5),
-                kind,
-                start_ns,
-                end_ns,
-            }),
+            _ => out.push(LaneBar { x: scale.x(start_ns), width: (scale.x(end_ns) - scale.x(start_ns)).max(0.5), kind, start_ns, end_ns }),
         }
     }
     out
@@ -130,31 +105,21 @@ fn dominant<K: Copy + PartialEq>(
 /// A thread's states worth drawing (not before it starts, not after it is done).
 pub fn thread_bars(lane: &[StateInterval], scale: &TimeScale) -> Vec<LaneBar<ThreadState>> {
     bars(
-        lane.iter()
-            .filter(|i| !matches!(i.state, ThreadState::NotStarted | ThreadState::Done))
-            .map(|i| (i.start_ns, i.end_ns, i.state)),
+        lane.iter().filter(|i| !matches!(i.state, ThreadState::NotStarted | ThreadState::Done)).map(|i| (i.start_ns, i.end_ns, i.state)),
         scale,
     )
 }
 
 /// Who holds a GIL, by thread index.
 pub fn gil_bars(intervals: &[GilInterval], scale: &TimeScale) -> Vec<LaneBar<usize>> {
-    bars(
-        intervals.iter().map(|i| (i.start_ns, i.end_ns, i.holder)),
-        scale,
-    )
+    bars(intervals.iter().map(|i| (i.start_ns, i.end_ns, i.holder)), scale)
 }
 
 /// How many threads use a core at each moment of the window, as steps `(ns, count)`.
 pub fn core_usage(lanes: &[&[StateInterval]], window: Window) -> Vec<(u64, u32)> {
     let mut edges: Vec<(u64, i32)> = Vec::new();
     for lane in lanes {
-        for i in lane.iter().filter(|i| {
-            matches!(
-                i.state,
-                ThreadState::RunningPython | ThreadState::CHold | ThreadState::CRelease
-            )
-        }) {
+        for i in lane.iter().filter(|i| matches!(i.state, ThreadState::RunningPython | ThreadState::CHold | ThreadState::CRelease)) {
             if i.end_ns <= window.start_ns || i.start_ns >= window.end_ns {
                 continue;
             }
@@ -179,30 +144,15 @@ pub fn core_usage(lanes: &[&[StateInterval]], window: Window) -> Vec<(u64, u32)>
 /// The steps of `usage` (from [`core_usage`] over the whole run) that fall in `window`,
 /// starting with the count in force at its start.
 pub fn clip_steps(usage: &[(u64, u32)], window: Window) -> Vec<(u64, u32)> {
-    let at_start = usage
-        .iter()
-        .take_while(|(t, _)| *t <= window.start_ns)
-        .last()
-        .map_or(0, |s| s.1);
+    let at_start = usage.iter().take_while(|(t, _)| *t <= window.start_ns).last().map_or(0, |s| s.1);
     let mut out = vec![(window.start_ns, at_start)];
-    out.extend(
-        usage
-            .iter()
-            .copied()
-            .filter(|(t, _)| *t > window.start_ns && *t < window.end_ns),
-    );
+    out.extend(usage.iter().copied().filter(|(t, _)| *t > window.start_ns && *t < window.end_ns));
     out
 }
 
 /// An SVG path filling the area under the core-usage steps, in a lane whose bottom is at
 /// `y0`, `height` high, scaled so `cores` (or the peak, if higher) fills it.
-pub fn usage_path(
-    steps: &[(u64, u32)],
-    scale: &TimeScale,
-    y0: f64,
-    height: f64,
-    cores: u32,
-) -> String {
+pub fn usage_path(steps: &[(u64, u32)], scale: &TimeScale, y0: f64, height: f64, cores: u32) -> String {
     let max = f64::from(cores.max(1)).max(steps.iter().map(|s| f64::from(s.1)).fold(1.0, f64::max));
     let mut d = format!("M{:.1},{y0:.1}", scale.x(scale.window.start_ns));
     let mut last_y = y0;
@@ -226,11 +176,7 @@ pub fn ticks(window: Window, target: usize) -> Vec<(u64, String)> {
     let mut out = Vec::new();
     let mut t = first;
     while t <= window.end_ns as f64 && out.len() < 50 {
-        let label = if micro {
-            format!("{} \u{b5}s", tick_label(t / 1e3))
-        } else {
-            format!("{} ms", tick_label(t / 1e6))
-        };
+        let label = if micro { format!("{} \u{b5}s", tick_label(t / 1e3)) } else { format!("{} ms", tick_label(t / 1e6)) };
         out.push((t as u64, label));
         t += step;
     }
@@ -242,152 +188,65 @@ mod tests {
     use super::*;
 
     fn iv(start_ns: u64, end_ns: u64, state: ThreadState) -> StateInterval {
-        StateInterval {
-            start_ns,
-            end_ns,
-            state,
-        }
+        StateInterval { start_ns, end_ns, state }
     }
 
     #[test]
     fn bars_clip_to_the_window_and_show_the_dominant_state_when_dense() {
-        let lane = [
-            iv(0, 10, ThreadState::RunningPython),
-            iv(10, 20, ThreadState::WaitingForGil),
-            iv(20, 1000, ThreadState::Io),
-            iv(1000, 1000, ThreadState::Done),
-        ];
-        let scale = TimeScale {
-            window: Window {
-                start_ns: 0,
-                end_ns: 1000,
-            },
-            x0: 0.0,
-            x1: 100.0,
-        };
+        let lane = [iv(0, 10, ThreadState::RunningPython), iv(10, 20, ThreadState::WaitingForGil), iv(20, 1000, ThreadState::Io), iv(1000, 1000, ThreadState::Done)];
+        let scale = TimeScale { window: Window { start_ns: 0, end_ns: 1000 }, x0: 0.0, x1: 100.0 };
         let b = thread_bars(&lane, &scale);
         assert_eq!(b.len(), 3);
         assert_eq!((b[0].x, b[0].width), (0.0, 1.0));
         assert_eq!(b[2].kind, ThreadState::Io);
         // 1,000 ns of running with a 1 ns wait every 10 ns, on 10 pixels: all "running".
         let many: Vec<StateInterval> = (0..100)
-            .flat_map(|i| {
-                [
-                    iv(i * 10, i * 10 + 9, ThreadState::RunningPython),
-                    iv(i * 10 + 9, i * 10 + 10, ThreadState::ForcedSwitchWait),
-                ]
-            })
+            .flat_map(|i| [iv(i * 10, i * 10 + 9, ThreadState::RunningPython), iv(i * 10 + 9, i * 10 + 10, ThreadState::ForcedSwitchWait)])
             .collect();
-        let wide = TimeScale {
-            window: Window {
-                start_ns: 0,
-                end_ns: 1000,
-            },
-            x0: 0.0,
-            x1: 10.0,
-        };
+        let wide = TimeScale { window: Window { start_ns: 0, end_ns: 1000 }, x0: 0.0, x1: 10.0 };
         let d = thread_bars(&many, &wide);
         assert_eq!(d.len(), 1, "{d:?}");
-        assert_eq!(
-            (d[0].kind, d[0].start_ns, d[0].end_ns),
-            (ThreadState::RunningPython, 0, 1000)
-        );
+        assert_eq!((d[0].kind, d[0].start_ns, d[0].end_ns), (ThreadState::RunningPython, 0, 1000));
         // Zoomed in, every stretch is its own bar.
-        let zoomed = TimeScale {
-            window: Window {
-                start_ns: 100,
-                end_ns: 120,
-            },
-            x0: 0.0,
-            x1: 100.0,
-        };
+        let zoomed = TimeScale { window: Window { start_ns: 100, end_ns: 120 }, x0: 0.0, x1: 100.0 };
         let z = thread_bars(&many, &zoomed);
         assert_eq!(z.len(), 4);
         assert_eq!(z[1].kind, ThreadState::ForcedSwitchWait);
-        assert!(
-            (z[1].x - 45.0).abs() < 1e-9 && (z[1].width - 5.0).abs() < 1e-9,
-            "{z:?}"
-        );
+        assert!((z[1].x - 45.0).abs() < 1e-9 && (z[1].width - 5.0).abs() < 1e-9, "{z:?}");
     }
 
     #[test]
     fn core_usage_counts_threads_on_a_core() {
-        let a = [
-            iv(0, 10, ThreadState::RunningPython),
-            iv(10, 20, ThreadState::Io),
-        ];
+        let a = [iv(0, 10, ThreadState::RunningPython), iv(10, 20, ThreadState::Io)];
         let b = [iv(5, 15, ThreadState::CRelease)];
-        let u = core_usage(
-            &[&a, &b],
-            Window {
-                start_ns: 0,
-                end_ns: 20,
-            },
-        );
+        let u = core_usage(&[&a, &b], Window { start_ns: 0, end_ns: 20 });
         assert_eq!(u, vec![(0, 1), (5, 2), (10, 1), (15, 0)]);
     }
 
     #[test]
     fn usage_is_computed_once_and_clipped_to_the_window() {
-        let a = [
-            iv(0, 10, ThreadState::RunningPython),
-            iv(10, 20, ThreadState::Io),
-        ];
+        let a = [iv(0, 10, ThreadState::RunningPython), iv(10, 20, ThreadState::Io)];
         let b = [iv(5, 15, ThreadState::CRelease)];
-        let whole = core_usage(
-            &[&a, &b],
-            Window {
-                start_ns: 0,
-                end_ns: 20,
-            },
-        );
+        let whole = core_usage(&[&a, &b], Window { start_ns: 0, end_ns: 20 });
         for (s, e) in [(0, 20), (7, 12), (12, 20), (15, 16)] {
-            let w = Window {
-                start_ns: s,
-                end_ns: e,
-            };
+            let w = Window { start_ns: s, end_ns: e };
             // Computing in the window adds a step where intervals are cut at its end.
             let mut direct = core_usage(&[&a, &b], w);
             direct.retain(|st| st.0 < e);
             assert_eq!(clip_steps(&whole, w), direct, "window {s}..{e}");
         }
-        let scale = TimeScale {
-            window: Window {
-                start_ns: 0,
-                end_ns: 20,
-            },
-            x0: 0.0,
-            x1: 20.0,
-        };
+        let scale = TimeScale { window: Window { start_ns: 0, end_ns: 20 }, x0: 0.0, x1: 20.0 };
         assert_eq!(usage_path(&whole, &scale, 10.0, 10.0, 2), "M0.0,10.0 L0.0,10.0 L0.0,5.0 L5.0,5.0 L5.0,0.0 L10.0,0.0 L10.0,5.0 L15.0,5.0 L15.0,10.0 L20.0,10.0 L20.0,10.0 Z");
     }
 
     #[test]
     fn ticks_read_at_every_zoom() {
-        let t = ticks(
-            Window {
-                start_ns: 0,
-                end_ns: 1_000_000_000,
-            },
-            5,
-        );
+        let t = ticks(Window { start_ns: 0, end_ns: 1_000_000_000 }, 5);
         assert_eq!(t.first().map(|x| x.1.as_str()), Some("0 ms"));
         assert_eq!(t.get(1).map(|x| x.1.as_str()), Some("200 ms"));
-        let t = ticks(
-            Window {
-                start_ns: 5_000_000,
-                end_ns: 5_400_000,
-            },
-            4,
-        );
+        let t = ticks(Window { start_ns: 5_000_000, end_ns: 5_400_000 }, 4);
         assert_eq!(t.first().map(|x| x.1.as_str()), Some("5000 \u{b5}s"));
-        let t = ticks(
-            Window {
-                start_ns: 12_345_678,
-                end_ns: 22_345_678,
-            },
-            5,
-        );
+        let t = ticks(Window { start_ns: 12_345_678, end_ns: 22_345_678 }, 5);
         assert_eq!(t.first().map(|x| x.1.as_str()), Some("14 ms"));
         assert!(t.len() <= 50);
     }

@@ -5,8 +5,8 @@
 //! 2-core Intel Xeon VM this project runs on) or from the scripts in measure/ re-run on the same
 //! machine; they vary by machine, the ratios hold better than the absolute times.
 
-use super::gil::simulate;
 use super::model::*;
+use super::gil::simulate;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -818,8 +818,7 @@ pub const COUNTER_BYTECODE_39: &str = "  8 FOR_ITER         12 (to 22)     <- ch
  18 STORE_GLOBAL      1 (counter)   <- check point: the sum is not stored yet, a switch here too
  20 JUMP_ABSOLUTE     8             <- check point";
 
-pub const COUNTER_BYTECODE_312: &str =
-    "  0 RESUME            0             <- check point (function entry)
+pub const COUNTER_BYTECODE_312: &str = "  0 RESUME            0             <- check point (function entry)
  24 FOR_ITER         11 (to 50)
  28 STORE_FAST        1 (_)
  30 LOAD_GLOBAL       2 (counter)

@@ -4,10 +4,7 @@
 //! The page performs the effects: write the address bar, run a batch of simulations (on a
 //! worker when there is one) and report it back.
 
-use super::config::{
-    decimal, number_text, run_job, Decoded, ExecKind, Interp, ThreadsConfig, MAX_CORES,
-    MAX_SLOWDOWN_PCT, MAX_SWITCH_MS, MAX_WORKERS, MIN_SWITCH_MS,
-};
+use super::config::{decimal, number_text, run_job, Decoded, ExecKind, Interp, ThreadsConfig, MAX_CORES, MAX_SLOWDOWN_PCT, MAX_SWITCH_MS, MAX_WORKERS, MIN_SWITCH_MS};
 use super::model::{Outcome, Settings, StartMethod, Workload};
 use super::presets::{self, Headline};
 use super::real_gil::RealReport;
@@ -67,27 +64,16 @@ pub struct BatchResult {
 }
 
 /// Runs a batch: the pure work the page hands to a worker. `now` is the page's clock.
-pub fn run_batch(
-    jobs: &[Job],
-    check: Option<(&'static str, u64)>,
-    now: fn() -> f64,
-) -> BatchResult {
+pub fn run_batch(jobs: &[Job], check: Option<(&'static str, u64)>, now: fn() -> f64) -> BatchResult {
     let t0 = now();
-    let outcomes = jobs
-        .iter()
-        .map(|j| run_job(&j.workload, &j.settings))
-        .collect();
+    let outcomes = jobs.iter().map(|j| run_job(&j.workload, &j.settings)).collect();
     let elapsed_ms = now() - t0;
     let check = check.map(|(id, seed)| match presets::run_preset(id, seed) {
         Some(Ok(r)) => Ok(r.headlines),
         Some(Err(e)) => Err(e.to_string()),
         None => Err(format!("no preset called {id}")),
     });
-    BatchResult {
-        outcomes,
-        check,
-        elapsed_ms,
-    }
+    BatchResult { outcomes, check, elapsed_ms }
 }
 
 #[derive(Clone, Debug)]
@@ -104,48 +90,26 @@ pub enum Action {
     RunFromLink,
     Compare,
     /// Batch `id` has been simulated.
-    Simulated {
-        id: u64,
-        result: BatchResult,
-    },
+    Simulated { id: u64, result: BatchResult },
     Zoom(ZoomAction),
     DismissLinkErrors,
     /// Run the CPU-bound threads for real on the page's Web Workers, with or without one
     /// real GIL-style lock.
-    RunReal {
-        lock: bool,
-        k: usize,
-    },
+    RunReal { lock: bool, k: usize },
     /// Real run `id` has ended.
-    RealFinished {
-        id: u64,
-        report: RealReport,
-    },
+    RealFinished { id: u64, report: RealReport },
     /// Real run `id` could not start.
-    RealFailed {
-        id: u64,
-        message: String,
-    },
+    RealFailed { id: u64, message: String },
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
     WriteQuery(String),
     /// Simulate `jobs` (and the preset's check), then report `Action::Simulated`.
-    Simulate {
-        id: u64,
-        jobs: Vec<Job>,
-        check: Option<(&'static str, u64)>,
-    },
+    Simulate { id: u64, jobs: Vec<Job>, check: Option<(&'static str, u64)> },
     /// Start `k` real threads of `slices` slices each (`real_gil::run_cpu_threads`), then
     /// report `Action::RealFinished`.
-    StartReal {
-        id: u64,
-        k: usize,
-        slices: u64,
-        lock: bool,
-        interval_ms: f64,
-    },
+    StartReal { id: u64, k: usize, slices: u64, lock: bool, interval_ms: f64 },
 }
 
 /// Slices per thread of a real run, and steps of `real_gil::cpu_slice` per slice: about
@@ -171,40 +135,21 @@ impl RealView {
 /// Simulates what a real run did, from its measured mean slice length.
 pub fn simulate_real(report: &RealReport, cores: u32) -> Option<Outcome> {
     use super::model::{Executor, Interpreter, Segment, Task};
-    let busy: f64 = report
-        .intervals
-        .iter()
-        .map(|i| (i.end_ms - i.start_ms).max(0.0))
-        .sum();
+    let busy: f64 = report.intervals.iter().map(|i| (i.end_ms - i.start_ms).max(0.0)).sum();
     let slices = report.intervals.len();
     if slices == 0 || report.k == 0 || report.cancelled {
         return None;
     }
     // Without the lock each kept interval is one slice; with it, one hold of several.
-    let slice_ms = if report.use_lock {
-        busy / report.total_slices().max(1) as f64
-    } else {
-        busy / slices as f64
-    };
-    let ns = (slice_ms * report.slices_per_thread as f64 * 1e6)
-        .round()
-        .max(1.0) as u64;
-    let tasks = (0..report.k)
-        .map(|i| Task::new(format!("worker {}", i + 1), vec![Segment::Python { ns }]))
-        .collect();
+    let slice_ms = if report.use_lock { busy / report.total_slices().max(1) as f64 } else { busy / slices as f64 };
+    let ns = (slice_ms * report.slices_per_thread as f64 * 1e6).round().max(1.0) as u64;
+    let tasks = (0..report.k).map(|i| Task::new(format!("worker {}", i + 1), vec![Segment::Python { ns }])).collect();
     let mut settings = Settings::new(cores.max(1));
     settings.switch_interval_ns = (report.interval_ms * 1e6).round().max(1000.0) as u64;
     if !report.use_lock {
         settings.interpreter = Interpreter::FreeThreaded { slowdown: 0.0 };
     }
-    run_job(
-        &Workload {
-            tasks,
-            executor: Executor::Threads,
-        },
-        &settings,
-    )
-    .ok()
+    run_job(&Workload { tasks, executor: Executor::Threads }, &settings).ok()
 }
 
 /// The experiment's run, with its baseline.
@@ -248,10 +193,7 @@ pub enum ZoomAction {
     Right,
     Reset,
     /// A wheel turn at `at` (0 = left edge, 1 = right edge of the lanes).
-    Wheel {
-        at: f64,
-        zoom_in: bool,
-    },
+    Wheel { at: f64, zoom_in: bool },
 }
 
 /// The narrowest window: a fraction of one 5 ms handoff stays readable.
@@ -259,10 +201,7 @@ pub const MIN_WINDOW_NS: u64 = 200_000;
 
 impl Window {
     pub fn all(wall_ns: u64) -> Window {
-        Window {
-            start_ns: 0,
-            end_ns: wall_ns.max(1),
-        }
+        Window { start_ns: 0, end_ns: wall_ns.max(1) }
     }
 
     fn width(self) -> u64 {
@@ -281,11 +220,7 @@ impl Window {
             ZoomAction::Right => (self.start_ns as f64 + w / 2.0 + w / 4.0, w),
             ZoomAction::Wheel { at, zoom_in } => {
                 // Keep the time under the pointer where it is.
-                let at = if at.is_finite() {
-                    at.clamp(0.0, 1.0)
-                } else {
-                    0.5
-                };
+                let at = if at.is_finite() { at.clamp(0.0, 1.0) } else { 0.5 };
                 let t = self.start_ns as f64 + at * w;
                 let new_w = if zoom_in { w / 1.5 } else { w * 1.5 };
                 (t - at * new_w + new_w / 2.0, new_w)
@@ -294,10 +229,7 @@ impl Window {
         let width = width.clamp(MIN_WINDOW_NS.min(wall) as f64, wall as f64);
         let start = (center - width / 2.0).clamp(0.0, wall as f64 - width);
         let start_ns = start.round() as u64;
-        Window {
-            start_ns,
-            end_ns: (start_ns + width.round() as u64).min(wall),
-        }
+        Window { start_ns, end_ns: (start_ns + width.round() as u64).min(wall) }
     }
 }
 
@@ -326,12 +258,7 @@ pub struct ThreadsState {
 }
 
 impl ThreadsState {
-    pub fn new(
-        decoded: Decoded,
-        pool: PoolStatus,
-        machine_cores: usize,
-        origin: &str,
-    ) -> ThreadsState {
+    pub fn new(decoded: Decoded, pool: PoolStatus, machine_cores: usize, origin: &str) -> ThreadsState {
         ThreadsState {
             draft: decoded.config.source.clone(),
             config: decoded.config,
@@ -385,10 +312,7 @@ impl ThreadsState {
     /// The text an input shows.
     pub fn shown(&self, f: Field) -> String {
         self.drafts.shown(f, || match f {
-            Field::Workers => self
-                .config
-                .workers
-                .map_or_else(String::new, |n| n.to_string()),
+            Field::Workers => self.config.workers.map_or_else(String::new, |n| n.to_string()),
             Field::Slowdown => number_text(self.config.slowdown()),
             Field::Switch => number_text(self.config.switch_ms),
             Field::Cores => self.cores().to_string(),
@@ -524,13 +448,7 @@ impl ThreadsState {
                 let id = self.batches;
                 self.real_pending = Some(id);
                 let k = k.clamp(1, self.pool.threads());
-                vec![Effect::StartReal {
-                    id,
-                    k,
-                    slices: REAL_SLICES,
-                    lock,
-                    interval_ms: self.config.switch_ms,
-                }]
+                vec![Effect::StartReal { id, k, slices: REAL_SLICES, lock, interval_ms: self.config.switch_ms }]
             }
             Action::RealFailed { id, message } => {
                 if self.real_pending == Some(id) {
@@ -573,35 +491,16 @@ impl ThreadsState {
         let tasks = c.tasks();
         let job = |label: &str, exec: ExecKind, interp: Interp| Job {
             label: label.to_string(),
-            workload: Workload {
-                tasks: tasks.clone(),
-                executor: c.executor(exec, cores),
-            },
+            workload: Workload { tasks: tasks.clone(), executor: c.executor(exec, cores) },
             settings: c.settings(interp, cores),
         };
-        let threads_exec = if c.exec == ExecKind::ThreadPool {
-            ExecKind::ThreadPool
-        } else {
-            ExecKind::Threads
-        };
-        let threads_label = if threads_exec == ExecKind::ThreadPool {
-            "ThreadPoolExecutor"
-        } else {
-            "threads"
-        };
-        let ft = if c.interp.is_free_threaded() {
-            c.interp
-        } else {
-            Interp::Ft314
-        };
+        let threads_exec = if c.exec == ExecKind::ThreadPool { ExecKind::ThreadPool } else { ExecKind::Threads };
+        let threads_label = if threads_exec == ExecKind::ThreadPool { "ThreadPoolExecutor" } else { "threads" };
+        let ft = if c.interp.is_free_threaded() { c.interp } else { Interp::Ft314 };
         let (jobs, check) = match kind {
             BatchKind::Run => {
                 let (workload, settings) = c.job(cores);
-                let main = Job {
-                    label: "as configured".into(),
-                    workload,
-                    settings,
-                };
+                let main = Job { label: "as configured".into(), workload, settings };
                 let seq = job("sequential", ExecKind::Sequential, c.interp);
                 let check = c.is_preset().then_some((c.base, c.seed));
                 (vec![main, seq], check)
@@ -618,21 +517,14 @@ impl ThreadsState {
         };
         self.batches += 1;
         let id = self.batches;
-        self.pending = Some((
-            id,
-            kind,
-            self.config.clone(),
-            jobs.iter().map(|j| j.label.clone()).collect(),
-        ));
+        self.pending = Some((id, kind, self.config.clone(), jobs.iter().map(|j| j.label.clone()).collect()));
         self.status = Status::Running;
         self.error = None;
         vec![Effect::Simulate { id, jobs, check }]
     }
 
     fn finish(&mut self, id: u64, result: BatchResult) -> Vec<Effect> {
-        let Some((pending_id, kind, config, labels)) = self.pending.take() else {
-            return vec![];
-        };
+        let Some((pending_id, kind, config, labels)) = self.pending.take() else { return vec![] };
         if pending_id != id {
             self.pending = Some((pending_id, kind, config, labels));
             return vec![];
@@ -643,8 +535,7 @@ impl ThreadsState {
                 Some(Ok(outcome)) => {
                     let cores = config.cores_for(self.machine_cores);
                     self.window = Window::all(outcome.wall_ns);
-                    let lanes: Vec<&[super::model::StateInterval]> =
-                        outcome.threads.iter().map(|t| t.lane.as_slice()).collect();
+                    let lanes: Vec<&[super::model::StateInterval]> = outcome.threads.iter().map(|t| t.lane.as_slice()).collect();
                     let core_usage = super::lanes::core_usage(&lanes, self.window);
                     self.run = Some(RunView {
                         query: config.to_query(false),
@@ -673,8 +564,7 @@ impl ThreadsState {
                 }
             },
             BatchKind::Compare => {
-                let rows: Vec<(String, Result<Outcome, String>)> =
-                    labels.into_iter().zip(outcomes).collect();
+                let rows: Vec<(String, Result<Outcome, String>)> = labels.into_iter().zip(outcomes).collect();
                 self.compare = Some(rows);
                 self.status = Status::Done;
             }
@@ -687,12 +577,7 @@ impl ThreadsState {
         self.compare
             .iter()
             .flatten()
-            .map(|(l, o)| {
-                (
-                    l.clone(),
-                    o.as_ref().map(|o| o.wall_ms).map_err(Clone::clone),
-                )
-            })
+            .map(|(l, o)| (l.clone(), o.as_ref().map(|o| o.wall_ms).map_err(Clone::clone)))
             .collect()
     }
 
@@ -776,13 +661,7 @@ impl ThreadsState {
             })
             .collect();
         let c = &self.config;
-        let interp_name = |i: Interp| {
-            if i.is_free_threaded() {
-                "free-threaded"
-            } else {
-                "gil"
-            }
-        };
+        let interp_name = |i: Interp| if i.is_free_threaded() { "free-threaded" } else { "gil" };
         let compare = self.compare.as_ref().map(|rows| {
             rows.iter()
                 .map(|(label, o)| CompareDoc {
@@ -810,10 +689,7 @@ impl ThreadsState {
                         cores: r.cores,
                         switch_interval_ms: r.switch_ms,
                         wall_ms: Some(round_to_micros(o.wall_ms)),
-                        sequential_wall_ms: r
-                            .sequential
-                            .as_ref()
-                            .map(|s| round_to_micros(s.wall_ms)),
+                        sequential_wall_ms: r.sequential.as_ref().map(|s| round_to_micros(s.wall_ms)),
                         speedup: r.speedup().map(round_to_micros),
                         cpu_ms: Some(round_to_micros(o.cpu_ms)),
                         gil_switches: Some(o.gil_switches),
@@ -834,11 +710,7 @@ impl ThreadsState {
                             })
                             .collect(),
                         io_latency_ms: latency,
-                        headlines: r
-                            .check
-                            .as_ref()
-                            .and_then(|c| c.as_ref().ok())
-                            .map(Vec::as_slice),
+                        headlines: r.check.as_ref().and_then(|c| c.as_ref().ok()).map(Vec::as_slice),
                         compare,
                         real,
                         error: self.error.as_deref(),
@@ -876,12 +748,7 @@ impl ThreadsState {
                 )
             }
         };
-        Rc::from(results_document(
-            "threads",
-            self.status,
-            &absolute_link(&self.origin, "/threads", &query),
-            &body,
-        ))
+        Rc::from(results_document("threads", self.status, &absolute_link(&self.origin, "/threads", &query), &body))
     }
 }
 
@@ -891,12 +758,7 @@ mod tests {
     use crate::labs::threads::config::ThreadsConfig;
 
     fn open(query: &str) -> ThreadsState {
-        ThreadsState::new(
-            ThreadsConfig::from_query(query),
-            PoolStatus::Ready { threads: 2 },
-            2,
-            "http://test",
-        )
+        ThreadsState::new(ThreadsConfig::from_query(query), PoolStatus::Ready { threads: 2 }, 2, "http://test")
     }
 
     /// Performs a Simulate effect as the page does.
@@ -917,24 +779,11 @@ mod tests {
     fn a_preset_run_gives_its_figures_and_its_cpython_check() {
         let mut s = open("preset=cpu-threads&cores=2");
         let idle = doc(&s);
-        assert_eq!(
-            (idle["status"].as_str(), idle["preset"].as_str()),
-            (Some("idle"), None),
-            "cores=2 is not the preset's own link"
-        );
+        assert_eq!((idle["status"].as_str(), idle["preset"].as_str()), (Some("idle"), None), "cores=2 is not the preset's own link");
         let mut s2 = open("preset=cpu-threads");
         assert_eq!(doc(&s2)["preset"], "cpu-threads");
         let effects = s2.update(Action::Run);
-        assert!(
-            matches!(
-                effects.as_slice(),
-                [Effect::Simulate {
-                    check: Some(("cpu-threads", 1)),
-                    ..
-                }]
-            ),
-            "{effects:?}"
-        );
+        assert!(matches!(effects.as_slice(), [Effect::Simulate { check: Some(("cpu-threads", 1)), .. }]), "{effects:?}");
         perform(&mut s2, effects);
         let d = doc(&s2);
         assert_eq!(d["status"], "done");
@@ -950,10 +799,7 @@ mod tests {
 
         perform(&mut s, vec![]);
         let effects = s.update(Action::Run);
-        assert!(matches!(
-            effects.as_slice(),
-            [Effect::Simulate { check: None, .. }]
-        ));
+        assert!(matches!(effects.as_slice(), [Effect::Simulate { check: None, .. }]));
     }
 
     #[test]
@@ -973,29 +819,16 @@ mod tests {
         let effects = s.update(Action::Run);
         perform(&mut s, effects);
         let effects = s.update(Action::Compare);
-        let Some(Effect::Simulate { jobs, .. }) = effects.first() else {
-            panic!("{effects:?}")
-        };
+        let Some(Effect::Simulate { jobs, .. }) = effects.first() else { panic!("{effects:?}") };
         let labels: Vec<&str> = jobs.iter().map(|j| j.label.as_str()).collect();
-        assert_eq!(
-            labels,
-            [
-                "sequential (GIL)",
-                "threads (GIL)",
-                "threads (3.14t)",
-                "ProcessPoolExecutor"
-            ]
-        );
+        assert_eq!(labels, ["sequential (GIL)", "threads (GIL)", "threads (3.14t)", "ProcessPoolExecutor"]);
         perform(&mut s, effects);
         let bars = s.compare_bars();
         let wall = |i: usize| bars[i].1.clone().expect("ran");
         assert!(wall(2) < wall(1) && wall(3) < wall(1), "{bars:?}");
         let d = doc(&s);
         assert_eq!(d["compare"].as_array().map(Vec::len), Some(4));
-        assert!(
-            d["wallMs"].as_f64().is_some(),
-            "the run is kept beside the comparison"
-        );
+        assert!(d["wallMs"].as_f64().is_some(), "the run is kept beside the comparison");
     }
 
     #[test]
@@ -1005,22 +838,11 @@ mod tests {
         perform(&mut s, effects);
         let before = doc(&s)["wallMs"].clone();
         let effects = s.update(Action::Run);
-        let Some(Effect::Simulate { id, .. }) = effects.first() else {
-            panic!()
-        };
-        s.update(Action::Simulated {
-            id: *id,
-            result: BatchResult {
-                outcomes: vec![Err("the event budget ran out".into())],
-                check: None,
-                elapsed_ms: 0.0,
-            },
-        });
+        let Some(Effect::Simulate { id, .. }) = effects.first() else { panic!() };
+        s.update(Action::Simulated { id: *id, result: BatchResult { outcomes: vec![Err("the event budget ran out".into())], check: None, elapsed_ms: 0.0 } });
         let d = doc(&s);
         assert_eq!(d["status"], "error");
-        assert!(d["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("event budget")));
+        assert!(d["error"].as_str().is_some_and(|e| e.contains("event budget")));
         assert_eq!(d["wallMs"], before);
     }
 
@@ -1036,14 +858,7 @@ mod tests {
         s.update(Action::Set(Field::Cores, "4".into()));
         let effects = s.update(Action::Run);
         assert!(s.update(Action::Run).is_empty(), "one batch at a time");
-        s.update(Action::Simulated {
-            id: 99,
-            result: BatchResult {
-                outcomes: vec![],
-                check: None,
-                elapsed_ms: 0.0,
-            },
-        });
+        s.update(Action::Simulated { id: 99, result: BatchResult { outcomes: vec![], check: None, elapsed_ms: 0.0 } });
         assert!(s.is_running());
         perform(&mut s, effects);
         assert_eq!(doc(&s)["cores"], 4);
@@ -1061,54 +876,22 @@ mod tests {
     #[test]
     fn a_real_run_needs_workers_and_reports_what_the_lock_did() {
         use crate::labs::threads::real_gil::run_cpu_threads;
-        let mut none = ThreadsState::new(
-            ThreadsConfig::from_query(""),
-            PoolStatus::SingleThread {
-                reason: "no".into(),
-            },
-            2,
-            "",
-        );
+        let mut none = ThreadsState::new(ThreadsConfig::from_query(""), PoolStatus::SingleThread { reason: "no".into() }, 2, "");
         assert!(none.update(Action::RunReal { lock: true, k: 2 }).is_empty());
         let mut s = open("");
         let effects = s.update(Action::RunReal { lock: true, k: 9 });
-        let [Effect::StartReal {
-            id,
-            k,
-            lock,
-            interval_ms,
-            ..
-        }] = effects.as_slice()
-        else {
-            panic!("{effects:?}")
-        };
+        let [Effect::StartReal { id, k, lock, interval_ms, .. }] = effects.as_slice() else { panic!("{effects:?}") };
         assert_eq!((*k, *lock, *interval_ms), (2, true, 5.0));
-        assert!(
-            s.update(Action::RunReal { lock: false, k: 2 }).is_empty(),
-            "one real run at a time"
-        );
+        assert!(s.update(Action::RunReal { lock: false, k: 2 }).is_empty(), "one real run at a time");
         // Perform it on OS threads, as the page does on Web Workers.
         fn clock() -> f64 {
             static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-            START
-                .get_or_init(std::time::Instant::now)
-                .elapsed()
-                .as_secs_f64()
-                * 1000.0
+            START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64() * 1000.0
         }
         let mut handles = Vec::new();
-        let run = run_cpu_threads(
-            *k,
-            20,
-            || {
-                crate::labs::threads::real_gil::cpu_slice(20_000);
-            },
-            *lock,
-            0.5,
-            clock,
-            |job| handles.push(std::thread::spawn(job)),
-        )
-        .expect("starts");
+        let run = run_cpu_threads(*k, 20, || {
+            crate::labs::threads::real_gil::cpu_slice(20_000);
+        }, *lock, 0.5, clock, |job| handles.push(std::thread::spawn(job))).expect("starts");
         for h in handles {
             let _ = h.join();
         }
@@ -1118,9 +901,7 @@ mod tests {
         assert_eq!(d["real"][0]["lock"], true);
         assert_eq!(d["real"][0]["violations"], 0);
         assert_eq!(d["real"][0]["k"], 2);
-        let sim = d["real"][0]["simulatedWallMs"]
-            .as_f64()
-            .expect("simulated beside it");
+        let sim = d["real"][0]["simulatedWallMs"].as_f64().expect("simulated beside it");
         let measured = d["real"][0]["wallMs"].as_f64().unwrap_or(0.0);
         assert!(sim > 0.0 && measured > 0.0, "{d}");
         assert!(!s.real_running());
@@ -1136,37 +917,16 @@ mod tests {
         assert_eq!(w.end_ns - w.start_ns, MIN_WINDOW_NS);
         w = w.apply(ZoomAction::Reset, wall);
         assert_eq!(w, Window::all(wall));
-        let z = w.apply(
-            ZoomAction::Wheel {
-                at: 0.0,
-                zoom_in: true,
-            },
-            wall,
-        );
+        let z = w.apply(ZoomAction::Wheel { at: 0.0, zoom_in: true }, wall);
         assert_eq!(z.start_ns, 0, "the time under the pointer stays put");
         let mut p = z;
         for _ in 0..20 {
             p = p.apply(ZoomAction::Right, wall);
         }
         assert_eq!(p.end_ns, wall);
-        assert_eq!(
-            p.apply(ZoomAction::Out, wall).apply(ZoomAction::Out, wall),
-            Window::all(wall)
-        );
-        assert_eq!(
-            Window::all(0).apply(ZoomAction::In, 0),
-            Window {
-                start_ns: 0,
-                end_ns: 1
-            }
-        );
-        let nan = w.apply(
-            ZoomAction::Wheel {
-                at: f64::NAN,
-                zoom_in: false,
-            },
-            wall,
-        );
+        assert_eq!(p.apply(ZoomAction::Out, wall).apply(ZoomAction::Out, wall), Window::all(wall));
+        assert_eq!(Window::all(0).apply(ZoomAction::In, 0), Window { start_ns: 0, end_ns: 1 });
+        let nan = w.apply(ZoomAction::Wheel { at: f64::NAN, zoom_in: false }, wall);
         assert_eq!(nan, Window::all(wall));
     }
 }

@@ -1,9 +1,9 @@
 //! Native tests: one scenario per GIL rule with exact expected times, the executors, the
 //! presets' headline figures, limits and fuzzing.
 
+use super::presets::*;
 use super::gil::*;
 use super::model::*;
-use super::presets::*;
 
 const MS: u64 = 1_000_000;
 const US: u64 = 1_000;
@@ -649,3 +649,4 @@ fn print_headlines() {
         }
     }
 }
+

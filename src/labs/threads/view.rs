@@ -8,9 +8,7 @@ use super::model::{Outcome, ThreadState};
 use super::presets;
 use super::real_gil;
 use super::state::{self, Action, BatchResult, Effect, Field, ThreadsState, ZoomAction};
-use crate::app::widgets::{
-    act, field_text, results_json, subscribe_pool, LinkErrors, PresetBar, ShareBar,
-};
+use crate::app::widgets::{act, field_text, results_json, subscribe_pool, LinkErrors, PresetBar, ShareBar};
 use crate::core::chart::{nice_ticks, tick_label, Scale};
 use crate::core::lab::PoolStatus;
 use crate::glue;
@@ -67,51 +65,21 @@ impl ThreadsLab {
                 Effect::Simulate { id, jobs, check } => {
                     // A long simulation on the page's thread would freeze it; a worker keeps
                     // the page live.
-                    let slot = glue::run_off_page(self.state.pool.is_ready(), move || {
-                        state::run_batch(&jobs, check, glue::now_ms)
-                    });
+                    let slot = glue::run_off_page(self.state.pool.is_ready(), move || state::run_batch(&jobs, check, glue::now_ms));
                     let link = ctx.link().clone();
-                    self.pending = Some(Pending {
-                        id,
-                        slot,
-                        _poll: Interval::new(30, move || link.send_message(Msg::Poll)),
-                    });
+                    self.pending = Some(Pending { id, slot, _poll: Interval::new(30, move || link.send_message(Msg::Poll)) });
                     ctx.link().send_message(Msg::Poll);
                 }
-                Effect::StartReal {
-                    id,
-                    k,
-                    slices,
-                    lock,
-                    interval_ms,
-                } => {
+                Effect::StartReal { id, k, slices, lock, interval_ms } => {
                     let work = || {
                         real_gil::cpu_slice(state::REAL_SLICE_STEPS);
                     };
-                    match real_gil::run_cpu_threads(
-                        k,
-                        slices,
-                        work,
-                        lock,
-                        interval_ms,
-                        glue::now_ms,
-                        |job| rayon::spawn(job),
-                    ) {
+                    match real_gil::run_cpu_threads(k, slices, work, lock, interval_ms, glue::now_ms, |job| rayon::spawn(job)) {
                         Ok(run) => {
                             let link = ctx.link().clone();
-                            self.real = Some((
-                                id,
-                                run,
-                                Interval::new(50, move || link.send_message(Msg::PollReal)),
-                            ));
+                            self.real = Some((id, run, Interval::new(50, move || link.send_message(Msg::PollReal))));
                         }
-                        Err(e) => self.dispatch(
-                            ctx,
-                            Action::RealFailed {
-                                id,
-                                message: format!("{e:?}"),
-                            },
-                        ),
+                        Err(e) => self.dispatch(ctx, Action::RealFailed { id, message: format!("{e:?}") }),
                     }
                 }
             }
@@ -127,12 +95,7 @@ impl Component for ThreadsLab {
         let (pool, listener) = subscribe_pool(ctx, |p| Msg::Do(Action::Pool(p)));
         let decoded = super::config::ThreadsConfig::from_query(&glue::current_query());
         let state = ThreadsState::new(decoded, pool, glue::logical_cores(), &glue::origin());
-        let mut lab = ThreadsLab {
-            state,
-            pending: None,
-            real: None,
-            _pool_listener: listener,
-        };
+        let mut lab = ThreadsLab { state, pending: None, real: None, _pool_listener: listener };
         let effects = lab.state.opened();
         lab.perform(ctx, effects);
         lab
@@ -156,12 +119,8 @@ impl Component for ThreadsLab {
                 self.dispatch(ctx, Action::Simulated { id, result });
             }
             Msg::PollReal => {
-                let Some((id, run, _)) = &self.real else {
-                    return false;
-                };
-                let Some(report) = run.is_done().then(|| run.report()).flatten() else {
-                    return false;
-                };
+                let Some((id, run, _)) = &self.real else { return false };
+                let Some(report) = run.is_done().then(|| run.report()).flatten() else { return false };
                 let id = *id;
                 self.real = None;
                 self.dispatch(ctx, Action::RealFinished { id, report });
@@ -229,9 +188,7 @@ fn state_name(s: ThreadState) -> &'static str {
         ThreadState::RunningPython => "running Python",
         ThreadState::CHold => "in a C call holding the GIL",
         ThreadState::WaitingForGil => "waiting for the GIL",
-        ThreadState::ForcedSwitchWait => {
-            "dropped on request, waiting for another thread to take it"
-        }
+        ThreadState::ForcedSwitchWait => "dropped on request, waiting for another thread to take it",
         ThreadState::Io => "in I/O or sleep (GIL released)",
         ThreadState::CRelease => "in C code that released the GIL",
         ThreadState::Blocked => "blocked on a queue or a result",
@@ -251,14 +208,7 @@ fn ms(v: f64) -> String {
 }
 
 impl ThreadsLab {
-    fn input(
-        &self,
-        ctx: &Context<Self>,
-        f: Field,
-        label: &'static str,
-        hint: &'static str,
-        disabled: bool,
-    ) -> Html {
+    fn input(&self, ctx: &Context<Self>, f: Field, label: &'static str, hint: &'static str, disabled: bool) -> Html {
         html! {
             <label title={hint}>{ label }
                 <input class="num-input" type="text" inputmode="decimal" data-testid={f.id()} disabled={disabled || self.state.is_running()}
@@ -273,14 +223,12 @@ impl ThreadsLab {
         let link = ctx.link();
         let running = st.is_running();
         let problems = st.problems();
-        let exec_radio = |kind: ExecKind, label: &'static str, hint: &'static str| {
-            html! {
-                <label class={classes!("mode", (c.exec == kind).then_some("selected"))}>
-                    <input type="radio" name="threads-exec" data-testid={format!("threads-exec-{}", kind.key())} checked={c.exec == kind}
-                        disabled={running} onchange={act(link, move |_| Action::SetExec(kind))} />
-                    <span><strong>{ label }</strong><span class="small muted">{ hint }</span></span>
-                </label>
-            }
+        let exec_radio = |kind: ExecKind, label: &'static str, hint: &'static str| html! {
+            <label class={classes!("mode", (c.exec == kind).then_some("selected"))}>
+                <input type="radio" name="threads-exec" data-testid={format!("threads-exec-{}", kind.key())} checked={c.exec == kind}
+                    disabled={running} onchange={act(link, move |_| Action::SetExec(kind))} />
+                <span><strong>{ label }</strong><span class="small muted">{ hint }</span></span>
+            </label>
         };
         let pool = matches!(c.exec, ExecKind::ThreadPool | ExecKind::ProcessPool);
         html! {
@@ -373,14 +321,12 @@ impl ThreadsLab {
     fn view_results(&self, ctx: &Context<Self>) -> Html {
         let st = &self.state;
         let error = match &st.error {
-            Some(e) => {
-                html! { <p class="notice error" data-testid="run-error" role="alert">{ e }</p> }
-            }
+            Some(e) => html! { <p class="notice error" data-testid="run-error" role="alert">{ e }</p> },
             None => html! {},
         };
         let Some(r) = &st.run else {
             return html! { <section class="card results" aria-label="Results"><h2>{ "Results" }</h2>{ error }
-            <p class="muted">{ "Simulate the workload to see each thread's life: running, waiting for the GIL, in I/O." }</p></section> };
+                <p class="muted">{ "Simulate the workload to see each thread's life: running, waiting for the GIL, in I/O." }</p></section> };
         };
         let o = &r.outcome;
         html! {
@@ -413,11 +359,7 @@ impl ThreadsLab {
     fn view_lanes(&self, ctx: &Context<Self>, o: &Outcome) -> Html {
         let link = ctx.link();
         let w = self.state.window;
-        let scale = TimeScale {
-            window: w,
-            x0: LEFT,
-            x1: WIDTH - 8.0,
-        };
+        let scale = TimeScale { window: w, x0: LEFT, x1: WIDTH - 8.0 };
         let shown: Vec<_> = o.threads.iter().take(SHOWN_LANES).collect();
         let gil_rows = o.gil_lanes.len();
         let rows = shown.len() + gil_rows + 1;
@@ -426,33 +368,18 @@ impl ThreadsLab {
         let row_y = |i: usize| i as f64 * (LANE_H + 4.0);
         let usage_row = shown.len() + gil_rows;
         let cores = self.state.run.as_ref().map_or(1, |r| r.cores).max(1);
-        let whole_usage = self
-            .state
-            .run
-            .as_ref()
-            .map_or(&[][..], |r| r.core_usage.as_slice());
-        let usage_path = lanes::usage_path(
-            &lanes::clip_steps(whole_usage, w),
-            &scale,
-            row_y(usage_row) + LANE_H,
-            LANE_H,
-            cores,
-        );
+        let whole_usage = self.state.run.as_ref().map_or(&[][..], |r| r.core_usage.as_slice());
+        let usage_path = lanes::usage_path(&lanes::clip_steps(whole_usage, w), &scale, row_y(usage_row) + LANE_H, LANE_H, cores);
         let onwheel = link.callback(|e: WheelEvent| {
             e.prevent_default();
-            let target: Option<web_sys::Element> = e
-                .target()
-                .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok());
+            let target: Option<web_sys::Element> = e.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok());
             let svg = target.and_then(|t| t.closest("svg").ok().flatten());
             let at = svg.map(|s| {
                 let rect = s.get_bounding_client_rect();
                 let x = (f64::from(e.client_x()) - rect.left()) / rect.width().max(1.0) * WIDTH;
                 (x - LEFT) / (WIDTH - 8.0 - LEFT)
             });
-            Msg::Do(Action::Zoom(ZoomAction::Wheel {
-                at: at.unwrap_or(0.5),
-                zoom_in: e.delta_y() < 0.0,
-            }))
+            Msg::Do(Action::Zoom(ZoomAction::Wheel { at: at.unwrap_or(0.5), zoom_in: e.delta_y() < 0.0 }))
         });
         let onkeydown = link.batch_callback(|e: KeyboardEvent| {
             let z = match e.key().as_str() {
@@ -466,13 +393,8 @@ impl ThreadsLab {
             e.prevent_default();
             Some(Msg::Do(Action::Zoom(z)))
         });
-        let zoom_button = |z: ZoomAction,
-                           id: &'static str,
-                           label: &'static str,
-                           title: &'static str| {
-            html! {
-                <button class="small" data-testid={id} title={title} onclick={act(link, move |_| Action::Zoom(z))}>{ label }</button>
-            }
+        let zoom_button = |z: ZoomAction, id: &'static str, label: &'static str, title: &'static str| html! {
+            <button class="small" data-testid={id} title={title} onclick={act(link, move |_| Action::Zoom(z))}>{ label }</button>
         };
         html! {
             <figure class="timeline threads-lanes" tabindex="0" aria-label="Thread lanes: + and - zoom, arrows pan, 0 resets" onkeydown={onkeydown}>
@@ -625,10 +547,7 @@ impl ThreadsLab {
         if bars.is_empty() {
             return html! {};
         }
-        let max = bars
-            .iter()
-            .filter_map(|b| b.1.as_ref().ok().copied())
-            .fold(1e-9, f64::max);
+        let max = bars.iter().filter_map(|b| b.1.as_ref().ok().copied()).fold(1e-9, f64::max);
         let ticks = nice_ticks(max, 4);
         let axis_max = ticks.last().copied().unwrap_or(max);
         let x = Scale::new((0.0, axis_max), (180.0, 600.0));
@@ -660,12 +579,8 @@ impl ThreadsLab {
     }
 
     fn view_check(&self) -> Html {
-        let Some(r) = &self.state.run else {
-            return html! {};
-        };
-        let Some(check) = &r.check else {
-            return html! {};
-        };
+        let Some(r) = &self.state.run else { return html! {} };
+        let Some(check) = &r.check else { return html! {} };
         html! {
             <section class="card" aria-label="CPython check" data-testid="threads-check">
                 <h2>{ "This preset against CPython" }</h2>
@@ -700,26 +615,18 @@ impl ThreadsLab {
 /// simulation of the same settings on the same time axis.
 fn real_lanes(report: &real_gil::RealReport, simulated: Option<&Outcome>) -> Html {
     let sim_rows = simulated.map_or(0, |o| o.threads.len());
-    let end = report
-        .wall_ms
-        .max(simulated.map_or(0.0, |o| o.wall_ms))
-        .max(1e-3);
+    let end = report.wall_ms.max(simulated.map_or(0.0, |o| o.wall_ms)).max(1e-3);
     let scale = Scale::new((0.0, end), (LEFT, WIDTH - 8.0));
     let rows = report.k + sim_rows;
     let height = rows as f64 * (LANE_H + 4.0) + 26.0;
     let axis_y = rows as f64 * (LANE_H + 4.0) + 4.0;
     let row_y = |i: usize| i as f64 * (LANE_H + 4.0);
-    let lane_bg = |i: usize, label: String| {
-        html! { <g>
-            <text class="lane-label" x="4" y={format!("{:.1}", row_y(i) + 12.0)}>{ label }</text>
-            <rect class="lane" x={LEFT.to_string()} y={format!("{:.1}", row_y(i))} width={(WIDTH - 8.0 - LEFT).to_string()} height={LANE_H.to_string()} />
-        </g> }
-    };
+    let lane_bg = |i: usize, label: String| html! { <g>
+        <text class="lane-label" x="4" y={format!("{:.1}", row_y(i) + 12.0)}>{ label }</text>
+        <rect class="lane" x={LEFT.to_string()} y={format!("{:.1}", row_y(i))} width={(WIDTH - 8.0 - LEFT).to_string()} height={LANE_H.to_string()} />
+    </g> };
     let sim_scale = simulated.map(|o| TimeScale {
-        window: state::Window {
-            start_ns: 0,
-            end_ns: ((end * 1e6) as u64).max(o.wall_ns),
-        },
+        window: state::Window { start_ns: 0, end_ns: ((end * 1e6) as u64).max(o.wall_ns) },
         x0: LEFT,
         x1: WIDTH - 8.0,
     });
