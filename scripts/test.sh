@@ -13,7 +13,7 @@ unset RUSTFLAGS
 step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
 
 step "native tests"
-cargo test --locked
+cargo test --workspace --locked
 
 step "browser tests (wasm-pack, headless Chromium)"
 wasm-pack test --headless --chrome -- --locked

@@ -4,9 +4,12 @@
 //   editor/editor-HASH.js     CodeMirror 6, bundled and minified by esbuild
 //   python/worker-HASH.js     the Python lab's worker, with runtime.py inside
 //   pyodide/VERSION/...       the four files of Pyodide that start CPython with its stdlib
+//   bundle-ID-HASH.js/_bg.wasm one app bundle per page, and the loader in index.html that
+//                             picks one (Trunk builds them; this names them by content)
 // In release builds it also writes FILE.br and FILE.gz beside every file that compresses,
 // for hosts that serve precompressed files (see README, Hosting).
-// Nothing here is imported by the app's first page: the labs that need these load them.
+// Apart from the bundle, nothing here is on a page's first load: the labs that need these
+// files load them.
 import { build } from 'esbuild';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -108,19 +111,62 @@ function withoutNameSection(bytes) {
 }
 
 if (release) {
-  let html = await fs.readFile(htmlFile, 'utf8');
   for (const name of await fs.readdir(staging)) {
     if (!name.endsWith('_bg.wasm')) continue;
     const file = path.join(staging, name);
     const before = await fs.readFile(file);
     const after = withoutNameSection(before);
     await fs.writeFile(file, after);
-    const digest = `sha384-${crypto.createHash('sha384').update(after).digest('base64')}`;
-    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    html = html.replace(new RegExp(`(href="[^"]*${escaped}"[^>]*integrity=")[^"]*(")`), `$1${digest}$2`);
     console.log(`[web] ${name}: name section cut, ${before.length} -> ${after.length} bytes`);
   }
-  await fs.writeFile(htmlFile, html);
+}
+
+// The bundles (one per page; ARCHITECTURE.md, Bundles). Trunk builds them as workers, which
+// it names after the binary and does not start; here each gets its content hash in its name,
+// and index.html gets the loader that picks the bundle by the address's first segment:
+// bundle-ID serves /ID, bundle-home everything else (the start page, and "Nothing here").
+const bundles = {};
+const built = {};
+for (const name of (await fs.readdir(staging)).sort()) {
+  // Trunk names the "main" one bundle-home-HASH, the "worker" ones without a hash.
+  const match = /^bundle-([a-z]+)(?:-[0-9a-f]{16})?(\.js|_bg\.wasm)$/.exec(name);
+  if (match) (built[match[1]] ??= {})[match[2]] = name;
+}
+for (const [id, files] of Object.entries(built)) {
+  if (!files['.js'] || !files['_bg.wasm']) throw new Error(`bundle-${id}: Trunk wrote ${JSON.stringify(files)}`);
+  const js = await fs.readFile(path.join(staging, files['.js']));
+  const wasm = await fs.readFile(path.join(staging, files['_bg.wasm']));
+  const named = `bundle-${id}-${crypto.createHash('sha256').update(js).update(wasm).digest('hex').slice(0, 16)}`;
+  await fs.rename(path.join(staging, files['.js']), path.join(staging, `${named}.js`));
+  await fs.rename(path.join(staging, files['_bg.wasm']), path.join(staging, `${named}_bg.wasm`));
+  bundles[id === 'home' ? '' : id] = { js: `/${named}.js`, wasm: `/${named}_bg.wasm` };
+}
+if (!bundles['']) throw new Error('no bundle-home.js in the build: is index.html missing its bundle links?');
+const loader = `<script type="module" id="playground-loader">
+const bundles = ${JSON.stringify(bundles)};
+const first = location.pathname.split('/')[1];
+const bundle = bundles[first && Object.hasOwn(bundles, first) ? first : ''];
+const wasm = fetch(bundle.wasm);
+wasm.catch(() => {}); // reported by init below
+try {
+  const { default: init } = await import(bundle.js);
+  await init({ module_or_path: wasm });
+} catch (error) {
+  const p = document.createElement('p');
+  p.className = 'notice warn';
+  p.dataset.testid = 'load-failed';
+  p.textContent = \`The app failed to load (\${error && error.message ? error.message : error}). Reload the page to try again.\`;
+  document.body.prepend(p);
+}
+</script>`;
+{
+  let page = await fs.readFile(htmlFile, 'utf8');
+  page = page.replace(/<script type="module" id="playground-loader">[\s\S]*?<\/script>\s*/g, '');
+  // Trunk leaves the main bundle's link behind when it injects no script.
+  page = page.replace(/\s*<link data-trunk rel="rust"[^>]*>/g, '');
+  page = page.replace('</body>', `  ${loader}\n</body>`);
+  await fs.writeFile(htmlFile, page);
+  console.log(`[web] bundles: ${Object.keys(bundles).map((k) => k || 'home').join(', ')}`);
 }
 
 // The service worker (release builds only, so that development never serves a stale

@@ -1,10 +1,8 @@
 //! The start page: the three models in a few sentences and the comparison table.
 
-use super::Route;
 use crate::core::models::{PythonModel, ASPECTS};
 use crate::labs;
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 /// The labs that show a model, each with its presets folded away so rows stay short.
 fn lab_links(model: PythonModel) -> Html {
@@ -16,9 +14,9 @@ fn lab_links(model: PythonModel) -> Html {
         <div class="try-links">
             { for labs.into_iter().map(|lab| html! {
                 <div>
-                    <Link<Route> to={Route::Lab { lab: lab.id.to_string() }}>
+                    <a href={format!("/{}", lab.id)}>
                         <span data-testid={format!("home-lab-{}", lab.id)}>{ format!("{} \u{2192}", lab.title) }</span>
-                    </Link<Route>>
+                    </a>
                     <details class="small">
                         <summary>{ format!("{} presets", lab.presets.len()) }</summary>
                         <ul>

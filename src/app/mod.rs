@@ -20,14 +20,68 @@ pub enum Route {
     NotFound,
 }
 
-fn switch(route: Route) -> Html {
-    match route {
-        Route::Home => html! { <home::Home /> },
-        Route::Lab { lab } => match labs::find(&lab) {
-            Some(entry) => (entry.view)(),
-            None => not_found(&lab),
+/// What a bundle (src/bundles/) carries besides the shell: the start page or one lab.
+/// Each page's view is named only in its own bundle's `main`, so the linker leaves every
+/// other page's code out of that bundle.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Bundle {
+    Home(HomePage),
+    Lab(labs::Lab),
+}
+
+/// The start page's view, for the home bundle.
+#[derive(Clone, Copy)]
+pub struct HomePage(pub fn() -> Html);
+
+impl PartialEq for HomePage {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// The start page, for the home bundle's `main` to name.
+pub fn home_page() -> Html {
+    html! { <home::Home /> }
+}
+
+/// Renders one bundle's app.
+pub fn start(bundle: Bundle) {
+    yew::Renderer::<App>::with_props(AppProps { bundle }).render();
+}
+
+#[derive(Properties, PartialEq)]
+pub struct AppProps {
+    pub bundle: Bundle,
+}
+
+fn switch(route: Route, bundle: Bundle) -> Html {
+    match (route, bundle) {
+        (Route::Home, Bundle::Home(HomePage(view))) => view(),
+        (Route::Home, Bundle::Lab(_)) => html! { <OtherBundle title="the start page" /> },
+        (Route::Lab { lab }, bundle) => match (labs::find(&lab), bundle) {
+            (Some(meta), Bundle::Lab(carried)) if carried.meta.id == meta.id => (carried.view)(),
+            (Some(meta), _) => html! { <OtherBundle title={meta.title} /> },
+            (None, _) => not_found(&lab),
         },
-        Route::NotFound => not_found(""),
+        (Route::NotFound, _) => not_found(glue::current_path().trim_start_matches('/')),
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct OtherBundleProps {
+    title: AttrValue,
+}
+
+/// A page that another bundle renders: the address changed without a page load (history
+/// navigation), so load the page once; a link stays in case that does not happen.
+#[function_component(OtherBundle)]
+fn other_bundle(props: &OtherBundleProps) -> Html {
+    use_effect_with((), |_| glue::load_this_address_once());
+    html! {
+        <section class="card" data-testid="other-bundle">
+            <p>{ format!("Loading {}\u{2026} ", props.title) }
+               <a href={glue::current_href()}>{ "Open it" }</a></p>
+        </section>
     }
 }
 
@@ -36,13 +90,13 @@ fn not_found(what: &str) -> Html {
         <section class="card" data-testid="not-found">
             <h1>{ "Nothing here" }</h1>
             <p>{ format!("There is no lab called \u{201c}{}\u{201d}. ", crate::core::link::quote(what)) }
-               <Link<Route> to={Route::Home}>{ "Back to the start page" }</Link<Route>></p>
+               <a href="/">{ "Back to the start page" }</a></p>
         </section>
     }
 }
 
 #[function_component(App)]
-pub fn app() -> Html {
+pub fn app(props: &AppProps) -> Html {
     let pool = use_state(|| PoolStatus::Starting);
     {
         let pool = pool.clone();
@@ -52,6 +106,8 @@ pub fn app() -> Html {
             });
         });
     }
+    let bundle = props.bundle;
+    let render = Callback::from(move |route| switch(route, bundle));
     if glue::is_embedded() {
         // Embed form: the experiment alone, with a way out to the full site.
         return html! {
@@ -60,7 +116,7 @@ pub fn app() -> Html {
                     <EmbedBar />
                     <main class="embed" data-embed="1" data-pool={pool_name(&pool)}>
                         <PoolNotice />
-                        <Switch<Route> render={switch} />
+                        <Switch<Route> {render} />
                     </main>
                 </ContextProvider<PoolStatus>>
             </BrowserRouter>
@@ -72,7 +128,7 @@ pub fn app() -> Html {
                 <Header />
                 <main data-pool={pool_name(&pool)}>
                     <PoolNotice />
-                    <Switch<Route> render={switch} />
+                    <Switch<Route> {render} />
                 </main>
                 <footer>
                     { "Concurrency Playground: Python's concurrency models, run as browser analogues and, in the Python lab, in CPython itself. " }
@@ -109,7 +165,7 @@ fn embed_bar() -> Html {
         });
     }
     let title = match &route {
-        Some(Route::Lab { lab }) => labs::find(lab).map(|l| l.meta.title).unwrap_or("Concurrency Playground"),
+        Some(Route::Lab { lab }) => labs::find(lab).map_or("Concurrency Playground", |l| l.title),
         _ => "Concurrency Playground",
     };
     html! {
@@ -127,20 +183,19 @@ fn header() -> Html {
     let current = |id: &str| matches!(&route, Some(Route::Lab { lab }) if lab == id);
     html! {
         <header class="site-header">
-            <Link<Route> to={Route::Home} classes="brand">
+            // Plain links: each lab is its own bundle, so moving between pages loads one.
+            <a href="/" class="brand">
                 <span class="brand-mark" aria-hidden="true">{ "\u{2225}" }</span>
                 { "Concurrency Playground" }
-            </Link<Route>>
+            </a>
             <nav aria-label="Labs">
                 { for labs::LABS.iter().map(|lab| {
-                    let id = lab.meta.id;
+                    let id = lab.id;
                     html! {
-                        <Link<Route>
-                            to={Route::Lab { lab: id.to_string() }}
-                            classes={classes!("nav-link", current(id).then_some("active"))}
-                        >
-                            <span data-testid={format!("nav-{id}")}>{ lab.meta.title }</span>
-                        </Link<Route>>
+                        <a href={format!("/{id}")} class={classes!("nav-link", current(id).then_some("active"))}
+                           aria-current={current(id).then_some("page")}>
+                            <span data-testid={format!("nav-{id}")}>{ lab.title }</span>
+                        </a>
                     }
                 }) }
             </nav>

@@ -120,7 +120,7 @@ pub fn preset_bar(props: &PresetBarProps) -> Html {
     let Some(lab) = crate::labs::find(props.lab) else { return html! {} };
     html! {
         <section class="presets" aria-label="Presets">
-            { for lab.meta.presets.iter().map(|p| {
+            { for lab.presets.iter().map(|p| {
                 let id = p.id;
                 let pick = props.on_pick.reform(move |_: MouseEvent| id);
                 html! {
@@ -165,7 +165,7 @@ pub fn share_bar(props: &ShareBarProps) -> Html {
     let copy_embed = {
         let (url, share, path) = (url.clone(), share.clone(), props.path);
         Callback::from(move |_: MouseEvent| {
-            let title = crate::labs::find(path.trim_start_matches('/')).map_or("Concurrency Playground", |l| l.meta.title);
+            let title = crate::labs::find(path.trim_start_matches('/')).map_or("Concurrency Playground", |l| l.title);
             let snippet = crate::core::embed::iframe(&url, &format!("Concurrency Playground: {title}"));
             let share = share.clone();
             wasm_bindgen_futures::spawn_local(async move {

@@ -174,18 +174,8 @@ fn is_integer_like(raw: &str) -> bool {
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Formats an integer with thin separators for messages: 1000000 -> "1,000,000".
-pub fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+// The kernels crate owns it, as they use it too.
+pub use concurrency_kernels::core::link::group;
 
 /// Builds a query string from pairs, percent-encoding as needed. Commas are legal in a
 /// query and common in our lists, so they stay readable instead of becoming `%2C`.

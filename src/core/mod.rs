@@ -1,11 +1,8 @@
 //! The pure core: no yew, web-sys, js-sys or gloo. Native builds do not even have those
 //! crates (they are wasm-only dependencies), so a stray import fails `cargo test`.
 
-/// Milliseconds rounded to the microsecond: browsers' clocks give no finer truth, and
-/// results documents stay readable. `+ 0.0` turns a `-0.0` (an empty sum) into `0`.
-pub fn round_to_micros(ms: f64) -> f64 {
-    (ms * 1000.0).round() / 1000.0 + 0.0
-}
+// The kernels crate owns it, as they use it too.
+pub use concurrency_kernels::core::round_to_micros;
 
 pub mod chart;
 pub mod embed;

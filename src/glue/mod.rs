@@ -108,6 +108,25 @@ pub fn current_path() -> String {
     web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_else(|| "/".into())
 }
 
+/// The whole address, as the address bar shows it.
+pub fn current_href() -> String {
+    web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_else(|| "/".into())
+}
+
+/// Loads the address bar's page from the server, for a page another bundle renders. Once
+/// per address in a tab: if the same bundle comes back (which would be a bug), or the tab
+/// keeps no session storage, the page shows its link instead of reloading in a loop.
+pub fn load_this_address_once() {
+    const KEY: &str = "playground-bundle-reload";
+    let Some(window) = web_sys::window() else { return };
+    let Some(storage) = window.session_storage().ok().flatten() else { return };
+    let href = current_href();
+    if storage.get_item(KEY).ok().flatten().as_deref() == Some(href.as_str()) || storage.set_item(KEY, &href).is_err() {
+        return;
+    }
+    let _ = window.location().reload();
+}
+
 /// Whether the page was opened in embed form (`embed=1`); fixed for the page's life.
 pub fn is_embedded() -> bool {
     EMBEDDED.with(|e| *e)

@@ -42,48 +42,34 @@ impl LabMeta {
     }
 }
 
+/// Every lab, in navigation order.
+pub static LABS: &[&LabMeta] = &[&race::META, &threads::META, &cpu::META, &aio::META, &python::META];
+
+/// A lab with its page, as one bundle carries it (browser builds only). Only a bundle's
+/// `main` (src/bundles/) names a lab's `view`, so each bundle's wasm keeps its own lab's
+/// code and none of the others'; [`LABS`] above is what every bundle knows of the rest.
+#[cfg(target_arch = "wasm32")]
+#[derive(Clone, Copy)]
 pub struct Lab {
     pub meta: &'static LabMeta,
-    /// Renders the lab's page (browser builds only).
-    #[cfg(target_arch = "wasm32")]
     pub view: fn() -> yew::Html,
 }
 
-pub static LABS: &[Lab] = &[
-    Lab {
-        meta: &race::META,
-        #[cfg(target_arch = "wasm32")]
-        view: race::view::render,
-    },
-    Lab {
-        meta: &threads::META,
-        #[cfg(target_arch = "wasm32")]
-        view: threads::view::render,
-    },
-    Lab {
-        meta: &cpu::META,
-        #[cfg(target_arch = "wasm32")]
-        view: cpu::view::render,
-    },
-    Lab {
-        meta: &aio::META,
-        #[cfg(target_arch = "wasm32")]
-        view: aio::view::render,
-    },
-    Lab {
-        meta: &python::META,
-        #[cfg(target_arch = "wasm32")]
-        view: python::view::render,
-    },
-];
+/// A lab is known by its id (ids are unique; see the test below).
+#[cfg(target_arch = "wasm32")]
+impl PartialEq for Lab {
+    fn eq(&self, other: &Self) -> bool {
+        self.meta.id == other.meta.id
+    }
+}
 
-pub fn find(id: &str) -> Option<&'static Lab> {
-    LABS.iter().find(|lab| lab.meta.id == id)
+pub fn find(id: &str) -> Option<&'static LabMeta> {
+    LABS.iter().copied().find(|meta| meta.id == id)
 }
 
 /// The labs that teach a given Python model.
 pub fn for_model(model: PythonModel) -> impl Iterator<Item = &'static LabMeta> {
-    LABS.iter().map(|lab| lab.meta).filter(move |meta| meta.model == model)
+    LABS.iter().copied().filter(move |meta| meta.model == model)
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -92,16 +78,41 @@ mod tests {
 
     #[test]
     fn ids_are_unique_and_route_safe() {
-        let mut ids: Vec<&str> = LABS.iter().map(|l| l.meta.id).collect();
+        let mut ids: Vec<&str> = LABS.iter().map(|l| l.id).collect();
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), LABS.len());
         for lab in LABS {
-            assert!(lab.meta.id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'));
-            let mut preset_ids: Vec<&str> = lab.meta.presets.iter().map(|p| p.id).collect();
+            assert!(lab.id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'));
+            let mut preset_ids: Vec<&str> = lab.presets.iter().map(|p| p.id).collect();
             preset_ids.sort();
             preset_ids.dedup();
-            assert_eq!(preset_ids.len(), lab.meta.presets.len(), "{}", lab.meta.id);
+            assert_eq!(preset_ids.len(), lab.presets.len(), "{}", lab.id);
         }
+    }
+
+    /// Each lab is a bundle of its own: a `main` in src/bundles/, a `[[bin]]` in Cargo.toml
+    /// and a link in index.html, all named `bundle-ID` (web/build.mjs serves `/ID` with it).
+    #[test]
+    fn every_lab_and_the_home_page_have_a_bundle() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let read = |file: &str| std::fs::read_to_string(format!("{root}/{file}")).unwrap();
+        let (index, manifest) = (read("index.html"), read("Cargo.toml"));
+        let ids: Vec<&str> = std::iter::once("home").chain(LABS.iter().map(|l| l.id)).collect();
+        for id in &ids {
+            assert!(index.contains(&format!("data-bin=\"bundle-{id}\"")), "index.html builds no bundle-{id}");
+            assert!(manifest.contains(&format!("name = \"bundle-{id}\"\npath = \"src/bundles/{id}.rs\"")), "Cargo.toml");
+            let main = read(&format!("src/bundles/{id}.rs"));
+            if find(id).is_some() {
+                // It mounts one lab: that module's META with that module's view. (Which
+                // module goes with which route, the e2e tests of each lab check.)
+                let module = main.split("::META").next().unwrap().rsplit('&').next().unwrap();
+                assert_eq!(main.matches("::META").count(), 1, "src/bundles/{id}.rs");
+                assert!(main.contains(&format!("{module}::view::render")), "src/bundles/{id}.rs");
+            } else {
+                assert!(main.contains("Bundle::Home(") && !main.contains("::META"), "the home bundle mounts no lab");
+            }
+        }
+        assert_eq!(index.matches("data-bin=\"bundle-").count(), ids.len(), "index.html has a bundle no lab owns");
     }
 }

@@ -1,8 +1,9 @@
 //! The CPU lab: multiprocessing's analogue, CPU-bound tasks spread over Web Workers.
 
 pub mod config;
-pub mod model;
 pub mod state;
+// Compiled in the kernels crate (kernels/lib.rs), for speed in a size-optimized build.
+pub use concurrency_kernels::cpu::model;
 #[cfg(target_arch = "wasm32")]
 pub mod view;
 

@@ -2,11 +2,9 @@
 //! tasks) sharing memory, with step-through, schedulers and exhaustive outcome counts.
 
 pub mod config;
-pub mod explore;
-pub mod lang;
-pub mod machine;
-pub mod sched;
 pub mod state;
+// Compiled in the kernels crate (kernels/lib.rs), for speed in a size-optimized build.
+pub use concurrency_kernels::race::{explore, lang, machine, sched};
 #[cfg(target_arch = "wasm32")]
 pub mod view;
 

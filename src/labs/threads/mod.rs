@@ -3,12 +3,11 @@
 //! CPython, and of thread and process pools; and a real GIL-style lock on Web Workers.
 
 pub mod config;
-pub mod gil;
 pub mod lanes;
-pub mod model;
 pub mod presets;
-pub mod real_gil;
 pub mod state;
+// Compiled in the kernels crate (kernels/lib.rs), for speed in a size-optimized build.
+pub use concurrency_kernels::threads::{gil, model, real_gil};
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 #[cfg(target_arch = "wasm32")]

@@ -1,0 +1,9 @@
+//! The /async bundle: the shell with this one lab.
+fn main() {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use concurrency_playground::app::{self, Bundle};
+        use concurrency_playground::labs::{aio, Lab};
+        app::start(Bundle::Lab(Lab { meta: &aio::META, view: aio::view::render }));
+    }
+}

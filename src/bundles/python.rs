@@ -1,0 +1,9 @@
+//! The /python bundle: the shell with this one lab.
+fn main() {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use concurrency_playground::app::{self, Bundle};
+        use concurrency_playground::labs::{python, Lab};
+        app::start(Bundle::Lab(Lab { meta: &python::META, view: python::view::render }));
+    }
+}
