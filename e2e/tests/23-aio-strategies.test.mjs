@@ -27,9 +27,14 @@ test('sequential vs gather vs a pool of 5: same waiting, different wall time', {
       }
       const [lo, hi] = c.wall;
       assert.ok(json.wallMs >= lo && json.wallMs <= hi, `${c.name}: wallMs ${json.wallMs} not in [${lo}, ${hi}]; ${dump}`);
+      // The same waiting: every request took about 200 ms (above), and the figure the page
+      // reports is their sum. (A fixed bound on the sum failed once when every timer of a
+      // gather fired 22 ms late together, on a busy machine: lateness, not a bug.)
+      // Each start and end is rounded to the microsecond, hence the slack.
+      const summed = requests.reduce((s, r) => s + (r.endMs - r.startMs), 0);
       assert.ok(
-        Math.abs(json.sumOfLatenciesMs - 3000) <= 150,
-        `${c.name}: sumOfLatenciesMs ${json.sumOfLatenciesMs} not within 150 of 3000; ${dump}`,
+        Math.abs(json.sumOfLatenciesMs - summed) <= 0.002 * requests.length,
+        `${c.name}: sumOfLatenciesMs ${json.sumOfLatenciesMs} is not the requests' ${summed}; ${dump}`,
       );
       assert.equal(json.maxInFlight, c.maxInFlight, `maxInFlight, ${dump}`);
     }
