@@ -100,26 +100,43 @@ def spin():
 threading.Thread(target=spin).start()
 `;
 
+// Stop has 500 ms before the page replaces the interpreter; here it takes 50 to 210 ms,
+// but once, in a full run on a busy 2-core machine, it took longer. Missing the deadline
+// under load is the lab working as designed, not a bug, so each case gets a second try;
+// a Stop that does not reach the program fails both.
+async function stopOnce(app, code, started) {
+  const { page } = app;
+  await app.goto(`/python?code=${encodeCode(code)}&run=1`);
+  await started(page);
+  await page.locator(testId('py-stop')).click();
+  const json = await waitForPyStatus(page, ['stopped', 'done', 'error'], 20_000);
+  const replaced = (await page.locator(testId('py-replaced')).count()) > 0;
+  return { json, replaced };
+}
+
+async function stopWithinDeadline(app, code, started) {
+  let attempt = await stopOnce(app, code, started);
+  if (attempt.replaced) attempt = await stopOnce(app, code, started);
+  assert.equal(attempt.json.status, 'stopped', JSON.stringify(attempt.json));
+  assert.equal(attempt.replaced, false, 'the interpreter was replaced, twice');
+  return attempt.json;
+}
+
 test('Stop ends a program whose thread sleeps or spins, and the interpreter stays', { timeout: 150_000 }, async () => {
-  await withApp(`/python?code=${encodeCode(SLEEPING)}&run=1`, async (app) => {
+  await withApp('/python', async (app) => {
     const { page } = app;
-    await page.locator(testId('py-output')).getByText('started').waitFor({ timeout: 90_000 });
-    await page.locator(testId('py-stop')).click();
-    let json = await waitForPyStatus(page, ['stopped', 'done', 'error'], 20_000);
-    assert.equal(json.status, 'stopped', JSON.stringify(json));
+    let json = await stopWithinDeadline(app, SLEEPING, (p) =>
+      p.locator(testId('py-output')).getByText('started').waitFor({ timeout: 90_000 }),
+    );
     assert.equal(json.exception?.type, 'KeyboardInterrupt');
     assert.equal(json.exception.line, 13, 'main, waiting in join, is the one interrupted');
-    assert.equal(await page.locator(testId('py-replaced')).count(), 0, 'the interpreter was replaced');
 
     // A spinning thread never lets the main thread run again: Stop's KeyboardInterrupt
     // lands in the thread, and ends the run.
-    await app.goto(`/python?code=${encodeCode(SPINNING)}&run=1`);
-    await waitForPyStatus(page, 'running', 60_000);
-    await page.waitForTimeout(1000);
-    await page.locator(testId('py-stop')).click();
-    json = await waitForPyStatus(page, ['stopped', 'done', 'error'], 20_000);
-    assert.equal(json.status, 'stopped', JSON.stringify(json));
-    assert.equal(await page.locator(testId('py-replaced')).count(), 0, 'the interpreter was replaced');
+    await stopWithinDeadline(app, SPINNING, async (p) => {
+      await waitForPyStatus(p, 'running', 60_000);
+      await p.waitForTimeout(1000);
+    });
 
     // It runs the next program, with no thread left from the last one.
     await page.locator(testId('preset-bank-lock')).click();
