@@ -10,7 +10,7 @@
 // for hosts that serve precompressed files (see README, Hosting).
 // Apart from the bundle, nothing here is on a page's first load: the labs that need these
 // files load them.
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -134,7 +134,12 @@ for (const name of (await fs.readdir(staging)).sort()) {
 }
 for (const [id, files] of Object.entries(built)) {
   if (!files['.js'] || !files['_bg.wasm']) throw new Error(`bundle-${id}: Trunk wrote ${JSON.stringify(files)}`);
-  const js = await fs.readFile(path.join(staging, files['.js']));
+  let js = await fs.readFile(path.join(staging, files['.js']));
+  if (release) {
+    // wasm-bindgen's glue, minified (exports keep their names: rayon's workers call them).
+    js = Buffer.from((await transform(js.toString(), { minify: true, format: 'esm', target: 'es2022' })).code);
+    await fs.writeFile(path.join(staging, files['.js']), js);
+  }
   const wasm = await fs.readFile(path.join(staging, files['_bg.wasm']));
   const named = `bundle-${id}-${crypto.createHash('sha256').update(js).update(wasm).digest('hex').slice(0, 16)}`;
   await fs.rename(path.join(staging, files['.js']), path.join(staging, `${named}.js`));
