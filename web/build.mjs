@@ -121,15 +121,16 @@ if (release) {
   }
 }
 
-// The bundles (one per page; ARCHITECTURE.md, Bundles). Trunk builds them as workers, which
-// it names after the binary and does not start; here each gets its content hash in its name,
-// and index.html gets the loader that picks the bundle by the address's first segment:
-// bundle-ID serves /ID, bundle-home everything else (the start page, and "Nothing here").
+// The bundles (one per page; ARCHITECTURE.md, Bundles). Trunk builds them and starts none
+// (Trunk.toml, inject_scripts); here each gets its content hash in its name, and index.html
+// gets the loader that picks the bundle by the address's first segment: bundle-ID serves
+// /ID, bundle-home everything else (the start page, and "Nothing here").
 const bundles = {};
 const built = {};
 for (const name of (await fs.readdir(staging)).sort()) {
   // Trunk names the "main" one bundle-home-HASH, the "worker" ones without a hash.
-  const match = /^bundle-([a-z]+)(?:-[0-9a-f]{16})?(\.js|_bg\.wasm)$/.exec(name);
+  // Lab ids may hold hyphens (labs::tests), hence the lazy id before the optional hash.
+  const match = /^bundle-([a-z-]+?)(?:-[0-9a-f]{16})?(\.js|_bg\.wasm)$/.exec(name);
   if (match) (built[match[1]] ??= {})[match[2]] = name;
 }
 for (const [id, files] of Object.entries(built)) {
