@@ -2,10 +2,16 @@
 // into the build, under paths that name their version or content hash, and tells the app
 // where they are through <meta> tags in index.html.
 //   editor/editor-HASH.js     CodeMirror 6, bundled and minified by esbuild
-//   python/worker-HASH.js     the Python lab's worker, with runtime.py inside
+//   python-worker/worker-HASH.js the Python lab's worker, with runtime.py inside (the
+//                             folder is not named like the /python route: a static host
+//                             would answer that route with the folder)
 //   pyodide/VERSION/...       the four files of Pyodide that start CPython with its stdlib
 //   bundle-ID-HASH.js/_bg.wasm one app bundle per page, and the loader in index.html that
 //                             picks one (Trunk builds them; this names them by content)
+//   ID/index.html, 404.html   the same page for each lab's route and for any other
+//                             address, so hosts without rewrite rules serve deep links
+// Every URL in the page is relative to the site's root, which the loader finds in the
+// address: one build works at any path (README, Deploy).
 // In release builds it also writes FILE.br and FILE.gz beside every file that compresses,
 // for hosts that serve precompressed files (see README, Hosting).
 // Apart from the bundle, nothing here is on a page's first load: the labs that need these
@@ -50,7 +56,7 @@ async function bundle(entry, outdir, extra = {}) {
 }
 
 const editor = await bundle('editor/editor.js', 'editor');
-const worker = await bundle('python/worker.js', 'python', {
+const worker = await bundle('python/worker.js', 'python-worker', {
   loader: { '.py': 'text' },
   define: {
     __PYODIDE_LOCK_INFO__: JSON.stringify({ version: pyodidePackage.version, info: lock.info }),
@@ -145,46 +151,130 @@ for (const [id, files] of Object.entries(built)) {
   const named = `bundle-${id}-${crypto.createHash('sha256').update(js).update(wasm).digest('hex').slice(0, 16)}`;
   await fs.rename(path.join(staging, files['.js']), path.join(staging, `${named}.js`));
   await fs.rename(path.join(staging, files['_bg.wasm']), path.join(staging, `${named}_bg.wasm`));
-  bundles[id === 'home' ? '' : id] = { js: `/${named}.js`, wasm: `/${named}_bg.wasm` };
+  bundles[id === 'home' ? '' : id] = { js: `${named}.js`, wasm: `${named}_bg.wasm` };
 }
 if (!bundles['']) throw new Error('no bundle-home.js in the build: is index.html missing its bundle links?');
+// Which page, and where the site's root is, both come from the address: a lab's page is
+// ROOT/ID (or ROOT/ID/, ROOT/ID/index.html), anything else ROOT/... Some addresses read two
+// ways (a site served from /python/ has its start page at a lab's address), so the base
+// script lists the readings, likeliest first, and the loader takes the first whose bundle
+// loads. The first reading's root goes into <base> before any asset is named, so every
+// relative URL in the page (styles, bundles, links, the service worker) resolves from it.
+const labIds = Object.keys(bundles).filter((id) => id !== '');
+let headLinks = '';
+const baseScript = () => `<script id="playground-base">
+(() => {
+  const labs = ${JSON.stringify(labIds)};
+  const segments = location.pathname.split('/');
+  let last = segments.length - 1;
+  if (segments[last] === '' || segments[last] === 'index.html') last -= 1;
+  const readings = [];
+  const add = (rootEnd, lab) => {
+    const root = segments.slice(0, rootEnd).join('/') + '/';
+    if (!readings.some((r) => r.root === root && r.lab === lab)) readings.push({ root, lab });
+  };
+  if (last >= 1 && labs.includes(segments[last])) add(last, segments[last]);
+  else if (last >= 2 && labs.includes(segments[last - 1])) add(last - 1, '');
+  for (let end = segments.length - 1; end >= 1; end--) add(end, '');
+  self.playgroundReadings = readings;
+  // The address as opened: the isolation reload goes back to it (run=1 and all), since by
+  // then the lab has rewritten the address bar.
+  self.playgroundOpened = location.href;
+  document.querySelector('base').setAttribute('href', readings[0].root);
+  // Written only now, so that no one (the preload scanner included) fetches them from the
+  // address's folder instead of the site's root.
+  document.write(${JSON.stringify(headLinks)});
+})();
+</script>`;
 const loader = `<script type="module" id="playground-loader">
 const bundles = ${JSON.stringify(bundles)};
-const first = location.pathname.split('/')[1];
-const bundle = bundles[first && Object.hasOwn(bundles, first) ? first : ''];
-const wasm = fetch(bundle.wasm);
-wasm.catch(() => {}); // reported by init below
-try {
-  const { default: init } = await import(bundle.js);
-  await init({ module_or_path: wasm });
-} catch (error) {
+let failure = null;
+for (const [i, reading] of self.playgroundReadings.entries()) {
+  if (i > 0) {
+    // Another root: point <base> there and have the page's assets fetched again.
+    document.querySelector('base').setAttribute('href', reading.root);
+    for (const link of document.querySelectorAll('link[href]')) {
+      const href = link.getAttribute('href');
+      link.removeAttribute('href');
+      link.setAttribute('href', href);
+    }
+  }
+  const bundle = bundles[reading.lab];
+  const wasm = fetch(new URL(bundle.wasm, document.baseURI));
+  wasm.catch(() => {}); // reported by init below
+  let init;
+  try {
+    init = (await import(new URL(bundle.js, document.baseURI).href)).default;
+  } catch (error) {
+    failure ??= error;
+    continue; // not this reading: its root has no such bundle
+  }
+  try {
+    await init({ module_or_path: wasm });
+    failure = null;
+    // Yew renders in microtasks: by the next task the page is drawn (bench-engines.mjs).
+    setTimeout(() => performance.mark('playground-drawn'), 0);
+    self.playgroundStarted?.();
+  } catch (error) {
+    failure = error;
+  }
+  break;
+}
+if (failure) {
   const p = document.createElement('p');
   p.className = 'notice warn';
   p.dataset.testid = 'load-failed';
-  p.textContent = \`The app failed to load (\${error && error.message ? error.message : error}). Reload the page to try again.\`;
+  p.textContent = \`The app failed to load (\${failure && failure.message ? failure.message : failure}). Reload the page to try again.\`;
   document.body.prepend(p);
 }
 </script>`;
 {
   let page = await fs.readFile(htmlFile, 'utf8');
   page = page.replace(/<script type="module" id="playground-loader">[\s\S]*?<\/script>\s*/g, '');
+  page = page.replace(/<script id="playground-base">[\s\S]*?<\/script>\s*/g, '');
   // Trunk leaves the main bundle's link behind when it injects no script.
   page = page.replace(/\s*<link data-trunk rel="rust"[^>]*>/g, '');
+  // Trunk names its files from the root (public_url "/", which its dev server needs):
+  // relative here, resolved from the <base> the base script sets.
+  page = page.replace(/(<base\b[^>]*\bhref=")[^"]*"/, '$1./"');
+  page = page.replace(/(<(?:link|script|img)\b[^>]*\b(?:href|src)=")\/(?!\/)/g, '$1');
+  if (!/<base\b[^>]*>/.test(page)) throw new Error('index.html has no <base>: the loader needs it');
+  // The stylesheet, icon and manifest links move into the base script (see there).
+  const linkTag = /\s*<link\b(?=[^>]*\brel="(?:stylesheet|icon|manifest)")[^>]*>/g;
+  headLinks = (page.match(linkTag) ?? []).map((tag) => tag.trim()).join('');
+  page = page.replace(linkTag, '');
+  page = page.replace(/(<base\b[^>]*>)/, `$1\n  ${baseScript()}`);
   page = page.replace('</body>', `  ${loader}\n</body>`);
   await fs.writeFile(htmlFile, page);
   console.log(`[web] bundles: ${Object.keys(bundles).map((k) => k || 'home').join(', ')}`);
 }
 
+// wasm-bindgen-rayon 1.3.0's worker helper (no-bundler) starts each pool worker with
+// wasm-bindgen's deprecated positional arguments, which logs a warning per worker: pass
+// the one object instead. Fails loudly if a new version changed the line.
+for (const name of await fs.readdir(path.join(staging, 'snippets')).catch(() => [])) {
+  if (!name.startsWith('wasm-bindgen-rayon-')) continue;
+  const file = path.join(staging, 'snippets', name, 'src', 'workerHelpers.no-bundler.js');
+  const text = await fs.readFile(file, 'utf8');
+  const old = 'await pkg.default(data.module, data.memory);';
+  if (text.includes(old)) {
+    await fs.writeFile(file, text.replace(old, 'await pkg.default({ module_or_path: data.module, memory: data.memory });'));
+  } else if (!text.includes('module_or_path: data.module')) {
+    throw new Error(`${file}: the worker start line changed; see build.mjs (wasm-bindgen-rayon)`);
+  }
+}
+
 // The service worker (release builds only, so that development never serves a stale
-// cache): web/sw/sw.js with this build's shell list and version, at /sw.js, and the lines
-// that register it. On a host without COOP/COEP the page reloads once, when the worker
-// controls it and adds them; never inside a frame (the page around it decides there).
+// cache): web/sw/sw.js with this build's shell list and version, at ROOT/sw.js with the
+// site's root as its scope, registered once the loader has found the root. On a host
+// without COOP/COEP the page reloads once, when the worker controls it and adds them;
+// never inside a frame (the page around it decides there).
 async function* shellFiles(dir, prefix = '') {
   for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
     const rel = prefix + entry.name;
     if (entry.isDirectory()) {
       if (rel === 'snippets' || rel.startsWith('snippets/')) yield* shellFiles(path.join(dir, entry.name), `${rel}/`);
-    } else if (!/\.(br|gz|map)$/.test(entry.name) && entry.name !== '_headers' && entry.name !== 'sw.js') {
+    } else if (!/\.(br|gz|map)$/.test(entry.name) && !['_headers', 'sw.js', '404.html'].includes(entry.name)) {
       yield rel;
     }
   }
@@ -194,7 +284,7 @@ if (release) {
   const shell = [];
   const version = crypto.createHash('sha256');
   for await (const rel of shellFiles(staging)) {
-    shell.push(`/${rel}`);
+    shell.push(rel);
     version.update(rel).update(await fs.readFile(path.join(staging, rel)));
   }
   shell.sort();
@@ -202,21 +292,35 @@ if (release) {
     .replace('__VERSION__', JSON.stringify(version.digest('hex').slice(0, 16)))
     .replace('__SHELL__', JSON.stringify(shell));
   await fs.writeFile(path.join(staging, 'sw.js'), source);
-  const register = `<script>
-if ('serviceWorker' in navigator && self.isSecureContext) {
-  navigator.serviceWorker.register('/sw.js').then(() => {
+  const register = `<script id="playground-sw">
+self.playgroundStarted = () => {
+  if (!('serviceWorker' in navigator) || !self.isSecureContext) return;
+  navigator.serviceWorker.register(new URL('sw.js', document.baseURI)).then(() => {
     if (self.crossOriginIsolated || window.top !== window.self || sessionStorage.getItem('playground-isolation-reload')) return;
-    const reload = () => { sessionStorage.setItem('playground-isolation-reload', '1'); location.reload(); };
+    const reload = () => { sessionStorage.setItem('playground-isolation-reload', '1'); location.replace(self.playgroundOpened ?? location.href); };
     if (navigator.serviceWorker.controller) reload();
     else navigator.serviceWorker.addEventListener('controllerchange', reload, { once: true });
   }, () => {});
-}
+};
 </script>`;
   let page = await fs.readFile(htmlFile, 'utf8');
-  page = page.replace(/<script>\nif \('serviceWorker'[\s\S]*?<\/script>\s*/g, '');
+  page = page.replace(/<script id="playground-sw">[\s\S]*?<\/script>\s*/g, '');
   page = page.replace('</head>', `  ${register}\n</head>`);
   await fs.writeFile(htmlFile, page);
   console.log(`[web] sw.js: ${shell.length} shell files`);
+}
+
+// Hosts without rewrite rules (GitHub Pages, python3 -m http.server) answer a deep link
+// with a file or nothing: the same page for each lab's route, and 404.html for the rest
+// (GitHub Pages, Netlify and Cloudflare Pages serve it for any missing file).
+{
+  const page = await fs.readFile(htmlFile);
+  for (const id of labIds) {
+    await fs.mkdir(path.join(staging, id), { recursive: true });
+    await fs.writeFile(path.join(staging, id, 'index.html'), page);
+  }
+  await fs.writeFile(path.join(staging, '404.html'), page);
+  console.log(`[web] route pages: ${labIds.map((id) => `${id}/index.html`).join(', ')}, 404.html`);
 }
 
 // Brotli at its best level takes 40 s on Pyodide's wasm, which never changes between

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { withApp, testId } from '../lib.mjs';
 import { waitForPython } from './python-helpers.mjs';
 
-const PYTHON_FILES = /\/(pyodide\/|python\/worker-|editor\/editor-)/;
+const PYTHON_FILES = /\/(pyodide\/|python-worker\/worker-|editor\/editor-)/;
 
 test('only the Python lab loads Pyodide and the editor; a second visit uses the cache', { timeout: 120_000 }, async () => {
   await withApp('/', async (app) => {

@@ -16,13 +16,15 @@ test('the manifest and its icon load; the wasm comes precompressed', { timeout: 
     const href = await page.locator('link[rel="manifest"]').getAttribute('href');
     const manifest = await page.evaluate(async (h) => (await fetch(h)).json(), href);
     assert.equal(manifest.name, 'Concurrency Playground');
-    assert.equal(manifest.start_url, '/');
+    // Relative to the manifest, so a site served from a subpath starts and installs there.
+    assert.equal(manifest.start_url, './');
+    assert.equal(manifest.scope, './');
     assert.equal(manifest.display, 'standalone');
     for (const icon of manifest.icons) {
-      const type = await page.evaluate(async (src) => {
-        const r = await fetch(src);
+      const type = await page.evaluate(async ([src, manifestHref]) => {
+        const r = await fetch(new URL(src, new URL(manifestHref, document.baseURI)));
         return r.ok ? r.headers.get('content-type') : `HTTP ${r.status}`;
-      }, icon.src);
+      }, [icon.src, href]);
       assert.equal(type, icon.type, `icon ${icon.src}`);
     }
     // What reached the server: the page's own fetch (before the service worker controls

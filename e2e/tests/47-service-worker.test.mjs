@@ -58,10 +58,20 @@ test('a new build replaces the old build cache', { timeout: 120_000 }, async () 
     const css = fs.readdirSync(root).find((f) => /^style-.*\.css$/.test(f));
     fs.copyFileSync(path.join(root, css), path.join(root, 'style-0000000000000000.css'));
     fs.appendFileSync(path.join(root, 'style-0000000000000000.css'), '\n/* next build */\n');
-    fs.writeFileSync(path.join(root, 'sw.js'), sw.replace(/const VERSION = "[^"]+"/, 'const VERSION = "nextbuild0000000"').replace(`/${css}`, '/style-0000000000000000.css'));
-    const html = fs.readFileSync(path.join(root, 'index.html'), 'utf8').replace(new RegExp(`/${css}"[^>]*`), '/style-0000000000000000.css"');
-    fs.writeFileSync(path.join(root, 'index.html'), html);
-    for (const f of fs.readdirSync(root)) if (/\.(br|gz)$/.test(f) && /^(index\.html|sw\.js|style-)/.test(f)) fs.rmSync(path.join(root, f));
+    fs.writeFileSync(path.join(root, 'sw.js'), sw.replace(/const VERSION = "[^"]+"/, 'const VERSION = "nextbuild0000000"').replace(`"${css}"`, '"style-0000000000000000.css"'));
+    // Every copy of the page: the root's, each route's and 404.html.
+    const pages = ['index.html', '404.html', ...fs.readdirSync(root).filter((d) => fs.existsSync(path.join(root, d, 'index.html'))).map((d) => `${d}/index.html`)];
+    for (const file of pages) {
+      // The page names its stylesheet inside the base script's string, quotes escaped;
+      // the new file has other contents, so its integrity attribute goes.
+      const html = fs
+        .readFileSync(path.join(root, file), 'utf8')
+        .replaceAll(css, 'style-0000000000000000.css')
+        .replace(/(style-0000000000000000\.css\\?") integrity=\\?"[^"\\]*\\?"/, '$1');
+      fs.writeFileSync(path.join(root, file), html);
+      for (const packed of [`${file}.br`, `${file}.gz`]) fs.rmSync(path.join(root, packed), { force: true });
+    }
+    for (const f of fs.readdirSync(root)) if (/\.(br|gz)$/.test(f) && /^(sw\.js|style-)/.test(f)) fs.rmSync(path.join(root, f));
     await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update());
     await page.waitForFunction(async () => (await caches.keys()).includes('shell-nextbuild0000000'), null, { timeout: 30_000 });
     await page.waitForFunction(async () => (await caches.keys()).filter((k) => k.startsWith('shell-')).length === 1, null, { timeout: 30_000 });

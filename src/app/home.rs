@@ -14,14 +14,14 @@ fn lab_links(model: PythonModel) -> Html {
         <div class="try-links">
             { for labs.into_iter().map(|lab| html! {
                 <div>
-                    <a href={format!("/{}", lab.id)}>
+                    <a href={lab.id}>
                         <span data-testid={format!("home-lab-{}", lab.id)}>{ format!("{} \u{2192}", lab.title) }</span>
                     </a>
                     <details class="small">
                         <summary>{ format!("{} presets", lab.presets.len()) }</summary>
                         <ul>
                             { for lab.presets.iter().map(|p| html! {
-                                <li><a href={format!("/{}?{}", lab.id, p.query)} title={p.blurb}
+                                <li><a href={format!("{}?{}", lab.id, p.query)} title={p.blurb}
                                        data-testid={format!("home-preset-{}", p.id)}>{ p.title }</a></li>
                             }) }
                         </ul>

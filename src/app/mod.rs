@@ -90,7 +90,7 @@ fn not_found(what: &str) -> Html {
         <section class="card" data-testid="not-found">
             <h1>{ "Nothing here" }</h1>
             <p>{ format!("There is no lab called \u{201c}{}\u{201d}. ", crate::core::link::quote(what)) }
-               <a href="/">{ "Back to the start page" }</a></p>
+               <a href="./">{ "Back to the start page" }</a></p>
         </section>
     }
 }
@@ -184,7 +184,7 @@ fn header() -> Html {
     html! {
         <header class="site-header">
             // Plain links: each lab is its own bundle, so moving between pages loads one.
-            <a href="/" class="brand">
+            <a href="./" class="brand">
                 <span class="brand-mark" aria-hidden="true">{ "\u{2225}" }</span>
                 { "Concurrency Playground" }
             </a>
@@ -192,7 +192,7 @@ fn header() -> Html {
                 { for labs::LABS.iter().map(|lab| {
                     let id = lab.id;
                     html! {
-                        <a href={format!("/{id}")} class={classes!("nav-link", current(id).then_some("active"))}
+                        <a href={id} class={classes!("nav-link", current(id).then_some("active"))}
                            aria-current={current(id).then_some("page")}>
                             <span data-testid={format!("nav-{id}")}>{ lab.title }</span>
                         </a>

@@ -76,6 +76,17 @@ pub fn absolute_link(origin: &str, path: &str, query: &str) -> String {
     }
 }
 
+/// `path` (an address bar's path) below the site root `root` (a path without its last
+/// slash, empty at an origin's root), starting with `/`: `/cpu` for `/course/cpu` under
+/// `/course`. A path outside the root is returned as it is.
+pub fn path_below(root: &str, path: &str) -> String {
+    match path.strip_prefix(root) {
+        Some(rest) if rest.is_empty() => "/".into(),
+        Some(rest) if rest.starts_with('/') => rest.into(),
+        _ => path.into(),
+    }
+}
+
 /// A lab's results document: `lab`, `status` and `link` first, then the lab's own fields
 /// (`body` must serialise as a map). Pretty-printed, as the page shows it.
 pub fn results_document<S: Serialize>(lab: &'static str, status: S, link: &str, body: &impl Serialize) -> String {
@@ -294,5 +305,19 @@ mod tests {
         assert!(s.message.as_ref().is_some_and(|(ok, m)| *ok && m.starts_with("Embed code copied")));
         assert_eq!(absolute_link("http://h", "/race", ""), "http://h/race");
         assert_eq!(absolute_link("http://h", "/race", "x=1"), "http://h/race?x=1");
+        assert_eq!(absolute_link("http://h/course/pg", "/race", "x=1"), "http://h/course/pg/race?x=1");
+    }
+
+    #[test]
+    fn paths_below_the_site_root() {
+        assert_eq!(path_below("", "/cpu"), "/cpu");
+        assert_eq!(path_below("", "/"), "/");
+        assert_eq!(path_below("/course/pg", "/course/pg/cpu"), "/cpu");
+        assert_eq!(path_below("/course/pg", "/course/pg/cpu/"), "/cpu/");
+        assert_eq!(path_below("/course/pg", "/course/pg/"), "/");
+        assert_eq!(path_below("/course/pg", "/course/pg"), "/");
+        // Not below the root (or only by a prefix of a segment): left as it is.
+        assert_eq!(path_below("/course/pg", "/course/pgx/cpu"), "/course/pgx/cpu");
+        assert_eq!(path_below("/course/pg", "/other"), "/other");
     }
 }

@@ -29,6 +29,23 @@ pub fn is_cross_origin_isolated() -> bool {
     global_get("crossOriginIsolated").as_bool().unwrap_or(false)
 }
 
+/// Whether this page has `SharedArrayBuffer`. Isolation does not imply it: WebKitGTK 2.50
+/// withholds it from isolated pages unless its environment says otherwise.
+pub fn has_shared_memory() -> bool {
+    global_get("SharedArrayBuffer").is_function()
+}
+
+/// Why this page cannot share memory with workers, or None when it can.
+pub fn shared_memory_missing() -> Option<&'static str> {
+    if !is_cross_origin_isolated() {
+        Some("this page is not cross-origin isolated")
+    } else if !has_shared_memory() {
+        Some("this browser withholds SharedArrayBuffer although the page is cross-origin isolated")
+    } else {
+        None
+    }
+}
+
 /// Logical cores as the browser reports them (at least 1).
 pub fn logical_cores() -> usize {
     web_sys::window()
@@ -45,6 +62,13 @@ thread_local! {
 
 /// Starts the rayon pool once per page, with one worker per logical core.
 pub async fn start_pool() -> PoolStatus {
+    if is_cross_origin_isolated() && !has_shared_memory() {
+        return PoolStatus::SingleThread {
+            reason: "This browser withholds SharedArrayBuffer although the page is cross-origin isolated, \
+                     so every lab runs on one thread."
+                .into(),
+        };
+    }
     start_pool_if(is_cross_origin_isolated()).await
 }
 
@@ -103,9 +127,11 @@ thread_local! {
     static EMBEDDED: bool = crate::core::embed::split(&raw_query()).0;
 }
 
-/// The address bar's path, e.g. `/cpu`.
+/// The address bar's path below the site root, e.g. `/cpu` on a site served from
+/// `/course/playground/` at `/course/playground/cpu`.
 pub fn current_path() -> String {
-    web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_else(|| "/".into())
+    let path = web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_else(|| "/".into());
+    crate::core::lab::path_below(&site_root_path(), &path)
 }
 
 /// The whole address, as the address bar shows it.
@@ -187,14 +213,33 @@ pub fn take_result<T>(slot: &Slot<T>) -> Option<T> {
     slot.lock().ok().and_then(|mut s| s.take())
 }
 
-/// This site's origin, e.g. `http://127.0.0.1:8080`.
-pub fn origin() -> String {
-    web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
+/// Where this site's files are, without the last slash: `http://127.0.0.1:8080` or
+/// `https://example.org/course/playground`. The loader puts the site's root into the page's
+/// `<base>` (web/build.mjs), so a build works unchanged under any path; without one (the
+/// wasm-pack tests' page) it is the origin.
+pub fn site_root() -> String {
+    let base = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("base[href]").ok().flatten())
+        .and_then(|b| b.get_attribute("href"))
+        .and_then(|href| web_sys::Url::new_with_base(&href, &current_href()).ok())
+        .map(|url| url.href());
+    match base {
+        Some(href) => href.split(['?', '#']).next().unwrap_or_default().trim_end_matches('/').to_string(),
+        None => web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default(),
+    }
 }
 
-/// An absolute link to `path?query` on this site.
+/// The path part of [`site_root`], e.g. `/course/playground` (empty at the origin's root).
+fn site_root_path() -> String {
+    let root = site_root();
+    let after_scheme = root.split_once("://").map_or(root.as_str(), |(_, rest)| rest);
+    after_scheme.find('/').map_or(String::new(), |i| after_scheme[i..].to_string())
+}
+
+/// An absolute link to `path?query` on this site (`path` below the site root).
 pub fn absolute_link(path: &str, query: &str) -> String {
-    crate::core::lab::absolute_link(&origin(), path, query)
+    crate::core::lab::absolute_link(&site_root(), path, query)
 }
 
 pub async fn copy_text(text: &str) -> Result<(), String> {

@@ -26,7 +26,7 @@ pub fn assets() -> Result<Assets, String> {
 }
 
 fn site_url(path: &str) -> String {
-    format!("{}/{}", super::origin(), path.trim_start_matches('/'))
+    format!("{}/{}", super::site_root(), path.trim_start_matches('/'))
 }
 
 /// The lab's worker: Pyodide inside a module Web Worker.
@@ -78,7 +78,7 @@ impl PyWorker {
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         // KeyboardInterrupt from outside needs memory both sides see: a SharedArrayBuffer,
         // which only a cross-origin isolated page has.
-        let interrupt = super::is_cross_origin_isolated().then(|| js_sys::Int32Array::new(&js_sys::SharedArrayBuffer::new(4)));
+        let interrupt = super::shared_memory_missing().is_none().then(|| js_sys::Int32Array::new(&js_sys::SharedArrayBuffer::new(4)));
         let init = js_sys::Object::new();
         let set = |k: &str, v: &JsValue| {
             let _ = js_sys::Reflect::set(&init, &JsValue::from_str(k), v);

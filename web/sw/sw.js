@@ -9,7 +9,10 @@
 // which keeps them in its own cache; lookups search every cache, so they are found offline.
 
 const VERSION = __VERSION__;
+// Paths relative to the site's root, which is this worker's scope: the same build serves
+// from / or from /course/playground/.
 const SHELL = __SHELL__;
+const ROOT = self.registration.scope;
 const SHELL_CACHE = `shell-${VERSION}`;
 const RUNTIME_CACHE = `runtime-${VERSION}`;
 const WORKER_CACHED = /\/pyodide\/[^/]+\/(pyodide\.asm\.wasm|python_stdlib\.zip)$/;
@@ -23,7 +26,7 @@ self.addEventListener('install', (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(SHELL_CACHE);
-      await cache.addAll(SHELL.map((path) => new Request(path, { cache: 'reload' })));
+      await cache.addAll(SHELL.map((path) => new Request(new URL(path, ROOT), { cache: 'reload' })));
       await self.skipWaiting();
     })(),
   );
@@ -55,7 +58,8 @@ async function fromNetworkThenCache(request) {
     const response = await fetch(request);
     return response;
   } catch (error) {
-    const hit = await caches.match('/index.html', { cacheName: SHELL_CACHE });
+    // Offline: every route's page is the same file as the root's.
+    const hit = await caches.match(new URL('index.html', ROOT).href, { cacheName: SHELL_CACHE });
     if (hit) return hit;
     throw error;
   }
@@ -76,7 +80,7 @@ self.addEventListener('fetch', (event) => {
   const { request } = event;
   const url = new URL(request.url);
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
-  if (url.pathname === '/sw.js') return;
+  if (url.pathname === self.location.pathname) return;
   // Pages: the network first (a deploy shows at once), the cached shell when offline.
   // Everything else: the cache first (file names carry their content hash or version).
   const answer = request.mode === 'navigate' ? fromNetworkThenCache(request) : fromCacheThenNetwork(request, url);

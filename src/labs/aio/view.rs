@@ -88,7 +88,7 @@ impl Component for AsyncLab {
     fn create(ctx: &Context<Self>) -> Self {
         let (pool, listener) = subscribe_pool(ctx, |p| Msg::Do(Action::Pool(p)));
         let decoded = AioConfig::from_query(&glue::current_query());
-        let state = AioState::new(decoded, pool, &glue::origin());
+        let state = AioState::new(decoded, pool, &glue::site_root());
         let mut lab = AsyncLab { state, running: None, _pool_listener: listener };
         let effects = lab.state.opened();
         lab.perform(ctx, effects);

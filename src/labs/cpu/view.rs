@@ -126,7 +126,7 @@ impl Component for CpuLab {
     fn create(ctx: &Context<Self>) -> Self {
         let (pool, listener) = subscribe_pool(ctx, |p| Msg::Do(Action::Pool(p)));
         let decoded = super::config::CpuConfig::from_query(&glue::current_query());
-        let state = CpuState::new(decoded, pool, &glue::origin());
+        let state = CpuState::new(decoded, pool, &glue::site_root());
         let mut lab = CpuLab { state, runner: None, _pool_listener: listener };
         let effects = lab.state.opened();
         lab.perform(ctx, effects);

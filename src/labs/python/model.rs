@@ -286,7 +286,7 @@ pub fn hint_for(e: &PyException) -> Option<Hint> {
                        this browser cannot suspend WebAssembly (JSPI), which the lab's emulated threads need. They work \
                        in CPython on your machine.",
             lab_text: "Run the tutorial's bank race in the race lab",
-            href: "/race?preset=bank&mode=exhaustive",
+            href: "race?preset=bank&mode=exhaustive",
         })
     } else if processes {
         Some(Hint {
@@ -294,7 +294,7 @@ pub fn hint_for(e: &PyException) -> Option<Hint> {
                        and multiprocessing.Pool run on child interpreters here, but multiprocessing.Process, Queue and \
                        Manager do not.",
             lab_text: "See work spread over cores in the CPU lab",
-            href: "/cpu",
+            href: "cpu",
         })
     } else {
         None

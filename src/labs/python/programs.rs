@@ -29,7 +29,7 @@ pub static ALL: &[Program] = &[
         source: include_str!("programs/gather-pitfall.py"),
         note: Some("The decorator's figure is the time to create the coroutine object; the requests ran later, \
                     inside asyncio.run, which is what the last line times."),
-        see_also: &[SeeAlso { text: "the async lab's gather", href: "/async?preset=gather" }],
+        see_also: &[SeeAlso { text: "the async lab's gather", href: "async?preset=gather" }],
     },
     Program {
         id: "taskgroup-vs-gather",
@@ -38,7 +38,7 @@ pub static ALL: &[Program] = &[
                 gather(return_exceptions=True) lets them finish.",
         source: include_str!("programs/taskgroup-vs-gather.py"),
         note: None,
-        see_also: &[SeeAlso { text: "the async lab's TaskGroup", href: "/async?preset=taskgroup" }],
+        see_also: &[SeeAlso { text: "the async lab's TaskGroup", href: "async?preset=taskgroup" }],
     },
     Program {
         id: "semaphore-2",
@@ -46,7 +46,7 @@ pub static ALL: &[Program] = &[
         blurb: "The tutorial's log of waiting, acquired, completed and released: never more than two in flight.",
         source: include_str!("programs/semaphore-2.py"),
         note: None,
-        see_also: &[SeeAlso { text: "the async lab's semaphore", href: "/async?preset=semaphore-2" }],
+        see_also: &[SeeAlso { text: "the async lab's semaphore", href: "async?preset=semaphore-2" }],
     },
     Program {
         id: "queue-pipeline",
@@ -55,7 +55,7 @@ pub static ALL: &[Program] = &[
                 comes out in order.",
         source: include_str!("programs/queue-pipeline.py"),
         note: None,
-        see_also: &[SeeAlso { text: "the async lab's pipeline", href: "/async?preset=pipeline" }],
+        see_also: &[SeeAlso { text: "the async lab's pipeline", href: "async?preset=pipeline" }],
     },
     Program {
         id: "blocking-call",
@@ -63,7 +63,7 @@ pub static ALL: &[Program] = &[
         blurb: "time.sleep inside a coroutine stops the event loop: the ticker task falls silent for a second.",
         source: include_str!("programs/blocking-call.py"),
         note: None,
-        see_also: &[SeeAlso { text: "the async lab's blocked loop", href: "/async?preset=blocking" }],
+        see_also: &[SeeAlso { text: "the async lab's blocked loop", href: "async?preset=blocking" }],
     },
     Program {
         id: "to-thread",
@@ -75,8 +75,8 @@ pub static ALL: &[Program] = &[
                     loop's own thread (its run_in_executor does not use this lab's emulated threads), so the five \
                     calls take 2.5 s here instead of CPython's 0.5 s."),
         see_also: &[
-            SeeAlso { text: "to_thread in the async lab", href: "/async?preset=to-thread" },
-            SeeAlso { text: "I/O threads in the threads lab", href: "/threads?preset=seed-io-pool" },
+            SeeAlso { text: "to_thread in the async lab", href: "async?preset=to-thread" },
+            SeeAlso { text: "I/O threads in the threads lab", href: "threads?preset=seed-io-pool" },
         ],
     },
     Program {
@@ -87,7 +87,7 @@ pub static ALL: &[Program] = &[
         source: include_str!("programs/cpu-seq.py"),
         note: Some("CPython on WebAssembly runs pure-Python loops slower than a native CPython; the benchmark \
                     (scripts/bench.sh) sets this run beside python3 on the same machine."),
-        see_also: &[SeeAlso { text: "the same tasks in the CPU lab", href: "/cpu" }],
+        see_also: &[SeeAlso { text: "the same tasks in the CPU lab", href: "cpu" }],
     },
     Program {
         id: "process-pool",
@@ -97,8 +97,8 @@ pub static ALL: &[Program] = &[
         source: include_str!("programs/process-pool.py"),
         note: Some(POOL_NOTE),
         see_also: &[
-            SeeAlso { text: "the same tasks in the CPU lab", href: "/cpu" },
-            SeeAlso { text: "processes against threads in the threads lab", href: "/threads?preset=cpu-processes" },
+            SeeAlso { text: "the same tasks in the CPU lab", href: "cpu" },
+            SeeAlso { text: "processes against threads in the threads lab", href: "threads?preset=cpu-processes" },
         ],
     },
     Program {
@@ -107,7 +107,7 @@ pub static ALL: &[Program] = &[
         blurb: "The same program with 200,000 rounds a task: a quick look at the pool, its start-up and its lanes.",
         source: include_str!("programs/process-pool-small.py"),
         note: Some(POOL_NOTE),
-        see_also: &[SeeAlso { text: "tiny tasks in the threads lab", href: "/threads?preset=tiny-tasks" }],
+        see_also: &[SeeAlso { text: "tiny tasks in the threads lab", href: "threads?preset=tiny-tasks" }],
     },
     Program {
         id: "pickling-cost",
@@ -116,7 +116,7 @@ pub static ALL: &[Program] = &[
                 takes longer than summing it.",
         source: include_str!("programs/pickling-cost.py"),
         note: Some(POOL_NOTE),
-        see_also: &[SeeAlso { text: "processes in the threads lab", href: "/threads?preset=cpu-processes" }],
+        see_also: &[SeeAlso { text: "processes in the threads lab", href: "threads?preset=cpu-processes" }],
     },
     Program {
         id: "bank-race",
@@ -125,7 +125,7 @@ pub static ALL: &[Program] = &[
                 the threads read before the others write, and it ends at 950 or 900, as in CPython.",
         source: include_str!("programs/bank-race.py"),
         note: Some(THREADS_NOTE),
-        see_also: &[SeeAlso { text: "every interleaving of it in the race lab", href: "/race?preset=bank&mode=exhaustive" }],
+        see_also: &[SeeAlso { text: "every interleaving of it in the race lab", href: "race?preset=bank&mode=exhaustive" }],
     },
     Program {
         id: "bank-lock",
@@ -133,7 +133,7 @@ pub static ALL: &[Program] = &[
         blurb: "The same withdrawals with a threading.Lock around read, sleep and write: always 800.",
         source: include_str!("programs/bank-lock.py"),
         note: Some(THREADS_NOTE),
-        see_also: &[SeeAlso { text: "the locked version in the race lab", href: "/race?preset=bank-lock&mode=exhaustive" }],
+        see_also: &[SeeAlso { text: "the locked version in the race lab", href: "race?preset=bank-lock&mode=exhaustive" }],
     },
 ];
 

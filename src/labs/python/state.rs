@@ -195,7 +195,9 @@ pub struct PyState {
     pub failure: Option<String>,
     /// Said once Stop or Reset replaced the interpreter.
     pub replaced: Option<String>,
-    pub isolated: bool,
+    /// Why Stop cannot interrupt running Python here (no memory shared with the worker),
+    /// or None when it can.
+    pub no_shared_memory: Option<&'static str>,
     status: PyStatus,
     running: Option<u64>,
     stopping: bool,
@@ -213,7 +215,7 @@ pub struct PyState {
 impl PyState {
     /// The page opened with `decoded`; the worker starts at once (this lab is the only
     /// page that loads Pyodide).
-    pub fn open(decoded: Decoded, isolated: bool, origin: &str) -> (PyState, Vec<Effect>) {
+    pub fn open(decoded: Decoded, no_shared_memory: Option<&'static str>, origin: &str) -> (PyState, Vec<Effect>) {
         let state = PyState {
             code: decoded.code,
             link_errors: decoded.errors,
@@ -222,7 +224,7 @@ impl PyState {
             last: None,
             failure: None,
             replaced: None,
-            isolated,
+            no_shared_memory,
             status: if decoded.run { PyStatus::Loading } else { PyStatus::Idle },
             running: None,
             stopping: false,
@@ -378,10 +380,10 @@ impl PyState {
                     self.replaced = Some(format!(
                         "Python did not stop within {STOP_DEADLINE_MS} ms{}, so the interpreter was replaced with a fresh \
                          one: the program's variables and imports are gone.",
-                        if self.interrupts() {
-                            " (it was inside a long call into C, or it caught KeyboardInterrupt)"
-                        } else {
-                            " (this page is not cross-origin isolated, so running Python cannot be interrupted)"
+                        match (self.interrupts(), self.no_shared_memory) {
+                            (true, _) => " (it was inside a long call into C, or it caught KeyboardInterrupt)".to_string(),
+                            (false, Some(why)) => format!(" ({why}, so running Python cannot be interrupted)"),
+                            (false, None) => " (running Python cannot be interrupted here)".to_string(),
                         }
                     ));
                     self.restart(&mut fx);

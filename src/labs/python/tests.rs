@@ -16,7 +16,7 @@ fn record(status: &str, exception: &str) -> String {
 }
 
 fn open(query: &str) -> (PyState, Vec<Effect>) {
-    PyState::open(config::decode(query), true, "http://x")
+    PyState::open(config::decode(query), None, "http://x")
 }
 
 #[test]
@@ -202,7 +202,7 @@ fn threads_and_processes_get_a_hint() {
         model::hint_for(&e("RuntimeError", "can't start new thread"))
             .unwrap()
             .href,
-        "/race?preset=bank&mode=exhaustive"
+        "race?preset=bank&mode=exhaustive"
     );
     assert_eq!(
         model::hint_for(&e(
@@ -211,7 +211,7 @@ fn threads_and_processes_get_a_hint() {
         ))
         .unwrap()
         .href,
-        "/cpu"
+        "cpu"
     );
     assert!(model::hint_for(&e("ValueError", "bad")).is_none());
 }
@@ -396,4 +396,24 @@ fn the_record_counts_emulated_threads() {
             .threads_started,
         0
     );
+}
+
+/// Links between labs are relative to the site's root (the page's `<base>`), so that a site
+/// served from a subpath keeps them inside it; each names a lab.
+#[test]
+fn links_to_other_labs_are_relative_to_the_site_root() {
+    let e = |kind: &str, message: &str| model::PyException { kind: kind.into(), message: message.into(), line: Some(1), traceback: String::new() };
+    let hints = [
+        model::hint_for(&e("RuntimeError", "can't start new thread")),
+        model::hint_for(&e("NotImplementedError", "This Python build lacks multiprocessing.synchronize")),
+    ];
+    let hrefs = programs::ALL
+        .iter()
+        .flat_map(|p| p.see_also.iter().map(|l| l.href))
+        .chain(hints.iter().flatten().map(|h| h.href));
+    for href in hrefs {
+        assert!(!href.starts_with('/') && !href.contains("://"), "{href} is not relative to the site root");
+        let lab = href.split(['?', '/']).next().unwrap_or_default();
+        assert!(crate::labs::find(lab).is_some(), "{href} names no lab");
+    }
 }

@@ -107,7 +107,7 @@ impl Component for PythonLab {
 
     fn create(ctx: &Context<Self>) -> Self {
         let decoded = config::decode(&glue::current_query());
-        let (state, effects) = PyState::open(decoded, glue::is_cross_origin_isolated(), &glue::origin());
+        let (state, effects) = PyState::open(decoded, glue::shared_memory_missing(), &glue::site_root());
         let mut lab = PythonLab {
             state,
             assets: glue::python::assets(),
@@ -233,11 +233,10 @@ impl PythonLab {
         html! {
             <section class="card py-interp" aria-label="Interpreter">
                 { body }
-                { if !s.isolated { html! {
-                    <p class="small warn" data-testid="py-no-interrupts">{ "This page is not cross-origin isolated, so Stop cannot \
-                        interrupt Python while it computes: it replaces the interpreter instead (a program waiting in \
-                        the event loop is still cancelled)." }</p>
-                } } else { html! {} } }
+                { match s.no_shared_memory { Some(why) => html! {
+                    <p class="small warn" data-testid="py-no-interrupts">{ format!("Stop cannot interrupt Python while it computes \
+                        ({why}): it replaces the interpreter instead (a program waiting in the event loop is still cancelled).") }</p>
+                }, None => html! {} } }
                 { match &s.replaced { Some(m) => html! { <p class="small warn" data-testid="py-replaced" role="status">{ m }</p> }, None => html! {} } }
             </section>
         }

@@ -76,7 +76,7 @@ impl Component for RaceLab {
     fn create(ctx: &Context<Self>) -> Self {
         let (pool, listener) = subscribe_pool(ctx, |p| Msg::Do(Action::Pool(p)));
         let decoded = super::config::RaceConfig::from_query(&glue::current_query());
-        let state = RaceState::new(decoded, pool, &glue::origin());
+        let state = RaceState::new(decoded, pool, &glue::site_root());
         let mut lab = RaceLab { state, counting: None, _pool_listener: listener, _keys: None };
         let effects = lab.state.opened();
         lab.perform(ctx, effects);
@@ -145,7 +145,7 @@ impl Component for RaceLab {
                     <p class="small muted">{ "Counting every interleaving treats each read and write as a place a switch \
                           may fall: true of free-threaded CPython, of 3.9 and older, and of code that calls or waits \
                           between the two; a plain counter += 1 loop under the GIL of 3.10+ loses no update: " }
-                          <a href="/threads?preset=counter">{ "the threads lab shows where the check points fall" }</a>{ "." }</p>
+                          <a href="threads?preset=counter">{ "the threads lab shows where the check points fall" }</a>{ "." }</p>
                     <p class="analogue"><strong>{ "Simulated: " }</strong>
                         { "no real threads run here. Each step is one read, write, acquire or release, and the \
                            simulator can try every order they could happen in; real CPython timings vary by machine." }</p>

@@ -94,7 +94,7 @@ impl Component for ThreadsLab {
     fn create(ctx: &Context<Self>) -> Self {
         let (pool, listener) = subscribe_pool(ctx, |p| Msg::Do(Action::Pool(p)));
         let decoded = super::config::ThreadsConfig::from_query(&glue::current_query());
-        let state = ThreadsState::new(decoded, pool, glue::logical_cores(), &glue::origin());
+        let state = ThreadsState::new(decoded, pool, glue::logical_cores(), &glue::site_root());
         let mut lab = ThreadsLab { state, pending: None, real: None, _pool_listener: listener };
         let effects = lab.state.opened();
         lab.perform(ctx, effects);
@@ -150,7 +150,7 @@ impl Component for ThreadsLab {
                     <p class="analogue"><strong>{ "Simulated: " }</strong>
                         { "no Python runs here. Threads follow the rules of CPython's Python/ceval_gil.c, with machine \
                            costs measured on a 2-core machine; real figures vary by machine. Shared variables and \
-                           races are in the " }<a href="/race">{ "race lab" }</a>{ "." }</p>
+                           races are in the " }<a href="race">{ "race lab" }</a>{ "." }</p>
                 </section>
                 <LinkErrors errors={st.link_errors.clone()} on_dismiss={act(link, |_| Action::DismissLinkErrors)} />
                 <PresetBar lab="threads" selected={st.config.is_preset().then_some(st.config.base)} disabled={st.is_running()} on_pick={act(link, Action::LoadPreset)} />
@@ -537,7 +537,7 @@ impl ThreadsLab {
                     }) }</tbody>
                 </table></div>
                 <p class="small muted">{ "3 threads \u{d7} 1,000,000 increments, measured on a 2-core machine. The race lab shows the load and the store as separate steps, " }
-                    <a href="/race?preset=counter">{ "as free-threaded CPython or 3.9 can split them" }</a>{ "." }</p>
+                    <a href="race?preset=counter">{ "as free-threaded CPython or 3.9 can split them" }</a>{ "." }</p>
             </section>
         }
     }
