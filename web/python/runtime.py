@@ -428,6 +428,13 @@ async def run_async(code, emit):
     asyncio.run does (main as a task, leftover tasks cancelled). Any other program runs
     as it is."""
     current = _Run(emit, code)
+    # This coroutine runs as a task of Pyodide's, and so does the program's top level
+    # (awaited here): neither is the program's task. Under asyncio.run (the stack-switching
+    # path) the top level runs outside any task, so counting this one would add a lane,
+    # named like main's, and its run time as time the loop was blocked.
+    outer = asyncio.current_task()
+    if outer is not None:
+        _internal_tasks.add(outer)
 
     async def playground_run(main):
         task = current.loop.create_task(main)
