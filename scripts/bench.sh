@@ -13,6 +13,8 @@
 #              and python3's ProcessPoolExecutor for it).
 #   Load:      bytes per route (transferred, raw, gzip, brotli) and time to a usable page,
 #              cold and warm, on loopback and at DevTools' "Fast 4G" throttling.
+#   Engines:   time to a drawn page per route in Chromium, Firefox ESR and WebKitGTK,
+#              cold and warm, beside each route's first-visit bytes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -30,6 +32,7 @@ echo "$race_out" | grep -v '^BENCH_'
 (cd e2e && node bench-threads.mjs 2>/tmp/bench-threads.err) | grep -v '^BENCH_' || { tail -n 3 /tmp/bench-threads.err >&2; exit 1; }
 (cd e2e && node bench-python.mjs 2>/tmp/bench-python.err) | grep -v '^BENCH_' || { tail -n 3 /tmp/bench-python.err >&2; exit 1; }
 (cd e2e && node bench-load.mjs 2>/tmp/bench-load.err) | grep -v '^BENCH_' || { tail -n 3 /tmp/bench-load.err >&2; exit 1; }
+(cd e2e && node bench-engines.mjs 2>/tmp/bench-engines.err) | grep -v '^BENCH_' || { tail -n 3 /tmp/bench-engines.err >&2; exit 1; }
 node e2e/compare.mjs \
   "$(echo "$native_out" | sed -n 's/^BENCH_JSON //p')" \
   "$(echo "$browser_out" | sed -n 's/^BENCH_JSON //p')" \

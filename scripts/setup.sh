@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate pinned in Cargo.toml
 TRUNK_VERSION=0.22.1
 WASM_PACK_VERSION=0.15.1
+GECKODRIVER_VERSION=0.37.1     # wasm-pack test --firefox drives Firefox ESR through it
 what=${1:-all}
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
@@ -51,11 +52,26 @@ if [ "$(version_of wasm-pack)" != "$WASM_PACK_VERSION" ]; then
   say "installing wasm-pack $WASM_PACK_VERSION"
   cargo install --locked wasm-pack --version "$WASM_PACK_VERSION" --force
 fi
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-  say "installing Debian's chromium and chromium-driver"
+# Browsers from Debian: Chromium with its driver; Firefox ESR (driven through WebDriver
+# BiDi by Playwright); WebKitGTK's WebDriver with MiniBrowser, which needs an X server
+# (xvfb-run). One apt-get for whatever is missing.
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+command -v firefox-esr >/dev/null || missing+=(firefox-esr)
+command -v WebKitWebDriver >/dev/null || missing+=(webkit2gtk-driver)
+command -v xvfb-run >/dev/null || missing+=(xvfb)
+command -v xauth >/dev/null || missing+=(xauth)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing from Debian: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# geckodriver is no Debian package; crates.io has it (about 1.5 minutes to build here).
+if [ "$(version_of geckodriver)" != "$GECKODRIVER_VERSION" ]; then
+  say "installing geckodriver $GECKODRIVER_VERSION"
+  cargo install --locked geckodriver --version "$GECKODRIVER_VERSION" --force
 fi
 if [ ! -f e2e/node_modules/.package-lock.json ] || [ e2e/package-lock.json -nt e2e/node_modules/.package-lock.json ]; then
   say "installing the end-to-end test packages (npm ci)"
