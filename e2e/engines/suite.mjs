@@ -66,6 +66,21 @@ const poolOf = (driver) =>
     return pool && pool !== 'starting' ? pool : null;
   }, { timeout: 30_000, message: 'the worker pool to start or be refused' });
 
+/** The app started and drew (the loader's mark) and reports no failed load: WebDriver
+ *  shows no console, so this is how a blank page or an uncaught start-up error shows. */
+async function assertDrawn(driver, what) {
+  const state = await driver.waitFor(
+    () => (performance.getEntriesByName('playground-drawn').length > 0 || document.querySelector('[data-testid="load-failed"]')) && {
+      drawn: performance.getEntriesByName('playground-drawn').length > 0,
+      failed: document.querySelector('[data-testid="load-failed"]')?.innerText ?? null,
+      main: document.querySelector('main')?.innerText.length ?? 0,
+    },
+    { timeout: 60_000, message: `${what}: the page drawn` },
+  );
+  assert.deepEqual([state.drawn, state.failed], [true, null], `${what}: ${JSON.stringify(state)}`);
+  assert.ok(state.main > 100, `${what}: the page is nearly empty (${state.main} characters)`);
+}
+
 const textOf = (driver, id) => driver.eval((testid) => document.querySelector(`[data-testid="${testid}"]`)?.innerText ?? null, id);
 
 /**
@@ -79,6 +94,7 @@ export async function runEngineSuite(driver, { site, engine, expect = {} }) {
   // Each lab's first-visit link reaches its end, on workers where the page can share memory.
   for (const visit of FIRST_VISITS.filter((v) => v.lab !== 'python')) {
     await driver.goto(site + visit.link);
+    await assertDrawn(driver, visit.lab);
     const json = await waitForResults(driver, ['done', 'error', 'cancelled'], 90_000);
     assert.ok(visit.check(json), `${visit.lab}: ${JSON.stringify(json).slice(0, 800)}`);
     const pool = await poolOf(driver);
@@ -100,6 +116,7 @@ export async function runEngineSuite(driver, { site, engine, expect = {} }) {
   // The Python lab: asyncio, a process pool and threads.
   for (const id of PYTHON_PRESETS) {
     await driver.goto(`${site}python?preset=${id}&run=1`);
+    await assertDrawn(driver, `python ${id}`);
     const json = await waitForResults(driver, ['done', 'error', 'stopped'], 180_000);
     const ready = await driver.eval(() => document.querySelector('[data-testid="py-ready"]')?.dataset.stackSwitching ?? null);
     assert.equal(ready, String(f.jspi), `python ${id}: the lab's view of stack switching`);
