@@ -140,8 +140,9 @@ pub fn simulate_real(report: &RealReport, cores: u32) -> Option<Outcome> {
     if slices == 0 || report.k == 0 || report.cancelled {
         return None;
     }
-    // Without the lock each kept interval is one slice; with it, one hold of several.
-    let slice_ms = if report.use_lock { busy / report.total_slices().max(1) as f64 } else { busy / slices as f64 };
+    // A kept interval is one hold of several slices with the lock, and a thread's whole
+    // run without it: either way the busy time over the slices done is one slice's.
+    let slice_ms = busy / report.total_slices().max(1) as f64;
     let ns = (slice_ms * report.slices_per_thread as f64 * 1e6).round().max(1.0) as u64;
     let tasks = (0..report.k).map(|i| Task::new(format!("worker {}", i + 1), vec![Segment::Python { ns }])).collect();
     let mut settings = Settings::new(cores.max(1));
@@ -905,6 +906,37 @@ mod tests {
         let measured = d["real"][0]["wallMs"].as_f64().unwrap_or(0.0);
         assert!(sim > 0.0 && measured > 0.0, "{d}");
         assert!(!s.real_running());
+    }
+
+    /// Without the lock each worker records one interval for its whole run. Reading that
+    /// as one slice made the simulation slices_per_thread times too long (a 479 ms run
+    /// was shown beside "simulated 158,471 ms").
+    #[test]
+    fn a_real_run_without_the_lock_is_simulated_at_its_own_length() {
+        use crate::labs::threads::real_gil::{HoldInterval, LockStats, ThreadReport};
+        let thread = |i: usize, end_ms: f64| ThreadReport { thread: i, started: true, slices_done: 100, end_ms, ..Default::default() };
+        let interval = |i: usize, end_ms: f64| HoldInterval { thread: i, start_ms: 0.0, end_ms };
+        let mut report = RealReport {
+            use_lock: false,
+            k: 2,
+            slices_per_thread: 100,
+            interval_ms: 5.0,
+            wall_ms: 479.0,
+            cancelled: false,
+            threads: vec![thread(0, 479.0), thread(1, 470.0)],
+            intervals: vec![interval(0, 479.0), interval(1, 470.0)],
+            intervals_dropped: 0,
+            lock: LockStats::default(),
+        };
+        // Two threads of about 4.745 ms x 100 slices in parallel on two cores, each core 11%
+        // slower while both are busy (the model's parallel_slowdown_ppm): about 527 ms.
+        let free = simulate_real(&report, 2).expect("simulated").wall_ms;
+        assert!((free - 474.5 * 1.11).abs() < 5.0, "simulated {free} ms for a 479 ms run");
+        // With the lock the same intervals are holds of 50 slices each (200 in all): one
+        // thread at a time, so the two runs one after the other.
+        report.use_lock = true;
+        let locked = simulate_real(&report, 2).expect("simulated").wall_ms;
+        assert!(locked > 900.0 && locked < 1100.0, "simulated {locked} ms with the lock");
     }
 
     #[test]

@@ -493,8 +493,10 @@ impl ThreadsLab {
                         onclick={act(link, |_| Action::RunReal { lock: true, k: 1 })}>{ "On one worker" }</button>
                     { if st.real_running() { html! { <span class="small muted">{ "running on the workers\u{2026}" }</span> } } else { html! {} } }
                 </div>
-                { if !ready { html! { <p class="small warn">{ "This page has no Web Workers (it is not cross-origin isolated), so nothing can run for real here." }</p> } } else { html! {} } }
+                { if !ready { html! { <p class="small warn">{ "This page has no Web Workers (the notice at the top says why), so nothing can run for real here." }</p> } } else { html! {} } }
                 { if st.real.is_empty() { html! {} } else { html! { <>
+                    // Seven columns do not fit a phone's card: the table scrolls inside it.
+                    <div class="table-scroll" tabindex="0" role="region" aria-label="Real runs">
                     <table data-testid="threads-real-table">
                         <thead><tr><th>{ "lock" }</th><th>{ "workers" }</th><th>{ "wall time" }</th><th>{ "simulated" }</th><th>{ "switches" }</th><th>{ "drop requests" }</th><th>{ "two inside at once" }</th></tr></thead>
                         <tbody>{ for st.real.iter().map(|r| html! {
@@ -509,7 +511,8 @@ impl ThreadsLab {
                             </tr>
                         }) }</tbody>
                     </table>
-                    <p class="small muted">{ "Simulated: the simulator's wall time for the same workers, slices (their measured mean length) and interval; under the GIL with the lock, and free-threaded with no slowdown without it." }</p>
+                    </div>
+                    <p class="small muted">{ "Simulated: the simulator's wall time for the same workers, slices (their measured mean length) and interval; under the GIL with the lock, and free-threaded with no single-thread slowdown without it." }</p>
                 </> } } }
                 { match last { Some(r) => real_lanes(&r.report, r.simulated.as_ref()), None => html! {} } }
             </section>
