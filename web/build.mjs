@@ -161,8 +161,7 @@ if (!bundles['']) throw new Error('no bundle-home.js in the build: is index.html
 // loads. The first reading's root goes into <base> before any asset is named, so every
 // relative URL in the page (styles, bundles, links, the service worker) resolves from it.
 const labIds = Object.keys(bundles).filter((id) => id !== '');
-let headLinks = '';
-const baseScript = () => `<script id="playground-base">
+const baseScript = (headLinks) => `<script id="playground-base">
 (() => {
   const labs = ${JSON.stringify(labIds)};
   const segments = location.pathname.split('/');
@@ -241,9 +240,9 @@ if (failure) {
   if (!/<base\b[^>]*>/.test(page)) throw new Error('index.html has no <base>: the loader needs it');
   // The stylesheet, icon and manifest links move into the base script (see there).
   const linkTag = /\s*<link\b(?=[^>]*\brel="(?:stylesheet|icon|manifest)")[^>]*>/g;
-  headLinks = (page.match(linkTag) ?? []).map((tag) => tag.trim()).join('');
+  const headLinks = (page.match(linkTag) ?? []).map((tag) => tag.trim()).join('');
   page = page.replace(linkTag, '');
-  page = page.replace(/(<base\b[^>]*>)/, `$1\n  ${baseScript()}`);
+  page = page.replace(/(<base\b[^>]*>)/, `$1\n  ${baseScript(headLinks)}`);
   page = page.replace('</body>', `  ${loader}\n</body>`);
   await fs.writeFile(htmlFile, page);
   console.log(`[web] bundles: ${Object.keys(bundles).map((k) => k || 'home').join(', ')}`);

@@ -8,6 +8,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, APP_ROOT, assertBuilt, testId, waitForStatus, watchPage, assertNoPageErrors, describeDiagnostics } from '../lib.mjs';
 import { startHost } from '../hosts.mjs';
+import { freePort } from '../webdriver.mjs';
 import { FIRST_VISITS } from '../first-visits.mjs';
 
 const HOSTS = [
@@ -126,13 +127,7 @@ test('Netlify/Cloudflare-like host (dist/_headers): isolated from the first load
 
 test('python3 -m http.server in dist/ (and Caddy-like hosts): a deep link opens its lab', { timeout: 120_000 }, async () => {
   const { spawn } = await import('node:child_process');
-  const net = await import('node:net');
-  const port = await new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port: free } = s.address();
-      s.close(() => resolve(free));
-    });
-  });
+  const port = await freePort();
   const python = spawn('python3', ['-m', 'http.server', '--bind', '127.0.0.1', String(port)], { cwd: APP_ROOT, stdio: 'ignore' });
   const browser = await launch();
   try {

@@ -67,12 +67,13 @@ impl RunOnOpen {
     }
 }
 
-/// An absolute link to `path?query` on the site at `origin`.
-pub fn absolute_link(origin: &str, path: &str, query: &str) -> String {
+/// An absolute link to `path?query` (`path` below the site's root) on the site whose root
+/// URL, without its last slash, is `site_root`.
+pub fn absolute_link(site_root: &str, path: &str, query: &str) -> String {
     if query.is_empty() {
-        format!("{origin}{path}")
+        format!("{site_root}{path}")
     } else {
-        format!("{origin}{path}?{query}")
+        format!("{site_root}{path}?{query}")
     }
 }
 

@@ -35,12 +35,19 @@ pub fn has_shared_memory() -> bool {
     global_get("SharedArrayBuffer").is_function()
 }
 
+/// What WebKitGTK does; one wording for the pool's notice and the Python lab's.
+macro_rules! withholds_shared_memory {
+    () => {
+        "withholds SharedArrayBuffer although the page is cross-origin isolated"
+    };
+}
+
 /// Why this page cannot share memory with workers, or None when it can.
 pub fn shared_memory_missing() -> Option<&'static str> {
     if !is_cross_origin_isolated() {
         Some("this page is not cross-origin isolated")
     } else if !has_shared_memory() {
-        Some("this browser withholds SharedArrayBuffer although the page is cross-origin isolated")
+        Some(concat!("this browser ", withholds_shared_memory!()))
     } else {
         None
     }
@@ -63,11 +70,8 @@ thread_local! {
 /// Starts the rayon pool once per page, with one worker per logical core.
 pub async fn start_pool() -> PoolStatus {
     if is_cross_origin_isolated() && !has_shared_memory() {
-        return PoolStatus::SingleThread {
-            reason: "This browser withholds SharedArrayBuffer although the page is cross-origin isolated, \
-                     so every lab runs on one thread."
-                .into(),
-        };
+        let reason = concat!("This browser ", withholds_shared_memory!(), ", so every lab runs on one thread.");
+        return PoolStatus::SingleThread { reason: reason.into() };
     }
     start_pool_if(is_cross_origin_isolated()).await
 }
@@ -218,23 +222,28 @@ pub fn take_result<T>(slot: &Slot<T>) -> Option<T> {
 /// `<base>` (web/build.mjs), so a build works unchanged under any path; without one (the
 /// wasm-pack tests' page) it is the origin.
 pub fn site_root() -> String {
-    let base = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.query_selector("base[href]").ok().flatten())
-        .and_then(|b| b.get_attribute("href"))
-        .and_then(|href| web_sys::Url::new_with_base(&href, &current_href()).ok())
-        .map(|url| url.href());
-    match base {
-        Some(href) => href.split(['?', '#']).next().unwrap_or_default().trim_end_matches('/').to_string(),
+    match base_url() {
+        Some(url) => format!("{}{}", url.origin(), site_root_path_of(&url)),
         None => web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default(),
     }
 }
 
+/// The page's `<base>`, resolved against the address.
+fn base_url() -> Option<web_sys::Url> {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("base[href]").ok().flatten())
+        .and_then(|b| b.get_attribute("href"))
+        .and_then(|href| web_sys::Url::new_with_base(&href, &current_href()).ok())
+}
+
+fn site_root_path_of(url: &web_sys::Url) -> String {
+    url.pathname().trim_end_matches('/').to_string()
+}
+
 /// The path part of [`site_root`], e.g. `/course/playground` (empty at the origin's root).
 fn site_root_path() -> String {
-    let root = site_root();
-    let after_scheme = root.split_once("://").map_or(root.as_str(), |(_, rest)| rest);
-    after_scheme.find('/').map_or(String::new(), |i| after_scheme[i..].to_string())
+    base_url().map(|url| site_root_path_of(&url)).unwrap_or_default()
 }
 
 /// An absolute link to `path?query` on this site (`path` below the site root).

@@ -115,7 +115,7 @@ pub struct AioState {
     pub link_errors: Vec<LinkError>,
     pub drafts: Drafts<Field>,
     pub pool: PoolStatus,
-    origin: String,
+    site_root: String,
     run_on_open: RunOnOpen,
     /// The id of the run in progress.
     running: Option<u64>,
@@ -127,13 +127,13 @@ pub struct AioState {
 }
 
 impl AioState {
-    pub fn new(decoded: Decoded, pool: PoolStatus, origin: &str) -> AioState {
+    pub fn new(decoded: Decoded, pool: PoolStatus, site_root: &str) -> AioState {
         AioState {
             config: decoded.config,
             link_errors: decoded.errors,
             drafts: Drafts::default(),
             pool,
-            origin: origin.to_string(),
+            site_root: site_root.to_string(),
             run_on_open: RunOnOpen::new(decoded.run),
             running: None,
             runs_started: 0,
@@ -364,7 +364,7 @@ impl AioState {
                 })
             }
         };
-        Rc::from(results_document("async", self.status, &absolute_link(&self.origin, "/async", &query), &body))
+        Rc::from(results_document("async", self.status, &absolute_link(&self.site_root, "/async", &query), &body))
     }
 }
 

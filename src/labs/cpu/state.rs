@@ -145,8 +145,8 @@ pub struct CpuState {
     pub link_errors: Vec<LinkError>,
     pub drafts: Drafts<Input>,
     pub pool: PoolStatus,
-    /// The site's origin, for the absolute link in the results document.
-    origin: String,
+    /// The site's root URL, for the absolute link in the results document.
+    site_root: String,
     run_on_open: RunOnOpen,
     pub active: Option<Active>,
     pub last: Option<Outcome>,
@@ -165,13 +165,13 @@ pub struct CpuState {
 }
 
 impl CpuState {
-    pub fn new(decoded: Decoded, pool: PoolStatus, origin: &str) -> CpuState {
+    pub fn new(decoded: Decoded, pool: PoolStatus, site_root: &str) -> CpuState {
         CpuState {
             config: decoded.config,
             link_errors: decoded.errors,
             drafts: Drafts::default(),
             pool,
-            origin: origin.to_string(),
+            site_root: site_root.to_string(),
             run_on_open: RunOnOpen::new(decoded.run),
             active: None,
             last: None,
@@ -565,7 +565,7 @@ impl CpuState {
                 config_query.as_str(),
             ),
         };
-        results_document("cpu", self.status, &absolute_link(&self.origin, "/cpu", query), &body)
+        results_document("cpu", self.status, &absolute_link(&self.site_root, "/cpu", query), &body)
     }
 }
 

@@ -208,14 +208,14 @@ pub struct PyState {
     ran: String,
     ran_on_one: bool,
     pub pool_comparison: PoolComparison,
-    origin: String,
+    site_root: String,
     doc_cache: RefCell<Option<Rc<str>>>,
 }
 
 impl PyState {
     /// The page opened with `decoded`; the worker starts at once (this lab is the only
     /// page that loads Pyodide).
-    pub fn open(decoded: Decoded, no_shared_memory: Option<&'static str>, origin: &str) -> (PyState, Vec<Effect>) {
+    pub fn open(decoded: Decoded, no_shared_memory: Option<&'static str>, site_root: &str) -> (PyState, Vec<Effect>) {
         let state = PyState {
             code: decoded.code,
             link_errors: decoded.errors,
@@ -233,7 +233,7 @@ impl PyState {
             ran: String::new(),
             ran_on_one: false,
             pool_comparison: PoolComparison::default(),
-            origin: origin.to_string(),
+            site_root: site_root.to_string(),
             doc_cache: RefCell::new(None),
         };
         (state, vec![Effect::StartWorker])
@@ -571,7 +571,7 @@ impl PyState {
     }
 
     pub fn link(&self) -> String {
-        absolute_link(&self.origin, "/python", &self.query().unwrap_or_default())
+        absolute_link(&self.site_root, "/python", &self.query().unwrap_or_default())
     }
 
     /// The results document, as the page shows it and Export JSON saves it.

@@ -96,7 +96,7 @@ pub struct RaceState {
     pub parse_error: Option<ParseError>,
     pub trace: Trace,
     pub pool: PoolStatus,
-    origin: String,
+    site_root: String,
     run_on_open: RunOnOpen,
     pub counted: Option<Counted>,
     /// The scenario generation a count in progress belongs to.
@@ -114,7 +114,7 @@ pub struct RaceState {
 }
 
 impl RaceState {
-    pub fn new(decoded: Decoded, pool: PoolStatus, origin: &str) -> RaceState {
+    pub fn new(decoded: Decoded, pool: PoolStatus, site_root: &str) -> RaceState {
         let trace = replay(&decoded.config.program, &decoded.config.steps);
         RaceState {
             draft: decoded.config.source.clone(),
@@ -128,7 +128,7 @@ impl RaceState {
             parse_error: None,
             trace,
             pool,
-            origin: origin.to_string(),
+            site_root: site_root.to_string(),
             run_on_open: RunOnOpen::new(decoded.run),
             counted: None,
             counting: None,
@@ -526,7 +526,7 @@ impl RaceState {
             prediction: self.config.predict,
             error,
         };
-        results_document("race", self.status, &absolute_link(&self.origin, "/race", &self.query()), &body)
+        results_document("race", self.status, &absolute_link(&self.site_root, "/race", &self.query()), &body)
     }
 }
 

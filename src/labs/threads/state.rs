@@ -243,7 +243,7 @@ pub struct ThreadsState {
     pub pool: PoolStatus,
     /// Logical cores of this machine, the default of `cores`.
     pub machine_cores: usize,
-    origin: String,
+    site_root: String,
     run_on_open: RunOnOpen,
     pub status: Status,
     pub error: Option<String>,
@@ -259,7 +259,7 @@ pub struct ThreadsState {
 }
 
 impl ThreadsState {
-    pub fn new(decoded: Decoded, pool: PoolStatus, machine_cores: usize, origin: &str) -> ThreadsState {
+    pub fn new(decoded: Decoded, pool: PoolStatus, machine_cores: usize, site_root: &str) -> ThreadsState {
         ThreadsState {
             draft: decoded.config.source.clone(),
             config: decoded.config,
@@ -268,7 +268,7 @@ impl ThreadsState {
             drafts: Drafts::default(),
             pool,
             machine_cores: machine_cores.max(1),
-            origin: origin.to_string(),
+            site_root: site_root.to_string(),
             run_on_open: RunOnOpen::new(decoded.run),
             status: Status::Idle,
             error: None,
@@ -749,7 +749,7 @@ impl ThreadsState {
                 )
             }
         };
-        Rc::from(results_document("threads", self.status, &absolute_link(&self.origin, "/threads", &query), &body))
+        Rc::from(results_document("threads", self.status, &absolute_link(&self.site_root, "/threads", &query), &body))
     }
 }
 
