@@ -175,7 +175,7 @@ fn is_integer_like(raw: &str) -> bool {
 }
 
 // The kernels crate owns it, as they use it too.
-pub use concurrency_kernels::core::link::group;
+pub use concurrency_kernels::units::group;
 
 /// Builds a query string from pairs, percent-encoding as needed. Commas are legal in a
 /// query and common in our lists, so they stay readable instead of becoming `%2C`.

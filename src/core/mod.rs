@@ -2,7 +2,7 @@
 //! crates (they are wasm-only dependencies), so a stray import fails `cargo test`.
 
 // The kernels crate owns it, as they use it too.
-pub use concurrency_kernels::core::round_to_micros;
+pub use concurrency_kernels::units::round_to_micros;
 
 pub mod chart;
 pub mod embed;

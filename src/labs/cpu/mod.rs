@@ -2,7 +2,7 @@
 
 pub mod config;
 pub mod state;
-// Compiled in the kernels crate (kernels/lib.rs), for speed in a size-optimized build.
+// In the kernels crate (kernels/src/), compiled for speed in a size-optimized build.
 pub use concurrency_kernels::cpu::model;
 #[cfg(target_arch = "wasm32")]
 pub mod view;

@@ -606,11 +606,3 @@ fn workloads_refuse_what_belongs_to_the_race_lab() {
     assert!(parse("shared io = 0\nthread t:\n    io = io + 1\n").is_ok());
     assert!(parse("thread t:\n    for _ in range(65):\n        pass\n").is_err(), "race loops stay small");
 }
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
-    #[test]
-    fn workload_parser_never_panics(src in "(thread|compute|io|native|release|for _ in range|\\(|\\)|:|\\*|[0-9.]{1,7}|\n|    | |#)*") {
-        let _ = super::lang::parse_workload(&src);
-    }
-}

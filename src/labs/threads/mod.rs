@@ -6,7 +6,7 @@ pub mod config;
 pub mod lanes;
 pub mod presets;
 pub mod state;
-// Compiled in the kernels crate (kernels/lib.rs), for speed in a size-optimized build.
+// In the kernels crate (kernels/src/), compiled for speed in a size-optimized build.
 pub use concurrency_kernels::threads::{gil, model, real_gil};
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;

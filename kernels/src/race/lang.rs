@@ -14,7 +14,7 @@
 //! Every read of a shared variable becomes its own atomic step, as CPython's LOAD and
 //! STORE bytecodes are: `balance -= 50` is a read step and then a write step.
 
-use crate::core::link::group;
+use crate::units::group;
 use std::collections::BTreeMap;
 use std::fmt;
 

@@ -2,7 +2,7 @@
 //! over k workers. Pure Rust: the same code runs natively (tests, benchmark) and in Web
 //! Workers, with only the clock supplied from outside.
 
-use crate::core::round_to_micros;
+use crate::units::round_to_micros;
 use num_bigint::BigUint;
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -67,8 +67,8 @@ impl Workload {
         if self.iterations > MAX_ITERATIONS {
             out.push(format!(
                 "{} iterations is more than the {} allowed",
-                crate::core::link::group(self.iterations),
-                crate::core::link::group(MAX_ITERATIONS)
+                crate::units::group(self.iterations),
+                crate::units::group(MAX_ITERATIONS)
             ));
         }
         for (i, t) in self.tasks.iter().enumerate().take(MAX_TASKS) {
@@ -90,7 +90,7 @@ pub fn task_problem(t: Task) -> Option<String> {
     if t.end < t.start {
         Some(format!("end {} is below start {}", t.end, t.start))
     } else if t.end > MAX_VALUE {
-        Some(format!("end {} is above the limit of {}", t.end, crate::core::link::group(MAX_VALUE)))
+        Some(format!("end {} is above the limit of {}", t.end, crate::units::group(MAX_VALUE)))
     } else if t.end - t.start >= MAX_SPAN {
         Some(format!("the range {}..={} has more than {} numbers", t.start, t.end, MAX_SPAN))
     } else {
