@@ -2,6 +2,7 @@
 //! through the registry in `crate::labs`.
 
 mod home;
+pub mod host;
 pub mod widgets;
 
 use crate::glue::{self, PoolStatus};

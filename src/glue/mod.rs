@@ -189,12 +189,31 @@ pub fn replace_query(query: &str) {
     }
 }
 
+/// Runs `job` on a worker of the pool when `on_worker` (else right here, on the page's
+/// thread); its result arrives through the receiver. The page awaits it on its event loop
+/// and never blocks: the worker's send wakes the page's task (wasm-bindgen-futures'
+/// executor is woken across threads with `Atomics.notify`).
+pub fn off_page<T: Send + 'static>(
+    on_worker: bool,
+    job: impl FnOnce() -> T + Send + 'static,
+) -> futures_channel::oneshot::Receiver<T> {
+    let (sender, receiver) = futures_channel::oneshot::channel();
+    let run = move || {
+        // The page may have dropped the receiver (a newer job replaced this one).
+        let _ = sender.send(job());
+    };
+    if on_worker {
+        rayon::spawn(run);
+    } else {
+        run();
+    }
+    receiver
+}
+
 /// Where a job handed to [`run_off_page`] leaves its result.
 pub type Slot<T> = std::sync::Arc<std::sync::Mutex<Option<T>>>;
 
-/// Runs `job` on a worker of the pool when `on_worker` (else right here, on the page's
-/// thread) and returns the slot its result will appear in; the page polls it with
-/// [`take_result`] from a timer, since it must never block waiting for a worker.
+/// [`off_page`] for a page that polls the result with [`take_result`] from a timer.
 pub fn run_off_page<T: Send + 'static>(on_worker: bool, job: impl FnOnce() -> T + Send + 'static) -> Slot<T> {
     let slot: Slot<T> = std::sync::Arc::new(std::sync::Mutex::new(None));
     let out = std::sync::Arc::clone(&slot);

@@ -2,6 +2,7 @@
 //! works; the navigation, the home page and the router all read this list.
 
 pub mod aio;
+pub mod host;
 pub mod cpu;
 pub mod python;
 pub mod race;

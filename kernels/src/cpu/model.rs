@@ -272,6 +272,24 @@ impl Run {
         true
     }
 
+    /// The page's own thread as the run's one worker, when there are no workers: computes
+    /// for about `budget_ms` (looking at the clock every `chunk` iterations, so a slice
+    /// overshoots by little even inside one long task), keeping a task that is partway
+    /// through in `in_progress`. False once nothing is left to do.
+    pub fn work_for(&self, in_progress: &mut Option<TaskInProgress>, budget_ms: f64, chunk: u64) -> bool {
+        let slice_start = (self.now)();
+        while (self.now)() - slice_start < budget_ms {
+            if in_progress.is_none() {
+                *in_progress = self.take();
+            }
+            let Some(task) = in_progress.as_mut() else { return false };
+            if self.advance(task, 0, chunk.max(1)) {
+                *in_progress = None;
+            }
+        }
+        true
+    }
+
     /// Marks one worker as stopped; the run is over when all have.
     pub fn retire(&self) {
         let exit = (self.now)() - self.started_at();
@@ -406,6 +424,34 @@ mod tests {
         assert_eq!(kernel(Task::new(2, 38), CANCEL_CHECK_EVERY * 4, &flag), None);
         // A task shorter than one check still completes.
         assert!(kernel(Task::new(2, 38), 10, &flag).is_some());
+    }
+
+    #[test]
+    fn the_page_thread_works_in_slices_until_done_and_keeps_a_task_across_slices() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        // A clock that moves 1 ms each time it is read: every slice of 3 ms ends after a
+        // few chunks, whatever the machine's speed.
+        static CLOCK: AtomicU64 = AtomicU64::new(0);
+        fn tick() -> f64 {
+            CLOCK.fetch_add(1, Ordering::Relaxed) as f64
+        }
+        let workload = Workload { tasks: classic_tasks()[..3].to_vec(), iterations: 10_000 };
+        let run = Run::new(workload, 1, tick);
+        let mut in_progress = None;
+        let mut slices = 0;
+        while run.work_for(&mut in_progress, 3.0, 1_000) {
+            slices += 1;
+            assert!(slices < 1_000, "never ends");
+        }
+        assert!(slices > 3, "a task spans slices ({slices})");
+        let expected: Vec<String> = classic_tasks()[..3].iter().map(|&t| kernel(t, 10_000, &never()).unwrap()).collect();
+        let got: Vec<String> = run.records().into_iter().map(|r| r.result).collect();
+        assert_eq!(got, expected);
+        // Cancelled: nothing more is taken.
+        let run = Run::new(Workload { tasks: classic_tasks(), iterations: 10 }, 1, tick);
+        run.cancel();
+        assert!(!run.work_for(&mut None, 3.0, 1_000));
+        assert!(run.records().is_empty());
     }
 
     #[test]

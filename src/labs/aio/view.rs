@@ -5,27 +5,32 @@
 use super::config::{AioConfig, Experiment, Network};
 use super::model::{Phase, Recorder, RequestRecord, Strategy, py_list};
 use super::state::{self, Action, AioState, Effect, Field, Last};
-use crate::app::widgets::{act, field_text, results_json, subscribe_pool, Heartbeat, LinkErrors, PresetBar, ShareBar};
+use crate::app::host::{act, Host, LabPage, Then};
+use crate::app::widgets::{field_text, results_json, Heartbeat, LinkErrors, PresetBar, ShareBar};
 use crate::core::chart::{self, nice_ticks, tick_label, Scale};
-use crate::core::lab::{whole_ms, PoolStatus, Status};
-use crate::glue::{self, aio::BrowserEnv};
+use crate::core::lab::{whole_ms, Status};
+use crate::glue::aio::BrowserEnv;
 use futures::future::{AbortHandle, Abortable};
 use gloo_timers::callback::Interval;
 use std::rc::Rc;
 use yew::prelude::*;
 
+/// The page of the async lab, for its bundle.
 pub fn render() -> Html {
-    html! { <AsyncLab /> }
+    crate::app::host::render::<AsyncPage>()
 }
 
 /// Rows drawn in the timeline and table; larger runs are summarised.
 const SHOWN_ROWS: usize = 300;
 const SHOWN_EVENTS: usize = 400;
 
-pub enum Msg {
-    Do(Action),
+pub struct AsyncPage;
+
+pub enum PageEvent {
     /// Redraw while a run fills in its record.
     Tick,
+    /// The experiment's future has ended (or was aborted).
+    Ended(u64),
 }
 
 /// The future in flight: its abort handle and the redraw timer.
@@ -35,96 +40,79 @@ struct Running {
     _tick: Interval,
 }
 
-pub struct AsyncLab {
-    state: AioState,
+#[derive(Default)]
+pub struct Runtime {
     running: Option<Running>,
-    _pool_listener: Option<ContextHandle<PoolStatus>>,
 }
 
-impl From<Action> for Msg {
-    fn from(action: Action) -> Msg {
-        Msg::Do(action)
-    }
-}
+impl LabPage for AsyncPage {
+    type State = AioState;
+    type Runtime = Runtime;
+    type Event = PageEvent;
 
-impl AsyncLab {
-    fn dispatch(&mut self, ctx: &Context<Self>, action: Action) {
-        let effects = self.state.update(action);
-        self.perform(ctx, effects);
+    fn runtime(_state: &AioState) -> Runtime {
+        Runtime::default()
     }
 
-    fn perform(&mut self, ctx: &Context<Self>, effects: Vec<Effect>) {
-        for effect in effects {
-            match effect {
-                Effect::WriteQuery(q) => glue::replace_query(&q),
-                Effect::Start { id, config, workers } => {
-                    let env = BrowserEnv { network: config.network, plan: state::planned(&config), url: config.url.clone(), workers };
-                    let (last, fut) = state::launch(&config, Rc::new(env));
-                    self.dispatch(ctx, Action::Started { id, last });
-                    let (abort, registration) = AbortHandle::new_pair();
-                    let link = ctx.link().clone();
-                    wasm_bindgen_futures::spawn_local(async move {
-                        let _ = Abortable::new(fut, registration).await;
-                        link.send_message(Msg::Do(Action::Finished { id }));
-                    });
-                    let link = ctx.link().clone();
-                    let tick = Interval::new(100, move || link.send_message(Msg::Tick));
-                    self.running = Some(Running { id, abort, _tick: tick });
-                }
-                Effect::Abort { id } => {
-                    if let Some(r) = self.running.as_ref().filter(|r| r.id == id) {
-                        r.abort.abort();
-                    }
+    fn perform(_state: &AioState, rt: &mut Runtime, effect: Effect, then: &mut Then<Self>) {
+        match effect {
+            Effect::WriteQuery(_) => {}
+            Effect::Start { id, config, workers } => {
+                let env = BrowserEnv { network: config.network, plan: state::planned(&config), url: config.url.clone(), workers };
+                let (last, fut) = state::launch(&config, Rc::new(env));
+                then.dispatch(Action::Started { id, last });
+                let (abort, registration) = AbortHandle::new_pair();
+                let host = then.host().clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = Abortable::new(fut, registration).await;
+                    host.event(PageEvent::Ended(id));
+                });
+                let host = then.host().clone();
+                let tick = Interval::new(100, move || host.event(PageEvent::Tick));
+                rt.running = Some(Running { id, abort, _tick: tick });
+            }
+            Effect::Abort { id } => {
+                if let Some(r) = rt.running.as_ref().filter(|r| r.id == id) {
+                    r.abort.abort();
                 }
             }
         }
     }
-}
 
-impl Component for AsyncLab {
-    type Message = Msg;
-    type Properties = ();
-
-    fn create(ctx: &Context<Self>) -> Self {
-        let (pool, listener) = subscribe_pool(ctx, |p| Msg::Do(Action::Pool(p)));
-        let decoded = AioConfig::from_query(&glue::current_query());
-        let state = AioState::new(decoded, pool, &glue::site_root());
-        let mut lab = AsyncLab { state, running: None, _pool_listener: listener };
-        let effects = lab.state.opened();
-        lab.perform(ctx, effects);
-        lab
-    }
-
-    fn rendered(&mut self, ctx: &Context<Self>, _first: bool) {
-        if self.state.run_pending() {
-            ctx.link().send_message(Msg::Do(Action::RunFromLink));
+    fn on_event(_state: &AioState, rt: &mut Runtime, event: PageEvent, then: &mut Then<Self>) -> bool {
+        match event {
+            PageEvent::Tick => true,
+            PageEvent::Ended(id) => {
+                if rt.running.as_ref().is_some_and(|r| r.id == id) {
+                    rt.running = None;
+                }
+                then.dispatch(Action::Finished { id });
+                true
+            }
         }
     }
 
-    fn destroy(&mut self, _ctx: &Context<Self>) {
-        if let Some(r) = self.running.take() {
+    fn destroy(rt: &mut Runtime) {
+        if let Some(r) = rt.running.take() {
             r.abort.abort();
         }
     }
 
-    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
-        match msg {
-            Msg::Do(action) => {
-                if let Action::Finished { id } = action {
-                    if self.running.as_ref().is_some_and(|r| r.id == id) {
-                        self.running = None;
-                    }
-                }
-                self.dispatch(ctx, action);
-            }
-            Msg::Tick => {}
-        }
-        true
+    fn view(state: &AioState, _rt: &Runtime, host: &Host<Self>) -> Html {
+        AsyncLab { state, link: host }.view()
     }
+}
 
-    fn view(&self, ctx: &Context<Self>) -> Html {
+/// The page's markup, drawn from the state.
+struct AsyncLab<'a> {
+    state: &'a AioState,
+    link: &'a Host<AsyncPage>,
+}
+
+impl AsyncLab<'_> {
+    fn view(&self) -> Html {
         let doc: AttrValue = self.state.results_doc().into();
-        let link = ctx.link();
+        let link = self.link;
         let exp = self.state.config.experiment;
         html! {
             <div class="lab async-lab">
@@ -141,7 +129,7 @@ impl Component for AsyncLab {
                 <LinkErrors errors={self.state.link_errors.clone()} on_dismiss={act(link, |_| Action::DismissLinkErrors)} />
                 <PresetBar lab="async" selected={super::META.preset_matching(|q| AioConfig::from_query(q).config == self.state.config)} disabled={self.state.is_running()} on_pick={act(link, Action::LoadPreset)} />
                 <div class="lab-grid">
-                    { self.view_controls(ctx, &doc) }
+                    { self.view_controls(&doc) }
                     <div class="race-main">
                         { match exp { Experiment::Requests => self.view_requests(), Experiment::Pipeline => self.view_pipeline() } }
                         <section class="card">
@@ -154,20 +142,20 @@ impl Component for AsyncLab {
     }
 }
 
-impl AsyncLab {
-    fn input(&self, ctx: &Context<Self>, f: Field, label: &'static str, value: String, hint: &'static str) -> Html {
+impl AsyncLab<'_> {
+    fn input(&self, f: Field, label: &'static str, value: String, hint: &'static str) -> Html {
         let running = self.state.is_running();
         html! {
             <label title={hint}>{ label }
                 <input class="num-input" type="text" inputmode={if f == Field::Url || f == Field::Items { "text" } else { "numeric" }}
                     data-testid={f.id()} disabled={running} value={self.state.shown(f, || value)}
-                    oninput={act(ctx.link(), move |e: InputEvent| Action::Set(f, field_text(&e)))} />
+                    oninput={act(self.link, move |e: InputEvent| Action::Set(f, field_text(&e)))} />
             </label>
         }
     }
 
-    fn view_controls(&self, ctx: &Context<Self>, doc: &AttrValue) -> Html {
-        let link = ctx.link();
+    fn view_controls(&self, doc: &AttrValue) -> Html {
+        let link = self.link;
         let c = &self.state.config;
         let running = self.state.is_running();
         let problems = self.state.problems();
@@ -196,10 +184,10 @@ impl AsyncLab {
                             { radio("aio-mode", "aio-mode-taskgroup".into(), c.strategy == Strategy::TaskGroup, "TaskGroup", Action::SetStrategy(Strategy::TaskGroup)) }
                         </fieldset>
                         <div class="field-row">
-                            { self.input(ctx, Field::N, "Requests", c.n.to_string(), "How many requests") }
-                            { self.input(ctx, Field::Limit, "Semaphore (0 = none)", c.limit.to_string(), "At most this many in flight") }
-                            { self.input(ctx, Field::Timeout, "wait_for timeout, ms (0 = none)", c.timeout_ms.to_string(), "Per request") }
-                            { self.input(ctx, Field::Deadline, "Deadline, ms (0 = none)", c.deadline_ms.to_string(), "asyncio.timeout around everything") }
+                            { self.input(Field::N, "Requests", c.n.to_string(), "How many requests") }
+                            { self.input(Field::Limit, "Semaphore (0 = none)", c.limit.to_string(), "At most this many in flight") }
+                            { self.input(Field::Timeout, "wait_for timeout, ms (0 = none)", c.timeout_ms.to_string(), "Per request") }
+                            { self.input(Field::Deadline, "Deadline, ms (0 = none)", c.deadline_ms.to_string(), "asyncio.timeout around everything") }
                         </div>
                         <div class="segmented">
                             { radio("aio-net", "aio-net-sim".into(), c.network == Network::Sim, "Simulated network", Action::SetNetwork(Network::Sim)) }
@@ -207,18 +195,18 @@ impl AsyncLab {
                         </div>
                         { if c.network == Network::Sim { html! {
                             <div class="field-row">
-                                { self.input(ctx, Field::Latency, "Latency, ms", c.latency_ms.to_string(), "Mean latency") }
-                                { self.input(ctx, Field::Jitter, "\u{b1} jitter, ms", c.jitter_ms.to_string(), "Uniform spread around the mean") }
-                                { self.input(ctx, Field::Fail, "Failure rate, %", c.fail_pct.to_string(), "Chance each request fails") }
-                                { self.input(ctx, Field::Seed, "Seed", c.seed.to_string(), "Same seed, same latencies") }
+                                { self.input(Field::Latency, "Latency, ms", c.latency_ms.to_string(), "Mean latency") }
+                                { self.input(Field::Jitter, "\u{b1} jitter, ms", c.jitter_ms.to_string(), "Uniform spread around the mean") }
+                                { self.input(Field::Fail, "Failure rate, %", c.fail_pct.to_string(), "Chance each request fails") }
+                                { self.input(Field::Seed, "Seed", c.seed.to_string(), "Same seed, same latencies") }
                             </div>
                         } } else { html! {
                             <div class="field-row one">
-                                { self.input(ctx, Field::Url, "URL with {id} (empty: AniList GraphQL)", c.url.clone().unwrap_or_default(), "GET this URL for each id") }
+                                { self.input(Field::Url, "URL with {id} (empty: AniList GraphQL)", c.url.clone().unwrap_or_default(), "GET this URL for each id") }
                             </div>
                         } } }
                         <div class="field-row">
-                            { self.input(ctx, Field::Block, "CPU work in coroutine 1, ms", c.block_ms.to_string(), "Synchronous work before its request") }
+                            { self.input(Field::Block, "CPU work in coroutine 1, ms", c.block_ms.to_string(), "Synchronous work before its request") }
                             <label class="check"><input type="checkbox" data-testid="aio-offload" checked={c.offload} disabled={running}
                                 onchange={act(link, |_| Action::ToggleOffload)} />{ " run it with asyncio.to_thread" }</label>
                         </div>
@@ -229,14 +217,14 @@ impl AsyncLab {
                 } } else { html! {
                     <>
                         <div class="field-row one">
-                            { self.input(ctx, Field::Items, "Items the producer puts", c.pipeline.items.iter().map(|v| format!("{v}")).collect::<Vec<_>>().join(","), "Numbers, comma-separated") }
+                            { self.input(Field::Items, "Items the producer puts", c.pipeline.items.iter().map(|v| format!("{v}")).collect::<Vec<_>>().join(","), "Numbers, comma-separated") }
                         </div>
                         <div class="field-row">
-                            { self.input(ctx, Field::Q1, "Queue 1 size (0 = unbounded)", c.pipeline.q1.to_string(), "asyncio.Queue(maxsize)") }
-                            { self.input(ctx, Field::Q2, "Queue 2 size (0 = unbounded)", c.pipeline.q2.to_string(), "asyncio.Queue(maxsize)") }
-                            { self.input(ctx, Field::Pms, "Producer, ms per item", (c.pipeline.produce_ms as u64).to_string(), "") }
-                            { self.input(ctx, Field::Tms, "Transformer, ms per item", (c.pipeline.transform_ms as u64).to_string(), "") }
-                            { self.input(ctx, Field::Sms, "Saver, ms per item", (c.pipeline.save_ms as u64).to_string(), "") }
+                            { self.input(Field::Q1, "Queue 1 size (0 = unbounded)", c.pipeline.q1.to_string(), "asyncio.Queue(maxsize)") }
+                            { self.input(Field::Q2, "Queue 2 size (0 = unbounded)", c.pipeline.q2.to_string(), "asyncio.Queue(maxsize)") }
+                            { self.input(Field::Pms, "Producer, ms per item", (c.pipeline.produce_ms as u64).to_string(), "") }
+                            { self.input(Field::Tms, "Transformer, ms per item", (c.pipeline.transform_ms as u64).to_string(), "") }
+                            { self.input(Field::Sms, "Saver, ms per item", (c.pipeline.save_ms as u64).to_string(), "") }
                         </div>
                     </>
                 } } }

@@ -9,6 +9,8 @@ use super::model::{self, Task, TaskRecord, Workload, MAX_MAIN_THREAD_WORK};
 use crate::core::lab::{absolute_link, results_document, Drafts, PoolStatus, Status, RunOnOpen};
 use crate::core::link::{group, quote, LinkError};
 use crate::core::round_to_micros;
+use crate::labs::host::{LabState, Opening};
+use crate::labs::LabMeta;
 use serde::Serialize;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -210,6 +212,11 @@ impl CpuState {
     /// A `run=1` link is waiting for the page to know whether it has workers.
     pub fn run_pending(&self) -> bool {
         self.run_on_open.pending(&self.pool)
+    }
+
+    /// The preset whose settings are on screen, for the preset bar to mark.
+    pub fn preset(&self) -> Option<&'static str> {
+        super::META.preset_matching(|q| CpuConfig::from_query(q).config == self.config)
     }
 
     /// Cancel cannot stop a run that holds the page's thread in one go.
@@ -566,6 +573,48 @@ impl CpuState {
             ),
         };
         results_document("cpu", self.status, &absolute_link(&self.site_root, "/cpu", query), &body)
+    }
+}
+
+impl LabState for CpuState {
+    type Action = Action;
+    type Effect = Effect;
+
+    fn meta() -> &'static LabMeta {
+        &super::META
+    }
+
+    fn open(opening: Opening<'_>) -> (CpuState, Vec<Effect>) {
+        let state = CpuState::new(CpuConfig::from_query(opening.query), opening.pool, opening.site_root);
+        let effects = state.opened();
+        (state, effects)
+    }
+
+    fn update(&mut self, action: Action) -> Vec<Effect> {
+        CpuState::update(self, action)
+    }
+
+    fn pool_changed(pool: PoolStatus) -> Option<Action> {
+        Some(Action::Pool(pool))
+    }
+
+    fn link_run(&self) -> Option<Action> {
+        self.run_pending().then_some(Action::RunFromLink)
+    }
+
+    fn query(&self) -> String {
+        CpuState::query(self)
+    }
+
+    fn results_doc(&self) -> Rc<str> {
+        CpuState::results_doc(self)
+    }
+
+    fn written_query(effect: &Effect) -> Option<&str> {
+        match effect {
+            Effect::WriteQuery(q) => Some(q),
+            _ => None,
+        }
     }
 }
 

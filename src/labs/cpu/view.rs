@@ -5,9 +5,10 @@
 use super::config::{Mode, Workers};
 use super::model::{self, Run, TaskRecord};
 use super::state::{Action, CpuState, Effect, Executor, Input, RunOrder};
-use crate::app::widgets::{act, field_text, results_json, subscribe_pool, Heartbeat, LinkErrors, PresetBar, ShareBar};
+use crate::app::host::{self, act, Host, LabPage, Then};
+use crate::app::widgets::{field_text, results_json, Heartbeat, LinkErrors, PresetBar, ShareBar};
 use crate::core::chart::{self, TimelineLayout};
-use crate::core::lab::{whole_ms, PoolStatus};
+use crate::core::lab::whole_ms;
 use crate::glue;
 use gloo_timers::callback::{Interval, Timeout};
 use std::sync::Arc;
@@ -27,12 +28,14 @@ const FALLBACK_SLICE_MS: f64 = 8.0;
 /// so a slice overshoots its 8 ms by little even inside one long task.
 const FALLBACK_CHUNK: u64 = 1 << 16;
 
+/// The page of the CPU lab, for its bundle.
 pub fn render() -> Html {
-    html! { <CpuLab /> }
+    host::render::<CpuPage>()
 }
 
-pub enum Msg {
-    Do(Action),
+pub struct CpuPage;
+
+pub enum PageEvent {
     StartWorkers,
     RunMainThreadNow,
     FallbackStep,
@@ -50,156 +53,125 @@ struct Runner {
     _timeout: Option<Timeout>,
 }
 
-pub struct CpuLab {
-    state: CpuState,
+#[derive(Default)]
+pub struct Runtime {
     runner: Option<Runner>,
-    _pool_listener: Option<ContextHandle<PoolStatus>>,
 }
 
-impl From<Action> for Msg {
-    fn from(action: Action) -> Msg {
-        Msg::Do(action)
-    }
-}
-
-impl CpuLab {
-    fn dispatch(&mut self, ctx: &Context<Self>, action: Action) {
-        let effects = self.state.update(action);
-        self.perform(ctx, effects);
-    }
-
-    fn perform(&mut self, ctx: &Context<Self>, effects: Vec<Effect>) {
-        for effect in effects {
-            match effect {
-                Effect::WriteQuery(q) => glue::replace_query(&q),
-                Effect::Start(order) => self.start(ctx, order),
-                Effect::Cancel { id, executor } => {
-                    let Some(r) = self.runner.as_ref().filter(|r| r.id == id) else { continue };
-                    r.run.cancel();
-                    // The fallback computes only between slices, so it stops right here.
-                    if executor == Executor::MainThreadSliced {
-                        r.run.retire();
-                        self.report_end(ctx);
-                    }
-                }
-            }
-        }
-    }
-
-    fn start(&mut self, ctx: &Context<Self>, order: RunOrder) {
-        let RunOrder { id, workload, workers, executor } = order;
-        let run = Run::new(workload, workers, glue::now_ms);
-        let link = ctx.link().clone();
-        let timeout = match executor {
-            Executor::Workers => Timeout::new(PAINT_GRACE_MS, move || link.send_message(Msg::StartWorkers)),
-            // Give the browser time to paint "running" before the thread is taken.
-            Executor::MainThread => Timeout::new(60, move || link.send_message(Msg::RunMainThreadNow)),
-            Executor::MainThreadSliced => Timeout::new(0, move || link.send_message(Msg::FallbackStep)),
-        };
-        self.runner = Some(Runner { id, run, in_progress: None, reported: 0, _ticker: None, _timeout: Some(timeout) });
-    }
-
+impl Runtime {
     /// Tells the state machine that the current run has stopped.
-    fn report_end(&mut self, ctx: &Context<Self>) {
+    fn report_end(&mut self, then: &mut Then<CpuPage>) {
         let Some(r) = self.runner.take() else { return };
-        self.dispatch(ctx, Action::Finished { id: r.id, records: r.run.records(), wall_ms: r.run.wall_ms() });
+        then.dispatch(Action::Finished { id: r.id, records: r.run.records(), wall_ms: r.run.wall_ms() });
     }
 
     /// Tells the state machine about newly finished tasks; false when there are none.
-    fn report_progress(&mut self, ctx: &Context<Self>) -> bool {
+    fn report_progress(&mut self, then: &mut Then<CpuPage>) -> bool {
         let Some(r) = self.runner.as_mut() else { return false };
         let finished = r.run.finished();
         if finished == r.reported {
             return false;
         }
         r.reported = finished;
-        let action = Action::Progress { id: r.id, records: r.run.records(), elapsed_ms: r.run.elapsed_ms() };
-        self.dispatch(ctx, action);
+        then.dispatch(Action::Progress { id: r.id, records: r.run.records(), elapsed_ms: r.run.elapsed_ms() });
         true
+    }
+
+    fn start(&mut self, order: RunOrder, host: &Host<CpuPage>) {
+        let RunOrder { id, workload, workers, executor } = order;
+        let run = Run::new(workload, workers, glue::now_ms);
+        let host = host.clone();
+        let timeout = match executor {
+            Executor::Workers => Timeout::new(PAINT_GRACE_MS, move || host.event(PageEvent::StartWorkers)),
+            // Give the browser time to paint "running" before the thread is taken.
+            Executor::MainThread => Timeout::new(60, move || host.event(PageEvent::RunMainThreadNow)),
+            Executor::MainThreadSliced => Timeout::new(0, move || host.event(PageEvent::FallbackStep)),
+        };
+        self.runner = Some(Runner { id, run, in_progress: None, reported: 0, _ticker: None, _timeout: Some(timeout) });
     }
 }
 
-impl Component for CpuLab {
-    type Message = Msg;
-    type Properties = ();
+impl LabPage for CpuPage {
+    type State = CpuState;
+    type Runtime = Runtime;
+    type Event = PageEvent;
 
-    fn create(ctx: &Context<Self>) -> Self {
-        let (pool, listener) = subscribe_pool(ctx, |p| Msg::Do(Action::Pool(p)));
-        let decoded = super::config::CpuConfig::from_query(&glue::current_query());
-        let state = CpuState::new(decoded, pool, &glue::site_root());
-        let mut lab = CpuLab { state, runner: None, _pool_listener: listener };
-        let effects = lab.state.opened();
-        lab.perform(ctx, effects);
-        lab
+    fn runtime(_state: &CpuState) -> Runtime {
+        Runtime::default()
     }
 
-    fn rendered(&mut self, ctx: &Context<Self>, _first: bool) {
-        if self.state.run_pending() {
-            ctx.link().send_message(Msg::Do(Action::RunFromLink));
+    fn perform(_state: &CpuState, rt: &mut Runtime, effect: Effect, then: &mut Then<Self>) {
+        match effect {
+            Effect::WriteQuery(_) => {}
+            Effect::Start(order) => rt.start(order, then.host()),
+            Effect::Cancel { id, executor } => {
+                let Some(r) = rt.runner.as_ref().filter(|r| r.id == id) else { return };
+                r.run.cancel();
+                // The fallback computes only between slices, so it stops right here.
+                if executor == Executor::MainThreadSliced {
+                    r.run.retire();
+                    rt.report_end(then);
+                }
+            }
         }
     }
 
-    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
-        match msg {
-            Msg::Do(action) => self.dispatch(ctx, action),
-            Msg::RunMainThreadNow => {
-                if let Some(r) = &self.runner {
+    fn on_event(_state: &CpuState, rt: &mut Runtime, event: PageEvent, then: &mut Then<Self>) -> bool {
+        match event {
+            PageEvent::RunMainThreadNow => {
+                if let Some(r) = &rt.runner {
                     // Deliberately blocks the page: this is the demonstration.
                     r.run.work(0);
                 }
-                self.report_end(ctx);
+                rt.report_end(then);
             }
-            Msg::StartWorkers => {
-                let Some(r) = &mut self.runner else { return false };
+            PageEvent::StartWorkers => {
+                let Some(r) = &mut rt.runner else { return false };
                 // Spawned even if cancelled meanwhile: the workers then stop at once, and
                 // the run ends the usual way.
                 r.run.spawn_on_pool();
-                let link = ctx.link().clone();
-                r._ticker = Some(Interval::new(TICK_MS, move || link.send_message(Msg::Tick)));
-                return false;
+                let host = then.host().clone();
+                r._ticker = Some(Interval::new(TICK_MS, move || host.event(PageEvent::Tick)));
             }
-            Msg::FallbackStep => {
-                let Some(r) = &mut self.runner else { return false };
-                // Work for a frame's worth of time, then yield so the page can paint and
-                // take clicks (Cancel) before the next slice. A task may span many slices.
-                let slice_start = glue::now_ms();
-                let mut more = true;
-                while glue::now_ms() - slice_start < FALLBACK_SLICE_MS {
-                    if r.in_progress.is_none() {
-                        r.in_progress = r.run.take();
-                    }
-                    let Some(task) = r.in_progress.as_mut() else {
-                        more = false;
-                        break;
-                    };
-                    if r.run.advance(task, 0, FALLBACK_CHUNK) {
-                        r.in_progress = None;
-                    }
-                }
-                if more {
-                    let link = ctx.link().clone();
-                    r._timeout = Some(Timeout::new(0, move || link.send_message(Msg::FallbackStep)));
-                    self.report_progress(ctx);
+            PageEvent::FallbackStep => {
+                let Some(r) = &mut rt.runner else { return false };
+                // A frame's worth of work, then the page paints and takes clicks (Cancel).
+                if r.run.work_for(&mut r.in_progress, FALLBACK_SLICE_MS, FALLBACK_CHUNK) {
+                    let host = then.host().clone();
+                    r._timeout = Some(Timeout::new(0, move || host.event(PageEvent::FallbackStep)));
+                    rt.report_progress(then);
                 } else {
                     r.run.retire();
-                    self.report_end(ctx);
+                    rt.report_end(then);
                 }
             }
-            Msg::Tick => {
-                let Some(r) = &self.runner else { return false };
+            PageEvent::Tick => {
+                let Some(r) = &rt.runner else { return false };
                 if r.run.is_over() {
-                    self.report_end(ctx);
+                    rt.report_end(then);
                 } else {
-                    return self.report_progress(ctx);
+                    rt.report_progress(then);
                 }
             }
         }
-        true
+        false
     }
 
-    fn view(&self, ctx: &Context<Self>) -> Html {
-        let link = ctx.link();
-        let st = &self.state;
+    fn view(state: &CpuState, _rt: &Runtime, host: &Host<Self>) -> Html {
+        CpuLab { state, link: host }.view()
+    }
+}
+
+/// The page's markup, drawn from the state.
+struct CpuLab<'a> {
+    state: &'a CpuState,
+    link: &'a Host<CpuPage>,
+}
+
+impl CpuLab<'_> {
+    fn view(&self) -> Html {
+        let link = self.link;
+        let st = self.state;
         let problems = st.problems();
         let running = st.is_running();
         let doc: AttrValue = st.results_doc().into();
@@ -215,9 +187,9 @@ impl Component for CpuLab {
                            copied; Python's processes copy every argument and result between them." }</p>
                 </section>
                 <LinkErrors errors={st.link_errors.clone()} on_dismiss={act(link, |_| Action::DismissLinkErrors)} />
-                <PresetBar lab="cpu" selected={super::META.preset_matching(|q| super::config::CpuConfig::from_query(q).config == st.config)} disabled={running} on_pick={act(link, Action::LoadPreset)} />
+                <PresetBar lab="cpu" selected={st.preset()} disabled={running} on_pick={act(link, Action::LoadPreset)} />
                 <div class="lab-grid">
-                    { self.view_controls(ctx, &problems, running, &doc) }
+                    { self.view_controls(&problems, running, &doc) }
                     { self.view_results(doc) }
                 </div>
             </div>
@@ -225,9 +197,9 @@ impl Component for CpuLab {
     }
 }
 
-impl CpuLab {
-    fn view_controls(&self, ctx: &Context<Self>, problems: &[String], running: bool, doc: &AttrValue) -> Html {
-        let link = ctx.link();
+impl CpuLab<'_> {
+    fn view_controls(&self, problems: &[String], running: bool, doc: &AttrValue) -> Html {
+        let link = self.link;
         let cores = self.state.cores();
         let mode_radio = |mode: Mode, label: &'static str, hint: &'static str| {
             html! {

@@ -13,6 +13,9 @@ use crate::core::round_to_micros;
 use serde::Serialize;
 use std::cell::RefCell;
 use std::rc::Rc;
+use crate::core::lab::PoolStatus;
+use crate::labs::host::{LabState, Opening};
+use crate::labs::LabMeta;
 
 /// How long Stop waits for Python to stop before it replaces the interpreter.
 pub const STOP_DEADLINE_MS: u32 = 500;
@@ -665,5 +668,52 @@ impl PyState {
         let doc: Rc<str> = results_document("python", self.status, &self.link(), &body).into();
         self.doc_cache.replace(Some(Rc::clone(&doc)));
         doc
+    }
+}
+
+impl LabState for PyState {
+    type Action = Action;
+    type Effect = Effect;
+
+    fn meta() -> &'static LabMeta {
+        &super::META
+    }
+
+    fn open(opening: Opening<'_>) -> (PyState, Vec<Effect>) {
+        let (state, mut effects) = PyState::open(config::decode(opening.query), opening.shared_memory_missing, opening.site_root);
+        // The address bar shows the decoded link, as in every lab (`run` leaves it).
+        let mut written = Vec::new();
+        state.write_query(&mut written);
+        written.append(&mut effects);
+        (state, written)
+    }
+
+    fn update(&mut self, action: Action) -> Vec<Effect> {
+        PyState::update(self, action)
+    }
+
+    /// This lab runs no Rust on workers; a `run=1` link runs once CPython is ready.
+    fn pool_changed(_pool: PoolStatus) -> Option<Action> {
+        None
+    }
+
+    fn link_run(&self) -> Option<Action> {
+        None
+    }
+
+    /// Empty for a program too long for a link (the page says so).
+    fn query(&self) -> String {
+        PyState::query(self).unwrap_or_default()
+    }
+
+    fn results_doc(&self) -> Rc<str> {
+        PyState::results_doc(self)
+    }
+
+    fn written_query(effect: &Effect) -> Option<&str> {
+        match effect {
+            Effect::WriteQuery(q) => Some(q),
+            _ => None,
+        }
     }
 }

@@ -6,29 +6,26 @@ use super::config;
 use super::model::{self, Assets, Stream};
 use super::programs;
 use super::state::{Action, Effect, Interp, PyState, PyStatus, STOP_DEADLINE_MS};
-use crate::app::widgets::{act, results_json, LinkErrors, PresetBar, ShareBar};
+use crate::app::host::{self, act, Host, LabPage, Then};
+use crate::app::widgets::{results_json, LinkErrors, PresetBar, ShareBar};
 use crate::core::lab::whole_ms;
 use crate::glue::{self, python::{Editor, PyWorker}};
 use gloo_timers::callback::Timeout;
 use yew::prelude::*;
 
+/// The page of the Python lab, for its bundle.
 pub fn render() -> Html {
-    html! { <PythonLab /> }
+    host::render::<PythonPage>()
 }
 
-pub enum Msg {
-    Do(Action),
+pub struct PythonPage;
+
+pub enum PageEvent {
     EditorReady(Result<Editor, String>),
 }
 
-impl From<Action> for Msg {
-    fn from(action: Action) -> Msg {
-        Msg::Do(action)
-    }
-}
-
-pub struct PythonLab {
-    state: PyState,
+/// The worker running CPython, the editor, and the timer that gives up on a Stop.
+pub struct Runtime {
     assets: Result<Assets, String>,
     worker: Option<PyWorker>,
     editor: Option<Editor>,
@@ -37,124 +34,118 @@ pub struct PythonLab {
     stop_timer: Option<Timeout>,
 }
 
-impl PythonLab {
-    fn dispatch(&mut self, ctx: &Context<Self>, action: Action) {
-        let effects = self.state.update(action);
-        self.perform(ctx, effects);
-    }
-
-    fn perform(&mut self, ctx: &Context<Self>, effects: Vec<Effect>) {
-        for effect in effects {
-            match effect {
-                Effect::StartWorker => self.start_worker(ctx),
-                Effect::TerminateWorker => {
-                    self.worker = None;
-                    self.stop_timer = None;
-                }
-                Effect::PostRun { run, code, on_one } => {
-                    if let Some(w) = &self.worker {
-                        w.run(run, &code, on_one);
-                    }
-                }
-                Effect::PostStop { run } => {
-                    if let Some(w) = &self.worker {
-                        w.stop(run);
-                    }
-                    let link = ctx.link().clone();
-                    self.stop_timer = Some(Timeout::new(STOP_DEADLINE_MS, move || {
-                        link.send_message(Msg::Do(Action::StopDeadline { run }));
-                    }));
-                }
-                Effect::WriteQuery(q) => glue::replace_query(&q),
-                Effect::SetEditor(text) => {
-                    if let Some(e) = &self.editor {
-                        e.set_doc(&text);
-                    }
-                }
-                Effect::MarkLine(line) => {
-                    if let Some(e) = &self.editor {
-                        e.mark_line(line);
-                    }
-                }
-            }
-        }
-    }
-
-    fn start_worker(&mut self, ctx: &Context<Self>) {
+impl Runtime {
+    fn start_worker(&mut self, then: &mut Then<PythonPage>) {
         let assets = match &self.assets {
             Ok(a) => a,
             Err(problem) => {
-                let problem = problem.clone();
-                ctx.link().send_message(Msg::Do(Action::WorkerFailed(problem)));
+                then.dispatch(Action::WorkerFailed(problem.clone()));
                 return;
             }
         };
-        let (events, failures) = (ctx.link().clone(), ctx.link().clone());
-        match PyWorker::start(
-            assets,
-            move |e| events.send_message(Msg::Do(Action::Worker(e))),
-            move |m| failures.send_message(Msg::Do(Action::WorkerFailed(m))),
-        ) {
+        let (events, failures) = (then.host().clone(), then.host().clone());
+        match PyWorker::start(assets, move |e| events.send(Action::Worker(e)), move |m| failures.send(Action::WorkerFailed(m))) {
             Ok(w) => self.worker = Some(w),
-            Err(m) => ctx.link().send_message(Msg::Do(Action::WorkerFailed(m))),
+            Err(m) => then.dispatch(Action::WorkerFailed(m)),
         }
     }
 }
 
-impl Component for PythonLab {
-    type Message = Msg;
-    type Properties = ();
+impl LabPage for PythonPage {
+    type State = PyState;
+    type Runtime = Runtime;
+    type Event = PageEvent;
 
-    fn create(ctx: &Context<Self>) -> Self {
-        let decoded = config::decode(&glue::current_query());
-        let (state, effects) = PyState::open(decoded, glue::shared_memory_missing(), &glue::site_root());
-        let mut lab = PythonLab {
-            state,
+    fn runtime(_state: &PyState) -> Runtime {
+        Runtime {
             assets: glue::python::assets(),
             worker: None,
             editor: None,
             editor_problem: None,
             editor_host: NodeRef::default(),
             stop_timer: None,
-        };
-        lab.perform(ctx, effects);
-        lab
+        }
     }
 
-    fn rendered(&mut self, ctx: &Context<Self>, first: bool) {
+    fn perform(_state: &PyState, rt: &mut Runtime, effect: Effect, then: &mut Then<Self>) {
+        match effect {
+            Effect::StartWorker => rt.start_worker(then),
+            Effect::TerminateWorker => {
+                rt.worker = None;
+                rt.stop_timer = None;
+            }
+            Effect::PostRun { run, code, on_one } => {
+                if let Some(w) = &rt.worker {
+                    w.run(run, &code, on_one);
+                }
+            }
+            Effect::PostStop { run } => {
+                if let Some(w) = &rt.worker {
+                    w.stop(run);
+                }
+                let host = then.host().clone();
+                rt.stop_timer = Some(Timeout::new(STOP_DEADLINE_MS, move || host.send(Action::StopDeadline { run })));
+            }
+            Effect::WriteQuery(_) => {}
+            Effect::SetEditor(text) => {
+                if let Some(e) = &rt.editor {
+                    e.set_doc(&text);
+                }
+            }
+            Effect::MarkLine(line) => {
+                if let Some(e) = &rt.editor {
+                    e.mark_line(line);
+                }
+            }
+        }
+    }
+
+    fn rendered(state: &PyState, rt: &mut Runtime, host: &Host<Self>, first: bool) {
         if !first {
             return;
         }
-        let (Ok(assets), Some(host)) = (&self.assets, self.editor_host.cast::<web_sys::Element>()) else {
+        let (Ok(assets), Some(parent)) = (&rt.assets, rt.editor_host.cast::<web_sys::Element>()) else {
             return;
         };
-        let (bundle, doc, link) = (assets.editor.clone(), self.state.code.clone(), ctx.link().clone());
+        let (bundle, doc, host) = (assets.editor.clone(), state.code.clone(), host.clone());
         let on_change = {
-            let link = link.clone();
-            move |text: String| link.send_message(Msg::Do(Action::Edit(text)))
+            let host = host.clone();
+            move |text: String| host.send(Action::Edit(text))
         };
         wasm_bindgen_futures::spawn_local(async move {
-            let editor = Editor::create(&bundle, &host, &doc, "Python program", on_change).await;
-            link.send_message(Msg::EditorReady(editor));
+            let editor = Editor::create(&bundle, &parent, &doc, "Python program", on_change).await;
+            host.event(PageEvent::EditorReady(editor));
         });
     }
 
-    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
-        match msg {
-            Msg::Do(action) => self.dispatch(ctx, action),
-            Msg::EditorReady(Ok(editor)) => {
+    fn on_event(state: &PyState, rt: &mut Runtime, event: PageEvent, _then: &mut Then<Self>) -> bool {
+        match event {
+            PageEvent::EditorReady(Ok(editor)) => {
                 // Typing in the plain text area before the editor came wins.
-                editor.set_doc(&self.state.code);
-                editor.mark_line(self.state.error_line());
-                self.editor = Some(editor);
+                editor.set_doc(&state.code);
+                editor.mark_line(state.error_line());
+                rt.editor = Some(editor);
             }
-            Msg::EditorReady(Err(problem)) => self.editor_problem = Some(problem),
+            PageEvent::EditorReady(Err(problem)) => rt.editor_problem = Some(problem),
         }
         true
     }
 
-    fn view(&self, ctx: &Context<Self>) -> Html {
-        let link = ctx.link();
+    fn view(state: &PyState, rt: &Runtime, host: &Host<Self>) -> Html {
+        PythonLab { state, rt, link: host }.view()
+    }
+}
+
+/// The page's markup, drawn from the state and what the runtime holds.
+struct PythonLab<'a> {
+    state: &'a PyState,
+    rt: &'a Runtime,
+    link: &'a Host<PythonPage>,
+}
+
+impl PythonLab<'_> {
+    fn view(&self) -> Html {
+        let link = self.link;
         let s = &self.state;
         let doc: AttrValue = s.results_doc().into();
         html! {
@@ -174,12 +165,12 @@ impl Component for PythonLab {
                 <PresetBar lab="python" selected={s.preset().map(|p| p.id)} disabled={s.is_running()} on_pick={act(link, Action::LoadPreset)} />
                 { self.view_interpreter() }
                 <div class="py-grid">
-                    { self.view_editor(ctx) }
+                    { self.view_editor() }
                     { self.view_output() }
                 </div>
                 { self.view_result() }
                 { self.view_timeline() }
-                { self.view_pool(ctx) }
+                { self.view_pool() }
                 <section class="card">
                     { match s.query() {
                         Some(q) => html! { <ShareBar path="/python" query={q} document={doc.clone()} export_name="python-lab-results.json" /> },
@@ -197,11 +188,11 @@ fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
-impl PythonLab {
+impl PythonLab<'_> {
     fn view_interpreter(&self) -> Html {
         let s = &self.state;
-        let total = self.assets.as_ref().map(|a| a.total_bytes()).unwrap_or(0);
-        let label = self.assets.as_ref().map(|a| format!("CPython {} (Pyodide {})", a.python, a.pyodide_version)).unwrap_or_else(|_| "CPython".into());
+        let total = self.rt.assets.as_ref().map(|a| a.total_bytes()).unwrap_or(0);
+        let label = self.rt.assets.as_ref().map(|a| format!("CPython {} (Pyodide {})", a.python, a.pyodide_version)).unwrap_or_else(|_| "CPython".into());
         let body = match &s.interp {
             Interp::Loading { loaded, total: reported } => {
                 let total = if *reported > 0 { *reported } else { total };
@@ -242,8 +233,8 @@ impl PythonLab {
         }
     }
 
-    fn view_editor(&self, ctx: &Context<Self>) -> Html {
-        let link = ctx.link();
+    fn view_editor(&self) -> Html {
+        let link = self.link;
         let s = &self.state;
         let running = s.is_running();
         let status = match s.status() {
@@ -272,12 +263,12 @@ impl PythonLab {
                     } }
                     <span class="small muted" data-testid="py-status" data-status={format!("{:?}", s.status()).to_lowercase()}>{ status }</span>
                 </div>
-                <div class="code-editor" ref={self.editor_host.clone()} data-testid="py-editor"></div>
-                { if self.editor.is_none() { html! {
+                <div class="code-editor" ref={self.rt.editor_host.clone()} data-testid="py-editor"></div>
+                { if self.rt.editor.is_none() { html! {
                     <textarea class="code-fallback" data-testid="py-code-fallback" spellcheck="false" aria-label="Python program"
                         value={s.code.clone()} oninput={act(link, |e: InputEvent| Action::Edit(crate::app::widgets::field_text(&e)))} />
                 } } else { html! {} } }
-                { match &self.editor_problem {
+                { match &self.rt.editor_problem {
                     Some(p) => html! { <p class="small warn">{ format!("The code editor did not load ({p}); this plain text box works instead.") }</p> },
                     None => html! {},
                 } }
@@ -362,7 +353,7 @@ impl PythonLab {
         }
     }
 
-    fn view_pool(&self, ctx: &Context<Self>) -> Html {
+    fn view_pool(&self) -> Html {
         let s = &self.state;
         let Some(last) = &s.last else { return html! {} };
         let Some(pool) = &last.record.pool else {
@@ -433,7 +424,7 @@ impl PythonLab {
                 } }
                 { if pool.parallel && !s.is_running() { html! {
                     <p class="small">
-                        <button data-testid="py-run-on-one" onclick={act(ctx.link(), |_| Action::RunOnOne)}>{ "Run on one interpreter" }</button>
+                        <button data-testid="py-run-on-one" onclick={act(self.link, |_| Action::RunOnOne)}>{ "Run on one interpreter" }</button>
                         { " runs the same program with its pools' tasks one after another here: the speedup compares the two." }
                     </p>
                 } } else { html! {} } }

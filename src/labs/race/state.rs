@@ -13,7 +13,10 @@ use crate::core::lab::{absolute_link, results_document, PoolStatus, Status, RunO
 use crate::core::link::{group, quote, LinkError};
 use crate::core::round_to_micros;
 use serde::Serialize;
+use crate::labs::host::{LabState, Opening};
+use crate::labs::LabMeta;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// The exhaustive count as shown, with how long it took.
 #[derive(Clone, Debug)]
@@ -437,7 +440,7 @@ impl RaceState {
         self.status = Status::Done;
     }
 
-    pub fn results_doc(&self) -> String {
+    pub fn results_doc(&self) -> Rc<str> {
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct OutcomeDoc {
@@ -526,7 +529,49 @@ impl RaceState {
             prediction: self.config.predict,
             error,
         };
-        results_document("race", self.status, &absolute_link(&self.site_root, "/race", &self.query()), &body)
+        results_document("race", self.status, &absolute_link(&self.site_root, "/race", &self.query()), &body).into()
+    }
+}
+
+impl LabState for RaceState {
+    type Action = Action;
+    type Effect = Effect;
+
+    fn meta() -> &'static LabMeta {
+        &super::META
+    }
+
+    fn open(opening: Opening<'_>) -> (RaceState, Vec<Effect>) {
+        let state = RaceState::new(RaceConfig::from_query(opening.query), opening.pool, opening.site_root);
+        let effects = state.opened();
+        (state, effects)
+    }
+
+    fn update(&mut self, action: Action) -> Vec<Effect> {
+        RaceState::update(self, action)
+    }
+
+    fn pool_changed(pool: PoolStatus) -> Option<Action> {
+        Some(Action::Pool(pool))
+    }
+
+    fn link_run(&self) -> Option<Action> {
+        self.run_pending().then_some(Action::RunFromLink)
+    }
+
+    fn query(&self) -> String {
+        RaceState::query(self)
+    }
+
+    fn results_doc(&self) -> Rc<str> {
+        RaceState::results_doc(self)
+    }
+
+    fn written_query(effect: &Effect) -> Option<&str> {
+        match effect {
+            Effect::WriteQuery(q) => Some(q),
+            _ => None,
+        }
     }
 }
 

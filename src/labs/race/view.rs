@@ -7,133 +7,98 @@ use super::lang::{self, OpKind};
 use super::machine::{enabled, is_done, outcome, Outcome};
 use super::sched::Scheduler;
 use super::state::{self, key_action, Action, Counted, Effect, RaceState};
-use crate::app::widgets::{act, field_text, results_json, subscribe_pool, LinkErrors, PresetBar, ShareBar};
-use crate::core::lab::{whole_ms, PoolStatus};
+use crate::app::host::{self, act, Host, LabPage, Then};
+use crate::app::widgets::{field_text, results_json, LinkErrors, PresetBar, ShareBar};
+use crate::core::lab::whole_ms;
 use crate::core::link::group;
 use crate::glue;
-use gloo_timers::callback::Interval;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+/// The page of the race lab, for its bundle.
 pub fn render() -> Html {
-    html! { <RaceLab /> }
+    host::render::<RacePage>()
 }
 
-pub enum Msg {
-    Do(Action),
-    CountPoll,
+pub struct RacePage;
+
+/// The stepper's keys, listened to on the window while the page is open.
+#[derive(Default)]
+pub struct Runtime {
+    keys: Option<Closure<dyn FnMut(KeyboardEvent)>>,
 }
 
-/// A count running on a worker: where it puts its result, and the timer that looks.
-struct Counting {
-    generation: u64,
-    slot: glue::Slot<Counted>,
-    _poll: Interval,
-}
+impl LabPage for RacePage {
+    type State = RaceState;
+    type Runtime = Runtime;
+    type Event = ();
 
-pub struct RaceLab {
-    state: RaceState,
-    counting: Option<Counting>,
-    _pool_listener: Option<ContextHandle<PoolStatus>>,
-    _keys: Option<Closure<dyn FnMut(KeyboardEvent)>>,
-}
-
-impl From<Action> for Msg {
-    fn from(action: Action) -> Msg {
-        Msg::Do(action)
-    }
-}
-
-impl RaceLab {
-    fn dispatch(&mut self, ctx: &Context<Self>, action: Action) {
-        let effects = self.state.update(action);
-        self.perform(ctx, effects);
+    fn runtime(_state: &RaceState) -> Runtime {
+        Runtime::default()
     }
 
-    fn perform(&mut self, ctx: &Context<Self>, effects: Vec<Effect>) {
-        for effect in effects {
-            match effect {
-                Effect::WriteQuery(q) => glue::replace_query(&q),
-                Effect::StartCount { generation, program, on_worker } => {
-                    let slot = glue::run_off_page(on_worker, move || state::count(&program, on_worker, glue::now_ms));
-                    let link = ctx.link().clone();
-                    let poll = Interval::new(30, move || link.send_message(Msg::CountPoll));
-                    // A count of an older scenario may still run; its slot is dropped here
-                    // and the state machine would drop its result anyway.
-                    self.counting = Some(Counting { generation, slot, _poll: poll });
-                    ctx.link().send_message(Msg::CountPoll);
-                }
+    fn perform(_state: &RaceState, _rt: &mut Runtime, effect: Effect, then: &mut Then<Self>) {
+        match effect {
+            Effect::WriteQuery(_) => {}
+            Effect::StartCount { generation, program, on_worker } => {
+                // A count of an older scenario may still run; the state machine drops its
+                // result by its generation.
+                then.host().off_page(
+                    on_worker,
+                    move || state::count(&program, on_worker, glue::now_ms),
+                    move |counted| Action::Counted { generation, counted },
+                );
             }
         }
     }
-}
 
-impl Component for RaceLab {
-    type Message = Msg;
-    type Properties = ();
-
-    fn create(ctx: &Context<Self>) -> Self {
-        let (pool, listener) = subscribe_pool(ctx, |p| Msg::Do(Action::Pool(p)));
-        let decoded = super::config::RaceConfig::from_query(&glue::current_query());
-        let state = RaceState::new(decoded, pool, &glue::site_root());
-        let mut lab = RaceLab { state, counting: None, _pool_listener: listener, _keys: None };
-        let effects = lab.state.opened();
-        lab.perform(ctx, effects);
-        lab
-    }
-
-    fn rendered(&mut self, ctx: &Context<Self>, first: bool) {
-        if first {
-            let link = ctx.link().clone();
-            let cb = Closure::<dyn FnMut(KeyboardEvent)>::new(move |e: KeyboardEvent| {
-                // Keys are for the stepper; typing in a field must not move it.
-                let typing = e
-                    .target()
-                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                    .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
-                if typing || e.ctrl_key() || e.meta_key() || e.alt_key() {
-                    return;
-                }
-                if let Some(action) = key_action(&e.key()) {
-                    e.prevent_default();
-                    link.send_message(Msg::Do(action));
-                }
-            });
-            if let Some(w) = web_sys::window() {
-                let _ = w.add_event_listener_with_callback("keydown", cb.as_ref().unchecked_ref());
+    fn rendered(_state: &RaceState, rt: &mut Runtime, host: &Host<Self>, first: bool) {
+        if !first {
+            return;
+        }
+        let host = host.clone();
+        let cb = Closure::<dyn FnMut(KeyboardEvent)>::new(move |e: KeyboardEvent| {
+            // Keys are for the stepper; typing in a field must not move it.
+            let typing = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+            if typing || e.ctrl_key() || e.meta_key() || e.alt_key() {
+                return;
             }
-            self._keys = Some(cb);
+            if let Some(action) = key_action(&e.key()) {
+                e.prevent_default();
+                host.send(action);
+            }
+        });
+        if let Some(w) = web_sys::window() {
+            let _ = w.add_event_listener_with_callback("keydown", cb.as_ref().unchecked_ref());
         }
-        if self.state.run_pending() {
-            ctx.link().send_message(Msg::Do(Action::RunFromLink));
-        }
+        rt.keys = Some(cb);
     }
 
-    fn destroy(&mut self, _ctx: &Context<Self>) {
-        if let (Some(w), Some(cb)) = (web_sys::window(), self._keys.as_ref()) {
+    fn destroy(rt: &mut Runtime) {
+        if let (Some(w), Some(cb)) = (web_sys::window(), rt.keys.as_ref()) {
             let _ = w.remove_event_listener_with_callback("keydown", cb.as_ref().unchecked_ref());
         }
     }
 
-    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
-        match msg {
-            Msg::Do(action) => self.dispatch(ctx, action),
-            Msg::CountPoll => {
-                let Some(c) = &self.counting else { return false };
-                let done = glue::take_result(&c.slot);
-                let Some(counted) = done else { return false };
-                let generation = c.generation;
-                self.counting = None;
-                self.dispatch(ctx, Action::Counted { generation, counted });
-            }
-        }
-        true
+    fn view(state: &RaceState, _rt: &Runtime, host: &Host<Self>) -> Html {
+        RaceLab { state, link: host }.view()
     }
+}
 
-    fn view(&self, ctx: &Context<Self>) -> Html {
+/// The page's markup, drawn from the state.
+struct RaceLab<'a> {
+    state: &'a RaceState,
+    link: &'a Host<RacePage>,
+}
+
+impl RaceLab<'_> {
+    fn view(&self) -> Html {
         let doc: AttrValue = self.state.results_doc().into();
-        let link = ctx.link();
+        let link = self.link;
         html! {
             <div class="lab race-lab">
                 <section class="lab-intro">
@@ -153,10 +118,10 @@ impl Component for RaceLab {
                 <LinkErrors errors={self.state.link_errors.clone()} on_dismiss={act(link, |_| Action::DismissLinkErrors)} />
                 <PresetBar lab="race" selected={self.state.config.preset_id()} on_pick={act(link, Action::LoadPreset)} />
                 <div class="lab-grid race-grid">
-                    { self.view_editor(ctx, &doc) }
+                    { self.view_editor(&doc) }
                     <div class="race-main">
-                        { self.view_stepper(ctx) }
-                        { self.view_histograms(ctx) }
+                        { self.view_stepper() }
+                        { self.view_histograms() }
                         <section class="card">
                             { results_json(doc) }
                         </section>
@@ -167,9 +132,9 @@ impl Component for RaceLab {
     }
 }
 
-impl RaceLab {
-    fn view_editor(&self, ctx: &Context<Self>, doc: &AttrValue) -> Html {
-        let link = ctx.link();
+impl RaceLab<'_> {
+    fn view_editor(&self, doc: &AttrValue) -> Html {
+        let link = self.link;
         let dirty = self.state.is_dirty();
         html! {
             <section class="card controls" aria-label="Scenario">
@@ -247,8 +212,8 @@ impl RaceLab {
         html! { <p class="small" data-testid="race-schedule-note">{ format!("{given} chosen by hand or given in the link{rest}.") }</p> }
     }
 
-    fn view_stepper(&self, ctx: &Context<Self>) -> Html {
-        let link = ctx.link();
+    fn view_stepper(&self) -> Html {
+        let link = self.link;
         let p = &self.state.config.program;
         let state = self.state.state_at();
         let at = self.state.config.at;
@@ -317,7 +282,7 @@ impl RaceLab {
                     }) }
                 </div>
                 { self.view_memory() }
-                { self.view_timeline(ctx) }
+                { self.view_timeline() }
                 { if end { self.view_outcome() } else { html! {} } }
             </section>
         }
@@ -373,7 +338,7 @@ impl RaceLab {
         }
     }
 
-    fn view_timeline(&self, ctx: &Context<Self>) -> Html {
+    fn view_timeline(&self) -> Html {
         let p = &self.state.config.program;
         let n = self.state.config.steps.len().max(1);
         let lanes = p.threads.len().max(1);
@@ -404,7 +369,7 @@ impl RaceLab {
                         let target = i + 1;
                         html! {
                             <g class={classes!("step-cell", (!taken).then_some("future"), lost.then_some("lost"))}
-                                data-step={i.to_string()} onclick={act(ctx.link(), move |_| Action::JumpTo(target))}>
+                                data-step={i.to_string()} onclick={act(self.link, move |_| Action::JumpTo(target))}>
                                 <rect class={format!("lane-{}", t % 8)} x={format!("{:.1}", x + 1.0)} y={format!("{y:.1}")}
                                     width={format!("{:.1}", (cell - 2.0).max(1.0))} height={lane_h.to_string()} rx="3">
                                     <title>{ title }</title>
@@ -457,8 +422,8 @@ impl RaceLab {
         }
     }
 
-    fn view_histograms(&self, ctx: &Context<Self>) -> Html {
-        let link = ctx.link();
+    fn view_histograms(&self) -> Html {
+        let link = self.link;
         let p = &self.state.config.program;
         let var = self.state.first_var().unwrap_or("the result").to_string();
         let counting = self.state.is_counting();

@@ -1,0 +1,224 @@
+//! The one component that hosts a lab (the pure half is `labs::host`). It opens the lab's
+//! state from the address, subscribes to the worker pool, writes the address bar, starts
+//! a `run=1` link's run, and runs off-page jobs with a callback. A lab's page supplies
+//! only what is its own: the effects it performs, the events of what it runs, and markup.
+
+use crate::core::lab::PoolStatus;
+use crate::glue;
+use crate::labs::host::{LabState, Opening};
+use std::collections::VecDeque;
+use std::marker::PhantomData;
+use yew::html::Scope;
+use yew::prelude::*;
+
+/// A lab's action, by its page.
+pub type ActionOf<P> = <<P as LabPage>::State as LabState>::Action;
+/// A lab's effect, by its page.
+pub type EffectOf<P> = <<P as LabPage>::State as LabState>::Effect;
+
+/// What a lab's page adds to its state: the things it runs in the browser and its markup.
+pub trait LabPage: Sized + 'static {
+    type State: LabState;
+    /// What the page holds besides the state: runs in progress, timers, workers, editors.
+    type Runtime;
+    /// Messages from what the page runs (a timer's tick, an editor that is ready).
+    type Event: 'static;
+
+    fn runtime(state: &Self::State) -> Self::Runtime;
+
+    /// Performs one effect (the address bar's are the host's). Actions it reports go
+    /// through `then`, which the host dispatches in order after it.
+    fn perform(state: &Self::State, runtime: &mut Self::Runtime, effect: EffectOf<Self>, then: &mut Then<Self>);
+
+    fn on_event(_state: &Self::State, _runtime: &mut Self::Runtime, _event: Self::Event, _then: &mut Then<Self>) -> bool {
+        false
+    }
+
+    fn rendered(_state: &Self::State, _runtime: &mut Self::Runtime, _host: &Host<Self>, _first: bool) {}
+
+    fn destroy(_runtime: &mut Self::Runtime) {}
+
+    fn view(state: &Self::State, runtime: &Self::Runtime, host: &Host<Self>) -> Html;
+}
+
+/// A handle on the hosting component: send actions and events, make callbacks.
+pub struct Host<P: LabPage> {
+    scope: Scope<LabHost<P>>,
+}
+
+impl<P: LabPage> Clone for Host<P> {
+    fn clone(&self) -> Self {
+        Host { scope: self.scope.clone() }
+    }
+}
+
+impl<P: LabPage> Host<P> {
+    pub fn send(&self, action: ActionOf<P>) {
+        self.scope.send_message(HostMsg::Do(action));
+    }
+
+    pub fn event(&self, event: P::Event) {
+        self.scope.send_message(HostMsg::Event(event));
+    }
+
+    /// A callback that turns a DOM event into the lab's action.
+    pub fn callback<IN: 'static>(&self, f: impl Fn(IN) -> ActionOf<P> + 'static) -> Callback<IN> {
+        self.scope.callback(move |e| HostMsg::Do(f(e)))
+    }
+
+    /// A callback that turns a DOM event into one of the page's own events.
+    pub fn event_callback<IN: 'static>(&self, f: impl Fn(IN) -> P::Event + 'static) -> Callback<IN> {
+        self.scope.callback(move |e| HostMsg::Event(f(e)))
+    }
+
+    /// Runs `job` on a worker of the pool when `on_worker` (else right here) and sends
+    /// the action `done` makes of its result when it is back on the page's thread.
+    pub fn off_page<T: Send + 'static>(
+        &self,
+        on_worker: bool,
+        job: impl FnOnce() -> T + Send + 'static,
+        done: impl FnOnce(T) -> ActionOf<P> + 'static,
+    ) {
+        let result = glue::off_page(on_worker, job);
+        let host = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            // A dropped sender (a panicking job) sends nothing: the lab stays as it was.
+            if let Ok(value) = result.await {
+                host.send(done(value));
+            }
+        });
+    }
+}
+
+/// `act(link, |e| Action::…)`: a callback that turns an event into the lab's action.
+pub fn act<P: LabPage, IN: 'static>(host: &Host<P>, f: impl Fn(IN) -> ActionOf<P> + 'static) -> Callback<IN> {
+    host.callback(f)
+}
+
+/// Where `perform` and `on_event` leave the actions they report, and how they reach the
+/// page's later messages.
+pub struct Then<P: LabPage> {
+    queue: VecDeque<ActionOf<P>>,
+    host: Host<P>,
+}
+
+impl<P: LabPage> Then<P> {
+    /// Dispatches `action` right after the current effect or event.
+    pub fn dispatch(&mut self, action: ActionOf<P>) {
+        self.queue.push_back(action);
+    }
+
+    pub fn host(&self) -> &Host<P> {
+        &self.host
+    }
+}
+
+pub enum HostMsg<P: LabPage> {
+    Do(ActionOf<P>),
+    Event(P::Event),
+}
+
+pub struct LabHost<P: LabPage> {
+    state: P::State,
+    runtime: P::Runtime,
+    _pool_listener: Option<ContextHandle<PoolStatus>>,
+    _page: PhantomData<P>,
+}
+
+impl<P: LabPage> LabHost<P> {
+    fn host(ctx: &Context<Self>) -> Host<P> {
+        Host { scope: ctx.link().clone() }
+    }
+
+    /// Performs `effects`, then every action they report and the effects of those.
+    fn run(&mut self, ctx: &Context<Self>, effects: Vec<EffectOf<P>>, mut then: Then<P>) {
+        self.perform_all(effects, &mut then);
+        while let Some(action) = then.queue.pop_front() {
+            let effects = self.state.update(action);
+            self.perform_all(effects, &mut then);
+        }
+        let _ = ctx;
+    }
+
+    fn perform_all(&mut self, effects: Vec<EffectOf<P>>, then: &mut Then<P>) {
+        for effect in effects {
+            match P::State::written_query(&effect) {
+                Some(query) => glue::replace_query(query),
+                None => P::perform(&self.state, &mut self.runtime, effect, then),
+            }
+        }
+    }
+}
+
+impl<P: LabPage> Component for LabHost<P> {
+    type Message = HostMsg<P>;
+    type Properties = ();
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let (pool, listener) = match P::State::pool_changed(PoolStatus::Starting) {
+            Some(_) => {
+                let on_change = ctx.link().callback(|p: PoolStatus| match P::State::pool_changed(p) {
+                    Some(action) => HostMsg::Do(action),
+                    None => unreachable!("pool_changed answers the same for every status"),
+                });
+                match ctx.link().context::<PoolStatus>(on_change) {
+                    Some((status, handle)) => (status, Some(handle)),
+                    None => (PoolStatus::Starting, None),
+                }
+            }
+            None => (PoolStatus::Starting, None),
+        };
+        let query = glue::current_query();
+        let site_root = glue::site_root();
+        let opening = Opening {
+            query: &query,
+            pool,
+            site_root: &site_root,
+            shared_memory_missing: glue::shared_memory_missing(),
+            machine_cores: glue::logical_cores(),
+        };
+        let (state, effects) = P::State::open(opening);
+        let runtime = P::runtime(&state);
+        let mut lab = LabHost { state, runtime, _pool_listener: listener, _page: PhantomData };
+        let then = Then { queue: VecDeque::new(), host: Self::host(ctx) };
+        lab.run(ctx, effects, then);
+        lab
+    }
+
+    fn rendered(&mut self, ctx: &Context<Self>, first: bool) {
+        P::rendered(&self.state, &mut self.runtime, &Self::host(ctx), first);
+        if let Some(action) = self.state.link_run() {
+            ctx.link().send_message(HostMsg::Do(action));
+        }
+    }
+
+    fn destroy(&mut self, _ctx: &Context<Self>) {
+        P::destroy(&mut self.runtime);
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: HostMsg<P>) -> bool {
+        let mut then = Then { queue: VecDeque::new(), host: Self::host(ctx) };
+        match msg {
+            HostMsg::Do(action) => {
+                let effects = self.state.update(action);
+                self.run(ctx, effects, then);
+                true
+            }
+            HostMsg::Event(event) => {
+                let redraw = P::on_event(&self.state, &mut self.runtime, event, &mut then);
+                let acted = !then.queue.is_empty();
+                self.run(ctx, Vec::new(), then);
+                redraw || acted
+            }
+        }
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        P::view(&self.state, &self.runtime, &Self::host(ctx))
+    }
+}
+
+/// The page of lab `P`, for its bundle's `main`.
+pub fn render<P: LabPage>() -> Html {
+    html! { <LabHost<P> /> }
+}
