@@ -3,7 +3,9 @@
 //! Pure data and transitions; the Yew components only wire them to the browser.
 
 use serde::Serialize;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// Where a lab's run is in its life. Every lab's results JSON has it as `status`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -101,6 +103,37 @@ pub fn results_document<S: Serialize>(lab: &'static str, status: S, link: &str, 
     }
     serde_json::to_string_pretty(&Envelope { lab, status, link, body })
         .unwrap_or_else(|e| format!("{{\"lab\":\"{lab}\",\"error\":\"{e}\"}}"))
+}
+
+/// A lab's serialised results document, kept until what it shows changes: a finished run
+/// can hold megabytes (exact products, event logs), too much to serialise again on every
+/// redraw. `K` is what the document is made from; `()` for a lab that forgets the
+/// document itself when its state changes.
+#[derive(Debug)]
+pub struct DocCache<K = ()>(RefCell<Option<(K, Rc<str>)>>);
+
+impl<K> Default for DocCache<K> {
+    fn default() -> Self {
+        DocCache(RefCell::new(None))
+    }
+}
+
+impl<K: PartialEq> DocCache<K> {
+    /// The document made for `key`: the kept one if it was made for the same key.
+    pub fn get(&self, key: K, make: impl FnOnce() -> String) -> Rc<str> {
+        if let Some((kept_for, doc)) = self.0.borrow().as_ref() {
+            if *kept_for == key {
+                return Rc::clone(doc);
+            }
+        }
+        let doc: Rc<str> = Rc::from(make());
+        *self.0.borrow_mut() = Some((key, Rc::clone(&doc)));
+        doc
+    }
+
+    pub fn forget(&self) {
+        self.0.replace(None);
+    }
 }
 
 /// A time as whole milliseconds, the way every page prints one: from the same
@@ -320,5 +353,21 @@ mod tests {
         // Not below the root (or only by a prefix of a segment): left as it is.
         assert_eq!(path_below("/course/pg", "/course/pgx/cpu"), "/course/pgx/cpu");
         assert_eq!(path_below("/course/pg", "/other"), "/other");
+    }
+
+    #[test]
+    fn a_kept_document_is_made_again_only_for_a_new_key_or_after_forget() {
+        let cache: DocCache<u32> = DocCache::default();
+        let made = std::cell::Cell::new(0);
+        let make = |text: &str| {
+            made.set(made.get() + 1);
+            text.to_string()
+        };
+        assert_eq!(&*cache.get(1, || make("a")), "a");
+        assert_eq!(&*cache.get(1, || make("b")), "a");
+        assert_eq!(&*cache.get(2, || make("c")), "c");
+        cache.forget();
+        assert_eq!(&*cache.get(2, || make("d")), "d");
+        assert_eq!(made.get(), 3);
     }
 }

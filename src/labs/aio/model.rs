@@ -165,6 +165,25 @@ impl Recorder {
             .filter_map(|r| Some(r.end_ms? - r.start_ms?))
             .sum()
     }
+
+    /// Requests in phase `p`.
+    pub fn count(&self, p: Phase) -> usize {
+        self.requests.iter().filter(|q| q.phase == p).count()
+    }
+
+    /// Requests that have ended, one way or another.
+    pub fn finished(&self) -> usize {
+        self.requests.iter().filter(|q| q.phase.is_final()).count()
+    }
+
+    pub fn max_in_flight(&self) -> usize {
+        self.in_flight.iter().map(|x| x.1).max().unwrap_or(0)
+    }
+
+    /// Sum of latencies over wall time, once the run has ended in some time.
+    pub fn speedup(&self) -> Option<f64> {
+        self.finished_at.filter(|w| *w > 0.0).map(|w| self.sum_of_latencies() / w)
+    }
 }
 
 /// Records the end of a request, once: later calls (a guard after a timeout) do nothing.

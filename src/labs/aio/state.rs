@@ -9,7 +9,7 @@ use super::config::{
     MAX_QUEUE, MAX_SIMULATED, MAX_STAGE_MS, MAX_TIMEOUT_MS,
 };
 use super::model::{self, ids_for, plan, py_list, Env, Phase, PipelineRecord, Planned, Rec, Recorder, RequestRecord, Strategy};
-use crate::core::lab::{absolute_link, results_document, Drafts, PoolStatus, Status, RunOnOpen};
+use crate::core::lab::{absolute_link, results_document, whole_ms, DocCache, Drafts, PoolStatus, Status, RunOnOpen};
 use crate::core::link::{group, LinkError};
 use crate::core::round_to_micros;
 use futures::future::LocalBoxFuture;
@@ -125,7 +125,7 @@ pub struct AioState {
     pub last: Option<Last>,
     pub status: Status,
     /// The results document, computed once per finished run (it can be large).
-    doc_cache: RefCell<Option<Rc<str>>>,
+    doc_cache: DocCache,
 }
 
 impl AioState {
@@ -141,7 +141,7 @@ impl AioState {
             runs_started: 0,
             last: None,
             status: Status::Idle,
-            doc_cache: RefCell::new(None),
+            doc_cache: DocCache::default(),
         }
     }
 
@@ -272,7 +272,7 @@ impl AioState {
                 let id = self.runs_started;
                 self.running = Some(id);
                 self.status = Status::Running;
-                self.doc_cache.replace(None);
+                self.doc_cache.forget();
                 vec![Effect::Start { id, config: self.config.clone(), workers: self.pool.is_ready() }]
             }
             Action::Started { id, last } => {
@@ -289,10 +289,8 @@ impl AioState {
                 if self.status == Status::Running {
                     self.status = Status::Done;
                 }
-                // The record is final now: serialise it once.
-                self.doc_cache.replace(None);
-                let doc = self.results_doc();
-                self.doc_cache.replace(Some(doc));
+                // The record is final now: it is serialised once, when next shown.
+                self.doc_cache.forget();
                 vec![]
             }
             Action::Cancel => match self.running {
@@ -305,10 +303,31 @@ impl AioState {
         }
     }
 
+    /// The sentence under a finished request run's figures: what creating the coroutines
+    /// took beside running them (the tutorial's timing pitfall).
+    pub fn creation_sentence(&self) -> Option<String> {
+        let Some(Last::Requests { rec, .. }) = &self.last else { return None };
+        let r = rec.borrow();
+        let wall = r.finished_at?;
+        let n = r.requests.len();
+        let ran = if self.status == Status::Cancelled { "running them until the cancel took" } else { "running them took" };
+        Some(match r.creation_ms.unwrap_or(0.0) {
+            c if c < 0.01 => format!("Creating the {n} coroutines took under 0.01 ms (below this clock's resolution); {ran} {} ms. ", whole_ms(wall)),
+            c => format!("Creating the {n} coroutines took {c:.3} ms; {ran} {} ms. ", whole_ms(wall)),
+        })
+    }
+
     pub fn results_doc(&self) -> Rc<str> {
-        if let Some(doc) = self.doc_cache.borrow().as_ref() {
-            return Rc::clone(doc);
+        // A running experiment's record changes under the state (its futures write it), and
+        // before any run the document follows the settings: both are serialised afresh.
+        // A finished run's is kept until the next run.
+        if self.running.is_some() || self.last.is_none() {
+            return Rc::from(self.build_results_doc());
         }
+        self.doc_cache.get((), || self.build_results_doc())
+    }
+
+    fn build_results_doc(&self) -> String {
         let query = match &self.last {
             Some(Last::Requests { config, .. } | Last::Pipeline { config, .. }) => config.to_query(false),
             None => self.query(),
@@ -318,7 +337,7 @@ impl AioState {
             Some(Last::Requests { rec, config }) => {
                 let r = rec.borrow();
                 let running = self.status == Status::Running;
-                let count = |p: Phase| r.requests.iter().filter(|q| q.phase == p).count();
+                let count = |p: Phase| r.count(p);
                 let sum = r.sum_of_latencies();
                 let wall = r.finished_at;
                 let mut doc = serde_json::json!({
@@ -338,9 +357,9 @@ impl AioState {
                     "timedOut": count(Phase::TimedOut),
                     "wallMs": wall.map(round_to_micros),
                     "sumOfLatenciesMs": round_to_micros(sum),
-                    "speedup": wall.filter(|w| *w > 0.0).map(|w| round_to_micros(sum / w)),
+                    "speedup": r.speedup().map(round_to_micros),
                     "creationMs": r.creation_ms.map(|c| (c * 1e6).round() / 1e6),
-                    "maxInFlight": r.in_flight.iter().map(|x| x.1).max().unwrap_or(0),
+                    "maxInFlight": r.max_in_flight(),
                     "note": r.note,
                 });
                 if !running {
@@ -366,7 +385,7 @@ impl AioState {
                 })
             }
         };
-        Rc::from(results_document("async", self.status, &absolute_link(&self.site_root, "/async", &query), &body))
+        results_document("async", self.status, &absolute_link(&self.site_root, "/async", &query), &body)
     }
 }
 

@@ -3,7 +3,7 @@
 //! the browser's event loop when the state asks for it, and draws the state.
 
 use super::config::{AioConfig, Experiment, Network};
-use super::model::{Phase, Recorder, RequestRecord, Strategy, py_list};
+use super::model::{Phase, Recorder, Strategy, py_list};
 use super::state::{self, Action, AioState, Effect, Field, Last};
 use crate::app::host::{act, Host, LabPage, Then};
 use crate::app::widgets::{field_text, results_json, Heartbeat, LinkErrors, PresetBar, ShareBar};
@@ -251,7 +251,7 @@ impl AsyncLab<'_> {
         let r = rec.borrow();
         let running = self.state.status == Status::Running;
         let n = r.requests.len();
-        let done = r.requests.iter().filter(|q| q.phase.is_final()).count();
+        let done = r.finished();
         let sum = r.sum_of_latencies();
         html! {
             <>
@@ -269,21 +269,15 @@ impl AsyncLab<'_> {
                             <dl>
                                 <div><dt>{ "Wall time" }</dt><dd data-testid="wall-ms">{ format!("{} ms", whole_ms(wall)) }</dd></div>
                                 <div><dt>{ "Sum of latencies" }</dt><dd>{ format!("{} ms", whole_ms(sum)) }</dd></div>
-                                <div><dt>{ "Speedup (sum of latencies \u{f7} wall time)" }</dt><dd>{ if wall > 0.0 { format!("{:.2}\u{d7}", sum / wall) } else { "\u{2014}".into() } }</dd></div>
-                                <div><dt>{ "Most in flight" }</dt><dd>{ r.in_flight.iter().map(|x| x.1).max().unwrap_or(0) }</dd></div>
+                                <div><dt>{ "Speedup (sum of latencies \u{f7} wall time)" }</dt><dd>{ r.speedup().map_or("\u{2014}".into(), |s| format!("{s:.2}\u{d7}")) }</dd></div>
+                                <div><dt>{ "Most in flight" }</dt><dd>{ r.max_in_flight() }</dd></div>
                             </dl>
                             <p class="small" data-testid="aio-pitfall">
-                                { {
-                                    let ran = if self.state.status == Status::Cancelled { "running them until the cancel took" } else { "running them took" };
-                                    match r.creation_ms.unwrap_or(0.0) {
-                                        c if c < 0.01 => format!("Creating the {n} coroutines took under 0.01 ms (below this clock's resolution); {ran} {} ms. ", whole_ms(wall)),
-                                        c => format!("Creating the {n} coroutines took {c:.3} ms; {ran} {} ms. ", whole_ms(wall)),
-                                    }
-                                } }
+                                { self.state.creation_sentence().unwrap_or_default() }
                                 { "A timing decorator that wraps the async function without awaiting it measures only the first figure, which is how a tutorial came to report 3.1e-06 s for 15 requests." }
                             </p>
                             { match &r.note { Some(m) => html! { <p class="warn" data-testid="aio-note">{ m }</p> }, None => html! {} } }
-                            { phase_counts(&r.requests) }
+                            { phase_counts(&r) }
                         </div>
                     },
                     _ => html! {},
@@ -359,11 +353,11 @@ fn phase_key(p: Phase) -> &'static str {
     }
 }
 
-fn phase_counts(reqs: &[RequestRecord]) -> Html {
+fn phase_counts(r: &Recorder) -> Html {
     let phases = [Phase::Done, Phase::Failed, Phase::TimedOut, Phase::Cancelled];
     html! {
         <p class="phase-counts">{ for phases.iter().map(|p| {
-            let n = reqs.iter().filter(|q| q.phase == *p).count();
+            let n = r.count(*p);
             html! { <span class={format!("chip phase-{}", phase_key(*p).replace(' ', "-"))}>{ format!("{} {}", n, phase_key(*p)) }</span> }
         }) }</p>
     }

@@ -6,13 +6,12 @@
 
 use super::config::{CpuConfig, Decoded, Mode, Workers, MAX_WORKERS};
 use super::model::{self, Task, TaskRecord, Workload, MAX_MAIN_THREAD_WORK};
-use crate::core::lab::{absolute_link, results_document, Drafts, PoolStatus, Status, RunOnOpen};
+use crate::core::lab::{absolute_link, results_document, DocCache, Drafts, PoolStatus, Status, RunOnOpen};
 use crate::core::link::{group, quote, LinkError};
 use crate::core::round_to_micros;
 use crate::labs::host::{LabState, Opening};
 use crate::labs::LabMeta;
 use serde::Serialize;
-use std::cell::RefCell;
 use std::rc::Rc;
 
 /// Where a run's tasks execute.
@@ -133,6 +132,27 @@ pub struct Outcome {
     pub cancelled: bool,
 }
 
+impl Outcome {
+    /// Where the run's tasks ran, as the figures say it.
+    pub fn ran_on(&self) -> String {
+        match self.executor {
+            Executor::MainThread => "the page's thread".to_string(),
+            Executor::MainThreadSliced => "the page's thread (no workers available)".to_string(),
+            Executor::Workers if self.mode.is_sequential() => "one worker".to_string(),
+            Executor::Workers => format!("{} worker{}", self.workers, if self.workers == 1 { "" } else { "s" }),
+        }
+    }
+
+    /// What the page says instead of a speedup, when the run has none.
+    pub fn no_speedup_note(&self) -> Option<&'static str> {
+        match (self.summary.speedup, self.mode.is_sequential()) {
+            (Some(_), _) => None,
+            (None, true) if !self.cancelled => Some("Sequential baseline saved: now run it on k workers for a speedup."),
+            (None, _) => Some("No speedup yet: run the same tasks in one worker first, to have a baseline."),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 struct DocKey {
     runs_started: u64,
@@ -163,7 +183,7 @@ pub struct CpuState {
     runs_started: u64,
     /// The serialised results document and what it was made from: a finished run can hold
     /// megabytes of exact products, too much to serialise again on every keystroke.
-    doc_cache: RefCell<Option<(DocKey, Rc<str>)>>,
+    doc_cache: DocCache<DocKey>,
 }
 
 impl CpuState {
@@ -184,7 +204,7 @@ impl CpuState {
             sweep_pending: Vec::new(),
             sweeping: false,
             runs_started: 0,
-            doc_cache: RefCell::new(None),
+            doc_cache: DocCache::default(),
         }
     }
 
@@ -486,15 +506,7 @@ impl CpuState {
             sweep: self.sweep.len(),
             error: self.error.clone(),
         };
-        let mut cache = self.doc_cache.borrow_mut();
-        if let Some((cached_key, doc)) = cache.as_ref() {
-            if *cached_key == key {
-                return Rc::clone(doc);
-            }
-        }
-        let doc: Rc<str> = Rc::from(self.build_results_doc());
-        *cache = Some((key, Rc::clone(&doc)));
-        doc
+        self.doc_cache.get(key, || self.build_results_doc())
     }
 
     fn build_results_doc(&self) -> String {
@@ -855,5 +867,26 @@ mod tests {
         assert!(s.update(Action::RemoveTask(9)).is_empty());
         assert_eq!(s.update(Action::RemoveTask(0)), vec![Effect::WriteQuery("mode=parallel&k=all&iters=2000000&tasks=3-11".into())]);
         assert!(s.problems().is_empty());
+    }
+
+    #[test]
+    fn the_figures_say_where_a_run_ran_and_why_it_has_no_speedup() {
+        let mut s = open("mode=worker&iters=10&tasks=2-38,5-50", ready(2));
+        let order = started(&s.update(Action::Run));
+        finish_all(&mut s, &order, 10.0);
+        let o = s.last.as_ref().expect("an outcome");
+        assert_eq!(o.ran_on(), "one worker");
+        assert_eq!(o.no_speedup_note(), Some("Sequential baseline saved: now run it on k workers for a speedup."));
+        s.update(Action::SetMode(Mode::Parallel));
+        let order = started(&s.update(Action::Run));
+        finish_all(&mut s, &order, 5.0);
+        let o = s.last.as_ref().expect("an outcome");
+        assert_eq!(o.ran_on(), "2 workers");
+        assert_eq!(o.no_speedup_note(), None, "the sequential run is the baseline");
+        let mut fresh = open("mode=parallel&k=1&iters=10&tasks=2-38", ready(2));
+        let order = started(&fresh.update(Action::Run));
+        finish_all(&mut fresh, &order, 5.0);
+        let o = fresh.last.as_ref().expect("an outcome");
+        assert_eq!((o.ran_on().as_str(), o.no_speedup_note().is_some()), ("1 worker", true));
     }
 }

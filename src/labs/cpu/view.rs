@@ -336,16 +336,10 @@ impl CpuLab<'_> {
 
     fn view_figures(&self) -> Html {
         let Some(o) = self.state.last.as_ref().filter(|_| self.state.active.is_none()) else { return html! {} };
-        let where_ = match o.executor {
-            Executor::MainThread => "the page's thread".to_string(),
-            Executor::MainThreadSliced => "the page's thread (no workers available)".to_string(),
-            Executor::Workers if o.mode.is_sequential() => "one worker".to_string(),
-            Executor::Workers => format!("{} worker{}", o.workers, if o.workers == 1 { "" } else { "s" }),
-        };
-        let speedup = match (o.summary.speedup, o.mode.is_sequential()) {
+        let where_ = o.ran_on();
+        let speedup = match (o.summary.speedup, o.no_speedup_note()) {
             (Some(s), _) => html! { <><strong data-testid="speedup">{ format!("{s:.2}\u{d7}") }</strong>{ " speedup against the latest sequential run" }</> },
-            (None, true) if !o.cancelled => html! { <span class="muted">{ "Sequential baseline saved: now run it on k workers for a speedup." }</span> },
-            (None, _) => html! { <span class="muted">{ "No speedup yet: run the same tasks in one worker first, to have a baseline." }</span> },
+            (None, note) => html! { <span class="muted">{ note.unwrap_or_default() }</span> },
         };
         html! {
             <div class={classes!("figures", o.cancelled.then_some("cancelled"))}>

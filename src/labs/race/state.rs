@@ -6,7 +6,8 @@
 use super::config::{Decoded, Mode, Prediction, RaceConfig, MAX_RUNS};
 use super::explore::{explore, Exhaustive};
 use super::lang::{self, ParseError, Program};
-use super::machine::{enabled, outcome, replay, Outcome, State, Trace};
+use super::lang::OpKind;
+use super::machine::{enabled, is_done, outcome, replay, Outcome, State, Trace};
 use super::sched::{self, Scheduler};
 use super::SCENARIOS;
 use crate::core::lab::{absolute_link, results_document, PoolStatus, Status, RunOnOpen};
@@ -89,6 +90,18 @@ pub enum Effect {
     /// Count every interleaving of `program` (on a worker when `on_worker`), then report
     /// `Action::Counted` with this generation.
     StartCount { generation: u64, program: Program, on_worker: bool },
+}
+
+/// One thread's lane in the stepper.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lane {
+    pub done: bool,
+    /// The source line it runs next.
+    pub next_line: Option<usize>,
+    /// Whether it can take a step now (not finished, not waiting for a lock).
+    pub can_step: bool,
+    /// "ready", "waiting for LOCK", "finished" or "failed".
+    pub status: String,
 }
 
 pub struct RaceState {
@@ -209,6 +222,87 @@ impl RaceState {
     pub fn at_end(&self) -> bool {
         let p = &self.config.program;
         (0..p.threads.len()).all(|t| !enabled(p, self.state_at(), t))
+    }
+
+    /// Thread `t` at the current step, as its lane shows it.
+    pub fn lane(&self, t: usize) -> Lane {
+        let p = &self.config.program;
+        let state = self.state_at();
+        let done = is_done(p, state, t);
+        let failed = state.failed & (1 << t) != 0;
+        let op = p.threads[t].ops.get(usize::from(state.pcs[t]));
+        let waiting_for = match op.map(|o| &o.kind) {
+            Some(OpKind::Acquire { lock }) if !enabled(p, state, t) => Some(p.locks[*lock].clone()),
+            _ => None,
+        };
+        let status = if failed {
+            "failed".to_string()
+        } else if done {
+            "finished".to_string()
+        } else if let Some(l) = &waiting_for {
+            format!("waiting for {l}")
+        } else {
+            "ready".to_string()
+        };
+        Lane { done, next_line: if done { None } else { op.map(|o| o.line) }, can_step: !done && waiting_for.is_none(), status }
+    }
+
+    /// Lock `l` at the current step: "free" or "held by NAME", and who waits for it.
+    pub fn lock_line(&self, l: usize) -> String {
+        let p = &self.config.program;
+        let state = self.state_at();
+        let holder = state.holders[l].map(|h| p.threads[usize::from(h)].name.clone());
+        let waiters: Vec<String> = (0..p.threads.len())
+            .filter(|&t| {
+                matches!(p.threads[t].ops.get(usize::from(state.pcs[t])).map(|o| &o.kind), Some(OpKind::Acquire { lock }) if *lock == l)
+                    && !enabled(p, state, t)
+            })
+            .map(|t| p.threads[t].name.clone())
+            .collect();
+        let mut line = holder.map(|h| format!("held by {h}")).unwrap_or_else(|| "free".into());
+        if !waiters.is_empty() {
+            line.push_str(&format!("; waiting: {}", waiters.join(", ")));
+        }
+        line
+    }
+
+    /// The values shared variable `v` has been given so far: (step index, thread, value).
+    pub fn writes_of(&self, v: usize) -> Vec<(usize, usize, i64)> {
+        self.trace
+            .steps
+            .iter()
+            .take(self.config.at)
+            .enumerate()
+            .filter_map(|(i, s)| s.wrote.filter(|(var, _)| *var == v).map(|(_, val)| (i, s.thread, val)))
+            .collect()
+    }
+
+    /// Updates lost in the steps taken so far.
+    pub fn lost_updates(&self) -> usize {
+        self.trace.steps.iter().take(self.config.at).filter(|s| s.lost_update.is_some()).count()
+    }
+
+    /// What the page says of the user's prediction at the end of a run: whether it was
+    /// right, and the sentence. `None` without a prediction.
+    pub fn verdict(&self) -> Option<(bool, String)> {
+        let want = self.config.predict?;
+        let o = outcome(&self.config.program, self.state_at());
+        let right = want.matches(&o);
+        let var = self.first_var().unwrap_or("the first shared variable");
+        let guess = match want {
+            Prediction::Value(v) => format!("{var} = {v}"),
+            Prediction::Deadlock => "a deadlock".into(),
+        };
+        let ending = if o.deadlock {
+            "this run deadlocked".to_string()
+        } else {
+            match o.values.first() {
+                Some(got) => format!("this run ended with {var} = {got}"),
+                None => "this run finished".to_string(),
+            }
+        };
+        let sentence = if right { format!("You predicted {guess}: right for this run.") } else { format!("You predicted {guess}; {ending}.") };
+        Some((right, sentence))
     }
 
     pub fn first_var(&self) -> Option<&str> {
@@ -724,5 +818,24 @@ mod tests {
         assert!(key_action("9").is_none());
         assert!(key_action("0").is_none());
         assert!(key_action("a").is_none());
+    }
+
+    #[test]
+    fn the_stepper_says_who_waits_what_was_written_and_whether_the_prediction_held() {
+        // Two threads, one lock: once the first holds it, the second waits for it.
+        let src = "shared x = 0\nlock m\nthread t * 2:\n    with m:\n        x += 1\n";
+        let q = crate::core::link::encode(&[("src", src.to_string()), ("predict", "2".to_string())]);
+        let mut s = open(&q);
+        assert_eq!(s.lane(0).status, "ready");
+        assert_eq!(s.lock_line(0), "free");
+        s.update(Action::StepThread(0));
+        let waiting = s.lane(1);
+        assert_eq!((waiting.status.as_str(), waiting.can_step), ("waiting for m", false));
+        assert_eq!(s.lock_line(0), "held by t-1; waiting: t-2");
+        s.update(Action::ToEnd);
+        assert_eq!(s.writes_of(0).iter().map(|w| w.2).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(s.lost_updates(), 0);
+        assert!(s.lane(0).done && s.lane(0).status == "finished");
+        assert_eq!(s.verdict(), Some((true, "You predicted x = 2: right for this run.".to_string())));
     }
 }

@@ -2,11 +2,10 @@
 //! machine); this component turns events into its actions, performs its effects (the
 //! address bar, a count on a worker) and draws the state.
 
-use super::config::Prediction;
-use super::lang::{self, OpKind};
-use super::machine::{enabled, is_done, outcome, Outcome};
+use super::lang;
+use super::machine::{outcome, Outcome};
 use super::sched::Scheduler;
-use super::state::{self, key_action, Action, Counted, Effect, RaceState};
+use super::state::{self, key_action, Action, Counted, Effect, Lane, RaceState};
 use crate::app::host::{self, act, Host, LabPage, Then};
 use crate::app::widgets::{field_text, results_json, LinkErrors, PresetBar, ShareBar};
 use crate::core::lab::whole_ms;
@@ -247,17 +246,7 @@ impl RaceLab<'_> {
                 } }
                 <div class="lanes">
                     { for p.threads.iter().enumerate().map(|(t, th)| {
-                        let done = is_done(p, state, t);
-                        let failed = state.failed & (1 << t) != 0;
-                        let op = th.ops.get(usize::from(state.pcs[t]));
-                        let waiting = match op.map(|o| &o.kind) {
-                            Some(OpKind::Acquire { lock }) if !enabled(p, state, t) => Some(p.locks[*lock].clone()),
-                            _ => None,
-                        };
-                        let next_line = if done { None } else { op.map(|o| o.line) };
-                        let status = if failed { "failed".to_string() } else if done { "finished".to_string() }
-                            else if let Some(l) = &waiting { format!("waiting for {l}") } else { "ready".to_string() };
-                        let can = !done && waiting.is_none();
+                        let Lane { done, next_line, can_step: can, status } = self.state.lane(t);
                         html! {
                             <div class={classes!("lane-card", format!("lane-border-{}", t % 8), done.then_some("done"))} data-testid={format!("race-lane-{t}")}>
                                 <div class="lane-head">
@@ -291,7 +280,6 @@ impl RaceLab<'_> {
     fn view_memory(&self) -> Html {
         let p = &self.state.config.program;
         let state = self.state.state_at();
-        let at = self.state.config.at;
         html! {
             <div class="memory">
                 <div>
@@ -299,8 +287,7 @@ impl RaceLab<'_> {
                     <table class="vars" data-testid="race-vars">
                         <tbody>
                         { for p.shared.iter().enumerate().map(|(v, (name, init))| {
-                            let history: Vec<(usize, usize, i64)> = self.state.trace.steps.iter().take(at).enumerate()
-                                .filter_map(|(i, s)| s.wrote.filter(|(var, _)| *var == v).map(|(_, val)| (i, s.thread, val))).collect();
+                            let history = self.state.writes_of(v);
                             html! {
                                 <tr>
                                     <th><code>{ name }</code></th>
@@ -321,14 +308,7 @@ impl RaceLab<'_> {
                         <h3>{ "Locks" }</h3>
                         <ul class="locks" data-testid="race-locks">
                             { for p.locks.iter().enumerate().map(|(l, name)| {
-                                let holder = state.holders[l].map(|h| p.threads[usize::from(h)].name.clone());
-                                let waiters: Vec<String> = (0..p.threads.len()).filter(|&t| {
-                                    matches!(p.threads[t].ops.get(usize::from(state.pcs[t])).map(|o| &o.kind), Some(OpKind::Acquire { lock }) if *lock == l)
-                                        && !enabled(p, state, t)
-                                }).map(|t| p.threads[t].name.clone()).collect();
-                                html! { <li><code>{ name }</code>{ ": " }
-                                    { holder.map(|h| format!("held by {h}")).unwrap_or_else(|| "free".into()) }
-                                    { if waiters.is_empty() { String::new() } else { format!("; waiting: {}", waiters.join(", ")) } }
+                                html! { <li><code>{ name }</code>{ ": " }{ self.state.lock_line(l) }
                                 </li> }
                             }) }
                         </ul>
@@ -390,27 +370,11 @@ impl RaceLab<'_> {
     fn view_outcome(&self) -> Html {
         let p = &self.state.config.program;
         let o = outcome(p, self.state.state_at());
-        let lost = self.state.trace.steps.iter().take(self.state.config.at).filter(|s| s.lost_update.is_some()).count();
-        let prediction = match self.state.config.predict {
-            Some(want) => {
-                let right = want.matches(&o);
-                let var = self.state.first_var().unwrap_or("the first shared variable");
-                let guess = match want {
-                    Prediction::Value(v) => format!("{var} = {v}"),
-                    Prediction::Deadlock => "a deadlock".into(),
-                };
-                let ending = if o.deadlock {
-                    "this run deadlocked".to_string()
-                } else {
-                    match o.values.first() {
-                        Some(got) => format!("this run ended with {var} = {got}"),
-                        None => "this run finished".to_string(),
-                    }
-                };
-                html! { <p data-testid="race-prediction-result" data-right={right.to_string()} class={if right { "ok" } else { "warn" }}>
-                    { if right { format!("You predicted {guess}: right for this run.") } else { format!("You predicted {guess}; {ending}.") } }
-                </p> }
-            }
+        let lost = self.state.lost_updates();
+        let prediction = match self.state.verdict() {
+            Some((right, sentence)) => html! {
+                <p data-testid="race-prediction-result" data-right={right.to_string()} class={if right { "ok" } else { "warn" }}>{ sentence }</p>
+            },
             None => html! {},
         };
         html! {
