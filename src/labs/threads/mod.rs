@@ -2,9 +2,11 @@
 //! threads under the GIL (the rules of Python/ceval_gil.c in 3.11-3.13), of free-threaded
 //! CPython, and of thread and process pools; and a real GIL-style lock on Web Workers.
 
+pub mod batch;
 pub mod config;
 pub mod lanes;
 pub mod presets;
+pub mod results;
 pub mod state;
 // In the kernels crate (kernels/src/), compiled for speed in a size-optimized build.
 pub use concurrency_kernels::threads::{gil, model, real_gil};

@@ -2,12 +2,13 @@
 //! machine) and every coordinate in `lanes`; this component turns events into actions,
 //! runs the simulations the state asks for (on a worker when there is one) and draws.
 
+use super::batch::{self, BatchResult};
 use super::config::{ExecKind, Interp, STARTS};
-use super::lanes::{self, TimeScale};
+use super::lanes::{self, TimeScale, ZoomAction};
 use super::model::{Outcome, ThreadState};
 use super::presets;
 use super::real_gil;
-use super::state::{self, Action, BatchResult, Effect, Field, ThreadsState, ZoomAction};
+use super::state::{self, Action, Effect, Field, ThreadsState};
 use crate::app::widgets::{act, field_text, results_json, subscribe_pool, LinkErrors, PresetBar, ShareBar};
 use crate::core::chart::{nice_ticks, tick_label, Scale};
 use crate::core::lab::PoolStatus;
@@ -65,7 +66,7 @@ impl ThreadsLab {
                 Effect::Simulate { id, jobs, check } => {
                     // A long simulation on the page's thread would freeze it; a worker keeps
                     // the page live.
-                    let slot = glue::run_off_page(self.state.pool.is_ready(), move || state::run_batch(&jobs, check, glue::now_ms));
+                    let slot = glue::run_off_page(self.state.pool.is_ready(), move || batch::run_batch(&jobs, check, glue::now_ms));
                     let link = ctx.link().clone();
                     self.pending = Some(Pending { id, slot, _poll: Interval::new(30, move || link.send_message(Msg::Poll)) });
                     ctx.link().send_message(Msg::Poll);
@@ -629,7 +630,7 @@ fn real_lanes(report: &real_gil::RealReport, simulated: Option<&Outcome>) -> Htm
         <rect class="lane" x={LEFT.to_string()} y={format!("{:.1}", row_y(i))} width={(WIDTH - 8.0 - LEFT).to_string()} height={LANE_H.to_string()} />
     </g> };
     let sim_scale = simulated.map(|o| TimeScale {
-        window: state::Window { start_ns: 0, end_ns: ((end * 1e6) as u64).max(o.wall_ns) },
+        window: lanes::Window { start_ns: 0, end_ns: ((end * 1e6) as u64).max(o.wall_ns) },
         x0: LEFT,
         x1: WIDTH - 8.0,
     });
