@@ -2,7 +2,7 @@
 //! read, built from the page state (what was run, its figures, the comparison, the real
 //! runs). Its fields and their names are fixed: the e2e tests and exported files read them.
 
-use super::config::{ExecKind, Interp};
+use super::choices::{ExecKind, Interp};
 use super::presets::Headline;
 use super::state::ThreadsState;
 use crate::core::lab::{absolute_link, results_document};

@@ -5,10 +5,11 @@
 //! worker when there is one) and report it back.
 
 use super::batch::{simulate_real, BatchKind, BatchResult, Job};
-use super::config::{decimal, number_text, Decoded, ExecKind, Interp, ThreadsConfig, MAX_CORES, MAX_SLOWDOWN_PCT, MAX_SWITCH_MS, MAX_WORKERS, MIN_SWITCH_MS};
+use super::choices::{ExecKind, Interp};
+use super::config::{decimal, number_text, Decoded, ThreadsConfig, MAX_CORES, MAX_SLOWDOWN_PCT, MAX_SWITCH_MS, MAX_WORKERS, MIN_SWITCH_MS};
 use super::lanes::{Window, ZoomAction};
 use super::model::{Outcome, StartMethod, Workload};
-use super::presets::Headline;
+use super::presets::{self, Headline};
 use super::real_gil::RealReport;
 use crate::core::lab::{Drafts, PoolStatus, RunOnOpen, Status};
 use crate::core::link::{group, parse_uint, quote, LinkError};
@@ -115,6 +116,12 @@ impl RunView {
     pub fn speedup(&self) -> Option<f64> {
         let seq = self.sequential.as_ref()?;
         (self.outcome.wall_ms > 0.0).then(|| seq.wall_ms / self.outcome.wall_ms)
+    }
+
+    /// The sentence under the CPython check saying where its figures come from ("" when
+    /// the run was not a preset).
+    pub fn check_source(&self) -> String {
+        self.preset.and_then(presets::find).map(|p| format!("Source: {}.", p.check.source)).unwrap_or_default()
     }
 }
 
@@ -512,6 +519,8 @@ mod tests {
         assert_eq!(d["threads"].as_array().map(Vec::len), Some(2));
         assert!(d["headlines"].as_array().is_some_and(|h| !h.is_empty()));
         assert_eq!(d["ioLatencyMs"], serde_json::Value::Null);
+        let run = s2.run.as_ref().expect("run");
+        assert_eq!(run.check_source(), "Source: CPython 3.11 and 3.13 measured on a 2-core machine.");
 
         perform(&mut s, vec![]);
         let effects = s.update(Action::Run);

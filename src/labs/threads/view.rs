@@ -3,7 +3,7 @@
 //! runs the simulations the state asks for (on a worker when there is one) and draws.
 
 use super::batch::{self, BatchResult};
-use super::config::{ExecKind, Interp, STARTS};
+use super::choices::{ExecKind, Interp, STARTS};
 use super::lanes::{self, TimeScale, ZoomAction};
 use super::model::{Outcome, ThreadState};
 use super::presets;
@@ -606,7 +606,7 @@ impl ThreadsLab {
                         </table>
                         </div>
                         <p class="small muted">{ "The preset's own runs on the 2-core machine its figures were measured on, whatever this page's settings. " }
-                            { presets::preset(r.preset.unwrap_or_default()).map(|p| format!("Source: {}.", p.source)).unwrap_or_default() }</p>
+                            { r.check_source() }</p>
                         </>
                     },
                 } }
