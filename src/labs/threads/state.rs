@@ -5,20 +5,25 @@
 //! worker when there is one) and report it back.
 
 use super::batch::{simulate_real, BatchKind, BatchResult, Job};
-use super::choices::{ExecKind, Interp};
+use super::choices::{parse_interp, parse_start, start_key, ExecKind, Interp};
 use super::config::{decimal, number_text, Decoded, ThreadsConfig, MAX_CORES, MAX_SLOWDOWN_PCT, MAX_SWITCH_MS, MAX_WORKERS, MIN_SWITCH_MS};
 use super::lanes::{Window, ZoomAction};
-use super::model::{Outcome, StartMethod, Workload};
+use super::model::{Outcome, Workload};
 use super::presets::{self, Headline};
 use super::real_gil::RealReport;
 use crate::core::lab::{Drafts, PoolStatus, RunOnOpen, Status};
 use crate::core::link::{group, parse_uint, quote, LinkError};
 use crate::labs::race::lang::ParseError;
 
-/// A typed input, in the form's order.
+/// An input or a `<select>`, in the form's order; each takes the raw text it gives, and
+/// what does not parse is refused with a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Field {
     Workers,
+    /// The process pool's start method: a key of `choices::STARTS`.
+    Start,
+    /// The interpreter: a key of `Interp::ALL`; choosing one resets the slowdown to its figure.
+    Interp,
     Slowdown,
     Switch,
     Cores,
@@ -29,6 +34,8 @@ impl Field {
     pub fn id(self) -> &'static str {
         match self {
             Field::Workers => "threads-workers",
+            Field::Start => "threads-start",
+            Field::Interp => "threads-interp",
             Field::Slowdown => "threads-slowdown",
             Field::Switch => "threads-switch",
             Field::Cores => "threads-cores",
@@ -44,8 +51,6 @@ pub enum Action {
     ApplySource,
     LoadPreset(&'static str),
     SetExec(ExecKind),
-    SetStart(StartMethod),
-    SetInterp(Interp),
     Set(Field, String),
     Run,
     RunFromLink,
@@ -205,6 +210,8 @@ impl ThreadsState {
     pub fn shown(&self, f: Field) -> String {
         self.drafts.shown(f, || match f {
             Field::Workers => self.config.workers.map_or_else(String::new, |n| n.to_string()),
+            Field::Start => start_key(self.config.start).to_string(),
+            Field::Interp => self.config.interp.key().to_string(),
             Field::Slowdown => number_text(self.config.slowdown()),
             Field::Switch => number_text(self.config.switch_ms),
             Field::Cores => self.cores().to_string(),
@@ -254,12 +261,24 @@ impl ThreadsState {
                     }
                     _ => Err(format!("seed: {} is not a whole number from 0 to {}", quote(t), group(u64::from(u32::MAX)))),
                 },
+                Field::Start => parse_start(t).map(|m| c.start = m),
+                Field::Interp => parse_interp(t).map(|i| {
+                    c.interp = i;
+                    // The slowdown field follows the build unless typed in for this one.
+                    c.slowdown_pct = None;
+                }),
                 Field::Switch => decimal(t, MIN_SWITCH_MS, MAX_SWITCH_MS).map(|v| c.switch_ms = v).map_err(|m| format!("switch interval: {m} (ms)")),
                 Field::Slowdown => decimal(t, 0.0, MAX_SLOWDOWN_PCT).map(|v| c.slowdown_pct = Some(v)).map_err(|m| format!("slowdown: {m} (%)")),
             }
         });
         match ok {
-            Some(()) => self.edited(),
+            Some(()) => {
+                if f == Field::Interp {
+                    // The slowdown shown is the new build's; a draft of it would hide that.
+                    self.drafts.clear();
+                }
+                self.edited()
+            }
             None => vec![],
         }
     }
@@ -299,17 +318,6 @@ impl ThreadsState {
             },
             Action::SetExec(e) => {
                 self.config.exec = e;
-                self.edited()
-            }
-            Action::SetStart(s) => {
-                self.config.start = s;
-                self.edited()
-            }
-            Action::SetInterp(i) => {
-                self.config.interp = i;
-                // The slowdown field follows the build unless typed in for this one.
-                self.config.slowdown_pct = None;
-                self.drafts.clear();
                 self.edited()
             }
             Action::Set(f, raw) => self.set(f, raw),
@@ -596,6 +604,35 @@ mod tests {
         let q = s.update(Action::ApplySource);
         assert!(matches!(q.as_slice(), [Effect::WriteQuery(q)] if q.contains("src=")));
         assert_eq!(s.config.threads.len(), 3);
+    }
+
+    #[test]
+    fn the_selects_are_parsed_here_and_an_unknown_value_is_refused() {
+        use crate::labs::threads::model::StartMethod;
+        let mut s = open("preset=cpu-processes");
+        let q = s.update(Action::Set(Field::Start, "spawn".into()));
+        assert!(matches!(q.as_slice(), [Effect::WriteQuery(q)] if q.ends_with("&start=spawn")), "{q:?}");
+        assert_eq!(s.config.start, StartMethod::Spawn);
+        // Not silently fork: the value is refused and named, and nothing runs until it is fixed.
+        assert!(s.update(Action::Set(Field::Start, "vfork".into())).is_empty());
+        assert_eq!(s.config.start, StartMethod::Spawn);
+        assert_eq!(s.problems(), ["start method: vfork is not one of fork, forkserver, spawn"]);
+        assert!(s.update(Action::Run).is_empty());
+        s.update(Action::Set(Field::Start, "forkserver".into()));
+        assert!(s.problems().is_empty(), "{:?}", s.problems());
+        assert_eq!((s.config.start, s.shown(Field::Start)), (StartMethod::Forkserver, "forkserver".to_string()));
+
+        s.update(Action::Set(Field::Slowdown, "12".into()));
+        assert_eq!(s.config.slowdown_pct, Some(12.0));
+        let q = s.update(Action::Set(Field::Interp, "3.13t".into()));
+        assert!(matches!(q.as_slice(), [Effect::WriteQuery(q)] if q.contains("interp=3.13t") && !q.contains("slowdown")), "{q:?}");
+        assert_eq!((s.config.interp, s.config.slowdown_pct), (Interp::Ft313, None));
+        assert_eq!(s.shown(Field::Slowdown), "40", "the new build's figure, not the old draft");
+        assert!(s.update(Action::Set(Field::Interp, "nogil".into())).is_empty());
+        assert_eq!(s.config.interp, Interp::Ft313);
+        assert_eq!(s.problems(), ["interpreter: nogil is not one of gil, 3.13t, 3.14t"]);
+        s.update(Action::Set(Field::Interp, "gil".into()));
+        assert!(s.problems().is_empty() && s.config.interp == Interp::Gil);
     }
 
     #[test]

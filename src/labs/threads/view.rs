@@ -274,10 +274,7 @@ impl ThreadsLab {
                     { self.input(ctx, Field::Workers, "max_workers (empty: default)", "ThreadPoolExecutor: min(32, cores + 4); ProcessPoolExecutor: cores", !pool) }
                     <label>{ "Start method" }
                         <select data-testid="threads-start" disabled={running || c.exec != ExecKind::ProcessPool}
-                            onchange={act(link, |e: Event| {
-                                let v = field_text(&e);
-                                Action::SetStart(STARTS.iter().find(|(k, _)| *k == v).map_or(super::model::StartMethod::Fork, |(_, m)| *m))
-                            })}>
+                            onchange={act(link, |e: Event| Action::Set(Field::Start, field_text(&e)))}>
                             { for STARTS.iter().map(|(k, m)| html! { <option value={*k} selected={c.start == *m}>{ *k }</option> }) }
                         </select>
                     </label>
@@ -285,10 +282,7 @@ impl ThreadsLab {
                 <div class="field-row">
                     <label>{ "Interpreter" }
                         <select data-testid="threads-interp" disabled={running}
-                            onchange={act(link, |e: Event| {
-                                let v = field_text(&e);
-                                Action::SetInterp(Interp::ALL.iter().find(|(k, _)| *k == v).map_or(Interp::Gil, |(_, i)| *i))
-                            })}>
+                            onchange={act(link, |e: Event| Action::Set(Field::Interp, field_text(&e)))}>
                             <option value="gil" selected={c.interp == Interp::Gil}>{ "CPython 3.11-3.13 (GIL)" }</option>
                             <option value="3.13t" selected={c.interp == Interp::Ft313}>{ "3.13t free-threaded" }</option>
                             <option value="3.14t" selected={c.interp == Interp::Ft314}>{ "3.14t free-threaded" }</option>
