@@ -23,6 +23,21 @@ pub enum ZoomAction {
     Wheel { at: f64, zoom_in: bool },
 }
 
+impl ZoomAction {
+    /// The action a key gives on the focused lanes: + and - zoom, the arrows pan, 0 and
+    /// Home show the whole run.
+    pub fn from_key(key: &str) -> Option<ZoomAction> {
+        Some(match key {
+            "+" | "=" => ZoomAction::In,
+            "-" | "_" => ZoomAction::Out,
+            "ArrowLeft" => ZoomAction::Left,
+            "ArrowRight" => ZoomAction::Right,
+            "0" | "Home" => ZoomAction::Reset,
+            _ => return None,
+        })
+    }
+}
+
 /// The narrowest window: a fraction of one 5 ms handoff stays readable.
 pub const MIN_WINDOW_NS: u64 = 200_000;
 
@@ -266,6 +281,9 @@ mod tests {
         assert_eq!(Window::all(0).apply(ZoomAction::In, 0), Window { start_ns: 0, end_ns: 1 });
         let nan = w.apply(ZoomAction::Wheel { at: f64::NAN, zoom_in: false }, wall);
         assert_eq!(nan, Window::all(wall));
+        let keys: Vec<Option<ZoomAction>> = ["+", "=", "-", "_", "ArrowLeft", "ArrowRight", "0", "Home", "a", ""].iter().map(|k| ZoomAction::from_key(k)).collect();
+        use ZoomAction::*;
+        assert_eq!(keys, [Some(In), Some(In), Some(Out), Some(Out), Some(Left), Some(Right), Some(Reset), Some(Reset), None, None]);
     }
 
     #[test]

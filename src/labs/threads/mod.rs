@@ -5,6 +5,7 @@
 pub mod batch;
 pub mod choices;
 pub mod config;
+pub mod display;
 pub mod lanes;
 pub mod presets;
 pub mod results;

@@ -202,6 +202,17 @@ impl ThreadsState {
         self.draft != self.config.source
     }
 
+    /// Whether to say the workload text is edited but not applied (not when it failed to parse:
+    /// the error says more).
+    pub fn edited_not_applied(&self) -> bool {
+        self.is_dirty() && self.parse_error.is_none()
+    }
+
+    /// Whether the page explains where the check points of `counter += 1` fall.
+    pub fn shows_counter(&self) -> bool {
+        self.config.base == "counter"
+    }
+
     pub fn cores(&self) -> u32 {
         self.config.cores_for(self.machine_cores)
     }
