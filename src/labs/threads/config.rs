@@ -15,12 +15,12 @@
 //! | `seed`     | 0..=4294967295                                    | 1                      |
 //! | `run`      | `1` simulates when the page opens                 | off                    |
 
+use super::choices::{start_key, ExecKind, Interp, STARTS};
 use super::gil::{simulate, MAX_PROCESS_POOL_WORKERS, MAX_THREAD_POOL_WORKERS};
 use super::model::{Executor, Interpreter, Outcome, Segment, Settings, SimError, StartMethod, Task, Workload};
 use super::presets;
 use crate::core::link::{self, quote, LinkError, Query};
 use crate::labs::race::lang::{self, ParseError, SegmentKind, WorkThread};
-use serde::Serialize;
 
 pub const MAX_CORES: u32 = 64;
 pub const MAX_WORKERS: u32 = 256;
@@ -28,65 +28,6 @@ pub const MIN_SWITCH_MS: f64 = 0.001;
 pub const MAX_SWITCH_MS: f64 = 10_000.0;
 pub const MAX_SLOWDOWN_PCT: f64 = 1_000.0;
 pub const DEFAULT_PRESET: &str = "cpu-threads";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ExecKind {
-    Sequential,
-    Threads,
-    ThreadPool,
-    ProcessPool,
-}
-
-impl ExecKind {
-    pub const ALL: [(&'static str, ExecKind); 4] =
-        [("seq", ExecKind::Sequential), ("threads", ExecKind::Threads), ("pool", ExecKind::ThreadPool), ("procs", ExecKind::ProcessPool)];
-
-    pub fn key(self) -> &'static str {
-        ExecKind::ALL.iter().find(|(_, k)| *k == self).map_or("threads", |(n, _)| *n)
-    }
-}
-
-pub const STARTS: [(&str, StartMethod); 3] =
-    [("fork", StartMethod::Fork), ("forkserver", StartMethod::Forkserver), ("spawn", StartMethod::Spawn)];
-
-pub fn start_key(s: StartMethod) -> &'static str {
-    STARTS.iter().find(|(_, m)| *m == s).map_or("fork", |(n, _)| *n)
-}
-
-/// Which CPython runs the threads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum Interp {
-    /// CPython 3.11-3.13 with the GIL.
-    #[serde(rename = "gil")]
-    Gil,
-    #[serde(rename = "3.13t")]
-    Ft313,
-    #[serde(rename = "3.14t")]
-    Ft314,
-}
-
-impl Interp {
-    pub const ALL: [(&'static str, Interp); 3] = [("gil", Interp::Gil), ("3.13t", Interp::Ft313), ("3.14t", Interp::Ft314)];
-
-    pub fn key(self) -> &'static str {
-        Interp::ALL.iter().find(|(_, k)| *k == self).map_or("gil", |(n, _)| *n)
-    }
-
-    /// The published single-thread slowdown of the build, in percent (CPython's
-    /// free-threading HOWTO for 3.13t; What's New in 3.14 gives 5-10% for 3.14t).
-    pub fn default_slowdown_pct(self) -> f64 {
-        match self {
-            Interp::Gil => 0.0,
-            Interp::Ft313 => Interpreter::FT_313_SLOWDOWN * 100.0,
-            Interp::Ft314 => Interpreter::FT_314_SLOWDOWN * 100.0,
-        }
-    }
-
-    pub fn is_free_threaded(self) -> bool {
-        self != Interp::Gil
-    }
-}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ThreadsConfig {
@@ -116,119 +57,25 @@ pub struct Decoded {
     pub errors: Vec<LinkError>,
 }
 
-/// A preset's experiment as the page opens it (ids fixed; `presets.rs` has their runs and
-/// the CPython figures they check against).
+/// A preset's experiment as the page opens it (from its row in `presets::TABLE`).
 pub fn preset_config(id: &str) -> Option<ThreadsConfig> {
-    let (base, source, exec, workers, start, interp, switch_ms): (&'static str, String, ExecKind, Option<u32>, StartMethod, Interp, f64) =
-        match id {
-            "seed-io-pool" => ("seed-io-pool", seed_io_source(), ExecKind::ThreadPool, Some(5), StartMethod::Fork, Interp::Gil, 5.0),
-            "cpu-threads" => ("cpu-threads", CPU_THREADS.into(), ExecKind::Threads, None, StartMethod::Fork, Interp::Gil, 5.0),
-            "cpu-processes" => ("cpu-processes", CPU_PARTS.into(), ExecKind::ProcessPool, Some(2), StartMethod::Fork, Interp::Gil, 5.0),
-            "cpu-free-threaded" => ("cpu-free-threaded", CPU_THREADS.into(), ExecKind::Threads, None, StartMethod::Fork, Interp::Ft314, 5.0),
-            "tiny-tasks" => ("tiny-tasks", TINY.into(), ExecKind::ThreadPool, Some(2), StartMethod::Fork, Interp::Gil, 5.0),
-            "convoy" => ("convoy", CONVOY.into(), ExecKind::Threads, None, StartMethod::Fork, Interp::Gil, 5.0),
-            "switch-interval" => ("switch-interval", CONVOY_1MS.into(), ExecKind::Threads, None, StartMethod::Fork, Interp::Gil, 1.0),
-            "native-release" => ("native-release", NATIVE_RELEASE.into(), ExecKind::Threads, None, StartMethod::Fork, Interp::Gil, 5.0),
-            "c-call-holds" => ("c-call-holds", C_CALL.into(), ExecKind::Threads, None, StartMethod::Fork, Interp::Gil, 5.0),
-            "counter" => ("counter", COUNTER.into(), ExecKind::Threads, None, StartMethod::Fork, Interp::Gil, 5.0),
-            _ => return None,
-        };
+    let row = presets::find(id)?;
+    let p = &row.page;
+    let source = p.source.text();
     let threads = lang::parse_workload(&source).ok()?;
-    Some(ThreadsConfig { base, source, threads, exec, workers, start, interp, slowdown_pct: None, switch_ms, cores: None, seed: 1 })
-}
-
-const CPU_THREADS: &str = "\
-# CPU-bound pure Python, split over two threads:
-# only the thread that holds the GIL runs bytecode.
-thread Thread * 2:
-    compute(500)        # 0.5 s of bytecode each
-";
-
-const CPU_PARTS: &str = "\
-# The same CPU-bound work as two tasks for a pool.
-thread part * 2:
-    compute(500)
-";
-
-const TINY: &str = "\
-# 1,000 calls of a function that does almost nothing (about 60 ns).
-thread f * 1000:
-    compute(0.00006)
-";
-
-const CONVOY: &str = "\
-# An I/O thread: 200 times, a little Python and a 0.1 ms sleep
-# (0.17 ms with the timer's slack) ...
-thread io:
-    for _ in range(200):
-        compute(0.001)
-        io(0.169)
-# ... beside one CPU-bound thread that outlasts it.
-thread cpu:
-    compute(1700)
-";
-
-const CONVOY_1MS: &str = "\
-# The convoy with sys.setswitchinterval(0.001): the I/O thread ...
-thread io:
-    for _ in range(200):
-        compute(0.001)
-        io(0.169)
-# ... and the CPU-bound thread, long enough to outlast it.
-thread cpu:
-    compute(900)
-";
-
-const NATIVE_RELEASE: &str = "\
-# hashlib.sha256 on big buffers: the C code releases the GIL.
-thread hash * 2:
-    for _ in range(4):
-        compute(0.1)     # a little Python around each call
-        release(25)      # hashing 64 MiB, GIL released
-";
-
-const C_CALL: &str = "\
-# A heartbeat that sleeps 10 ms, 60 times ...
-thread heartbeat:
-    for _ in range(60):
-        compute(0.005)
-        io(10)
-# ... beside sum(range(10**8)): one C call that never
-# returns to the eval loop, so it never sees a drop request.
-thread summer:
-    compute(20)
-    native(500)
-    compute(1)
-";
-
-const COUNTER: &str = "\
-# counter += 1 in a loop, on 3 threads (about 40 ms of bytecode each).
-thread Thread * 3:
-    compute(40)
-";
-
-/// The tutorial's 15 requests: a little Python, the wait for the reply, parsing it.
-fn seed_io_source() -> String {
-    let latencies = presets::seed_io_latencies_ns(presets::DEFAULT_SEED_IO_SEED);
-    let mut s = String::from(
-        "# The tutorial's 15 AniList requests (stand-in latencies, seeded):\n\
-         # build the query, wait for the reply (GIL released), parse it.\n",
-    );
-    for (id, ns) in presets::SEED_IO_IDS.iter().zip(latencies) {
-        s.push_str(&format!("thread anime_{id}:\n    compute(1)\n    io({})\n    compute(0.5)\n", ms_text(ns)));
-    }
-    s
-}
-
-/// Nanoseconds as the shortest decimal milliseconds that read back exactly.
-pub fn ms_text(ns: u64) -> String {
-    let whole = ns / 1_000_000;
-    let frac = ns % 1_000_000;
-    if frac == 0 {
-        return whole.to_string();
-    }
-    let digits = format!("{frac:06}");
-    format!("{whole}.{}", digits.trim_end_matches('0'))
+    Some(ThreadsConfig {
+        base: row.id,
+        source,
+        threads,
+        exec: p.exec,
+        workers: p.workers,
+        start: p.start,
+        interp: p.interp,
+        slowdown_pct: None,
+        switch_ms: p.switch_ms,
+        cores: None,
+        seed: 1,
+    })
 }
 
 fn ms_to_ns(ms: f64) -> u64 {
@@ -351,7 +198,7 @@ impl ThreadsConfig {
             Some(id) => match preset_config(&id) {
                 Some(p) => p,
                 None => {
-                    let ids: Vec<&str> = presets::PRESET_IDS.to_vec();
+                    let ids: Vec<&str> = presets::ids().collect();
                     q.error("preset", format!("{} is not one of {}; using {DEFAULT_PRESET}", quote(&id), ids.join(", ")));
                     ThreadsConfig::default_config()
                 }
@@ -467,26 +314,18 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// The run of `presets.rs` that each preset's page opens on.
-    fn featured(id: &str) -> usize {
-        match id {
-            "cpu-free-threaded" => 3,
-            "switch-interval" => 1,
-            "counter" => 0,
-            _ => 1,
-        }
-    }
-
     fn segments(w: &Workload) -> Vec<Vec<Segment>> {
         w.tasks.iter().map(|t| t.segments.clone()).collect()
     }
 
     #[test]
     fn each_preset_page_runs_the_presets_own_calibrated_run() {
-        for id in presets::PRESET_IDS {
-            let c = preset_config(id).unwrap_or_else(|| panic!("{id} has no page config"));
-            let p = presets::preset(id).expect("preset");
-            let run = &p.runs[featured(id)];
+        for row in &presets::TABLE {
+            let id = row.id;
+            let c = preset_config(id).unwrap_or_else(|| panic!("{id}: the page's workload does not parse"));
+            assert_eq!(c.base, id);
+            let runs = row.runs(1);
+            let run = runs.get(row.page.run).unwrap_or_else(|| panic!("{id}: no run {}", row.page.run));
             let (w, s) = c.job(2);
             assert_eq!(segments(&w), segments(&run.workload), "{id}: workload");
             assert_eq!(w.executor, run.workload.executor, "{id}: executor");
@@ -496,15 +335,31 @@ mod tests {
         }
     }
 
+    /// The registry's presets are the table's rows, field for field, and each link opens its
+    /// preset unchanged.
     #[test]
-    fn the_registry_lists_every_preset_and_each_link_opens_it() {
-        let ids: Vec<&str> = crate::labs::threads::META.presets.iter().map(|p| p.id).collect();
-        assert_eq!(ids, presets::PRESET_IDS);
-        for p in crate::labs::threads::META.presets {
+    fn the_registry_is_derived_from_the_table_and_each_link_opens_it() {
+        let registry = crate::labs::threads::META.presets;
+        assert_eq!(registry.len(), presets::TABLE.len());
+        for (p, row) in registry.iter().zip(&presets::TABLE) {
+            assert_eq!((p.id, p.title, p.blurb, p.query), (row.id, row.title, row.blurb, row.query));
+            assert_eq!(p.query, format!("preset={}", p.id));
             let d = ThreadsConfig::from_query(p.query);
             assert!(d.errors.is_empty(), "{}: {:?}", p.id, d.errors);
             assert!(d.config.is_preset() && d.config.base == p.id, "{}", p.id);
         }
+        let ids: Vec<&str> = presets::ids().collect();
+        let mut unique = ids.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), ids.len(), "ids are unique: {ids:?}");
+        let mut titles: Vec<&str> = presets::TABLE.iter().map(|r| r.title).collect();
+        titles.sort_unstable();
+        titles.dedup();
+        assert_eq!(titles.len(), ids.len(), "one title per preset, none shared");
+        assert!(presets::find("nope").is_none() && preset_config("nope").is_none());
+        let d = ThreadsConfig::from_query("preset=nope");
+        assert_eq!(d.errors[0].message, format!("nope is not one of {}; using {DEFAULT_PRESET}", ids.join(", ")));
     }
 
     #[test]
@@ -546,9 +401,9 @@ mod tests {
         assert_eq!(c.workers_for(64), 32);
         c.exec = ExecKind::ProcessPool;
         assert_eq!(c.workers_for(8), 8);
-        assert_eq!(ms_text(696_438_062), "696.438062");
-        assert_eq!(ms_text(5_000_000), "5");
-        assert_eq!(ms_text(60), "0.00006");
+        assert_eq!(presets::ms_text(696_438_062), "696.438062");
+        assert_eq!(presets::ms_text(5_000_000), "5");
+        assert_eq!(presets::ms_text(60), "0.00006");
     }
 
     proptest! {

@@ -3,8 +3,77 @@
 //! and a time axis that reads at every zoom. Pure; the view copies these numbers into SVG.
 
 use super::model::{GilInterval, StateInterval, ThreadState};
-use super::state::Window;
 use crate::core::chart::{nice_step, tick_label};
+
+/// The visible stretch of the lanes, in nanoseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub start_ns: u64,
+    pub end_ns: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ZoomAction {
+    In,
+    Out,
+    Left,
+    Right,
+    Reset,
+    /// A wheel turn at `at` (0 = left edge, 1 = right edge of the lanes).
+    Wheel { at: f64, zoom_in: bool },
+}
+
+impl ZoomAction {
+    /// The action a key gives on the focused lanes: + and - zoom, the arrows pan, 0 and
+    /// Home show the whole run.
+    pub fn from_key(key: &str) -> Option<ZoomAction> {
+        Some(match key {
+            "+" | "=" => ZoomAction::In,
+            "-" | "_" => ZoomAction::Out,
+            "ArrowLeft" => ZoomAction::Left,
+            "ArrowRight" => ZoomAction::Right,
+            "0" | "Home" => ZoomAction::Reset,
+            _ => return None,
+        })
+    }
+}
+
+/// The narrowest window: a fraction of one 5 ms handoff stays readable.
+pub const MIN_WINDOW_NS: u64 = 200_000;
+
+impl Window {
+    pub fn all(wall_ns: u64) -> Window {
+        Window { start_ns: 0, end_ns: wall_ns.max(1) }
+    }
+
+    fn width(self) -> u64 {
+        self.end_ns.saturating_sub(self.start_ns).max(1)
+    }
+
+    /// The window after `action`, kept inside `0..=wall_ns`.
+    pub fn apply(self, action: ZoomAction, wall_ns: u64) -> Window {
+        let wall = wall_ns.max(1);
+        let w = self.width() as f64;
+        let (center, width) = match action {
+            ZoomAction::Reset => return Window::all(wall),
+            ZoomAction::In => (self.start_ns as f64 + w / 2.0, w / 2.0),
+            ZoomAction::Out => (self.start_ns as f64 + w / 2.0, w * 2.0),
+            ZoomAction::Left => (self.start_ns as f64 + w / 2.0 - w / 4.0, w),
+            ZoomAction::Right => (self.start_ns as f64 + w / 2.0 + w / 4.0, w),
+            ZoomAction::Wheel { at, zoom_in } => {
+                // Keep the time under the pointer where it is.
+                let at = if at.is_finite() { at.clamp(0.0, 1.0) } else { 0.5 };
+                let t = self.start_ns as f64 + at * w;
+                let new_w = if zoom_in { w / 1.5 } else { w * 1.5 };
+                (t - at * new_w + new_w / 2.0, new_w)
+            }
+        };
+        let width = width.clamp(MIN_WINDOW_NS.min(wall) as f64, wall as f64);
+        let start = (center - width / 2.0).clamp(0.0, wall as f64 - width);
+        let start_ns = start.round() as u64;
+        Window { start_ns, end_ns: (start_ns + width.round() as u64).min(wall) }
+    }
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct LaneBar<K> {
@@ -189,6 +258,32 @@ mod tests {
 
     fn iv(start_ns: u64, end_ns: u64, state: ThreadState) -> StateInterval {
         StateInterval { start_ns, end_ns, state }
+    }
+
+    #[test]
+    fn zoom_stays_inside_the_run_and_down_to_a_handoff() {
+        let wall = 1_000_000_000;
+        let mut w = Window::all(wall);
+        for _ in 0..30 {
+            w = w.apply(ZoomAction::In, wall);
+        }
+        assert_eq!(w.end_ns - w.start_ns, MIN_WINDOW_NS);
+        w = w.apply(ZoomAction::Reset, wall);
+        assert_eq!(w, Window::all(wall));
+        let z = w.apply(ZoomAction::Wheel { at: 0.0, zoom_in: true }, wall);
+        assert_eq!(z.start_ns, 0, "the time under the pointer stays put");
+        let mut p = z;
+        for _ in 0..20 {
+            p = p.apply(ZoomAction::Right, wall);
+        }
+        assert_eq!(p.end_ns, wall);
+        assert_eq!(p.apply(ZoomAction::Out, wall).apply(ZoomAction::Out, wall), Window::all(wall));
+        assert_eq!(Window::all(0).apply(ZoomAction::In, 0), Window { start_ns: 0, end_ns: 1 });
+        let nan = w.apply(ZoomAction::Wheel { at: f64::NAN, zoom_in: false }, wall);
+        assert_eq!(nan, Window::all(wall));
+        let keys: Vec<Option<ZoomAction>> = ["+", "=", "-", "_", "ArrowLeft", "ArrowRight", "0", "Home", "a", ""].iter().map(|k| ZoomAction::from_key(k)).collect();
+        use ZoomAction::*;
+        assert_eq!(keys, [Some(In), Some(In), Some(Out), Some(Out), Some(Left), Some(Right), Some(Reset), Some(Reset), None, None]);
     }
 
     #[test]

@@ -1,28 +1,168 @@
-//! The threads lab's presets (ids fixed), each with its headline figures, the CPython figure
-//! it should match and where that figure comes from.
+//! The threads lab's presets, one row each in [`TABLE`]: the id, the one title, the
+//! registry's blurb, the experiment the page opens on, the calibrated runs and the
+//! headline figures they are checked by, with the CPython figure each should match and
+//! where that figure comes from. The registry's list ([`REGISTRY`]) and every lookup by
+//! id are derived from the table; each preset is written once, in its own section below.
 //!
 //! Figures "measured here" are CPython 3.11 and 3.13 (from pyenv) on the
 //! 2-core Intel Xeon VM this project runs on) or from the scripts in measure/ re-run on the same
 //! machine; they vary by machine, the ratios hold better than the absolute times.
 
-use super::model::*;
+use super::choices::{ExecKind, Interp};
 use super::gil::simulate;
+use super::model::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-pub const PRESET_IDS: &[&str] = &[
-    "seed-io-pool",
-    "cpu-threads",
-    "cpu-processes",
-    "cpu-free-threaded",
-    "tiny-tasks",
-    "convoy",
-    "switch-interval",
-    "native-release",
-    "c-call-holds",
-    "counter",
+/// One preset, written once.
+pub struct PresetRow {
+    pub id: &'static str,
+    /// The one title: the preset bar and the home page show it.
+    pub title: &'static str,
+    /// One or two sentences on what the preset shows (the registry's text).
+    pub blurb: &'static str,
+    /// The link's query, `preset=ID` (written by [`row!`] from the id).
+    pub query: &'static str,
+    /// The experiment the page opens on.
+    pub page: Page,
+    /// What the calibrated runs check against CPython.
+    pub check: Check,
+    /// The calibrated runs, on the base settings (2 cores, the seed) they are given.
+    pub runs: fn(Settings) -> Vec<PresetRun>,
+    /// The headline figures from the runs' outcomes (in run order), each with its CPython range.
+    pub headlines: fn(&Outcomes) -> Vec<Headline>,
+}
+
+/// A preset's experiment as the page opens it; `config::preset_config` makes it a
+/// `ThreadsConfig` (slowdown: the build's figure, cores: the machine's, seed 1).
+pub struct Page {
+    pub source: PageSource,
+    pub exec: ExecKind,
+    /// `None`: the executor's default for the core count.
+    pub workers: Option<u32>,
+    pub start: StartMethod,
+    pub interp: Interp,
+    pub switch_ms: f64,
+    /// The calibrated run (index into `runs`) this experiment is on a 2-core machine.
+    pub run: usize,
+}
+
+/// The workload text the page opens with.
+pub enum PageSource {
+    Text(&'static str),
+    /// Written from the preset's own figures (the seeded latencies).
+    Built(fn() -> String),
+}
+
+impl PageSource {
+    pub fn text(&self) -> String {
+        match self {
+            PageSource::Text(t) => (*t).to_string(),
+            PageSource::Built(f) => f(),
+        }
+    }
+}
+
+/// What a preset's calibrated runs check against CPython.
+pub struct Check {
+    pub summary: &'static str,
+    /// What the headline figure is.
+    pub headline: &'static str,
+    /// The CPython figure it should match.
+    pub cpython_figure: &'static str,
+    /// Where that figure comes from.
+    pub source: &'static str,
+}
+
+/// The outcomes of a preset's runs, each with its run's label.
+pub type Outcomes = [(String, Outcome)];
+
+/// Threads on the GIL build, 5 ms interval, fork: most presets' page, bar the source.
+const THREADS_PAGE: Page = Page {
+    source: PageSource::Text(""),
+    exec: ExecKind::Threads,
+    workers: None,
+    start: StartMethod::Fork,
+    interp: Interp::Gil,
+    switch_ms: 5.0,
+    run: 1,
+};
+
+/// A row with its link written from its id.
+macro_rules! row {
+    (id: $id:literal, $($field:ident: $value:expr),* $(,)?) => {
+        PresetRow { id: $id, query: concat!("preset=", $id), $($field: $value),* }
+    };
+}
+
+const ROWS: [PresetRow; 10] = [
+    seed_io_pool::ROW,
+    cpu_threads::ROW,
+    cpu_processes::ROW,
+    cpu_free_threaded::ROW,
+    tiny_tasks::ROW,
+    convoy::ROW,
+    switch_interval::ROW,
+    native_release::ROW,
+    c_call_holds::ROW,
+    counter::ROW,
 ];
+
+/// Every preset, in the preset bar's order.
+pub static TABLE: [PresetRow; 10] = ROWS;
+
+/// The registry's view of the table (`META.presets`).
+pub static REGISTRY: [crate::labs::Preset; 10] = registry(&ROWS);
+
+const fn registry<const N: usize>(rows: &[PresetRow; N]) -> [crate::labs::Preset; N] {
+    const EMPTY: crate::labs::Preset = crate::labs::Preset { id: "", title: "", blurb: "", query: "" };
+    let mut out = [EMPTY; N];
+    let mut i = 0;
+    while i < N {
+        let r = &rows[i];
+        out[i] = crate::labs::Preset { id: r.id, title: r.title, blurb: r.blurb, query: r.query };
+        i += 1;
+    }
+    out
+}
+
+/// The preset called `id`.
+pub fn find(id: &str) -> Option<&'static PresetRow> {
+    TABLE.iter().find(|r| r.id == id)
+}
+
+/// Every preset's id, in the table's order.
+pub fn ids() -> impl Iterator<Item = &'static str> {
+    TABLE.iter().map(|r| r.id)
+}
+
+impl PresetRow {
+    /// The calibrated runs on 2 cores with `seed`.
+    pub fn runs(&self, seed: u64) -> Vec<PresetRun> {
+        (self.runs)(base(seed))
+    }
+}
+
+/// The calibrated runs of the preset called `id`, with seed 1.
+pub fn preset_runs(id: &str) -> Option<Vec<PresetRun>> {
+    find(id).map(|r| r.runs(1))
+}
+
+/// Runs every run of a preset and computes its headline figures; `None` for an unknown id.
+pub fn run_preset(id: &str, seed: u64) -> Option<Result<PresetResult, SimError>> {
+    let row = find(id)?;
+    let runs = row.runs(seed);
+    let mut outcomes = Vec::with_capacity(runs.len());
+    for r in &runs {
+        match simulate(&r.workload, &r.settings) {
+            Ok(o) => outcomes.push((r.label.clone(), o)),
+            Err(e) => return Some(Err(e)),
+        }
+    }
+    let headlines = (row.headlines)(&outcomes);
+    Some(Ok(PresetResult { id: row.id, outcomes, headlines }))
+}
 
 const MS: u64 = 1_000_000;
 const US: u64 = 1_000;
@@ -34,21 +174,6 @@ pub struct PresetRun {
     pub label: String,
     pub workload: Workload,
     pub settings: Settings,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Preset {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub summary: &'static str,
-    /// What the headline figure is.
-    pub headline: &'static str,
-    /// The CPython figure it should match.
-    pub cpython_figure: &'static str,
-    /// Where that figure comes from.
-    pub source: &'static str,
-    pub runs: Vec<PresetRun>,
 }
 
 /// A simulated figure beside the CPython range it should fall in.
@@ -222,322 +347,6 @@ fn with_interval(mut s: Settings, iv: u64) -> Settings {
     s
 }
 
-/// The preset's runs, or `None` for an unknown id.
-pub fn preset(id: &str) -> Option<Preset> {
-    preset_seeded(id, 1)
-}
-
-/// The main workload of a preset (its first run).
-pub fn preset_workload(id: &str) -> Option<Workload> {
-    preset(id).and_then(|p| p.runs.into_iter().next().map(|r| r.workload))
-}
-
-pub fn preset_seeded(id: &str, seed: u64) -> Option<Preset> {
-    let s = base(seed);
-    let p = match id {
-        "seed-io-pool" => {
-            let (seq, pool) = seed_io_pool_workloads(&seed_io_latencies_ns(DEFAULT_SEED_IO_SEED));
-            Preset {
-                id: "seed-io-pool",
-                title: "15 requests: one after another vs a pool of 5 threads",
-                summary: "Each request is mostly waiting on the network, and waiting releases the \
-                          GIL, so five threads overlap their waits.",
-                headline: "wall time sequential vs ThreadPoolExecutor(max_workers=5)",
-                cpython_figure: "about 10.3 s sequential, 3.0 s with 5 workers",
-                source: "the tutorial's AniList demo: 15 requests, sequential and on a pool of 5",
-                runs: vec![run("sequential", seq, s), run("pool of 5", pool, s)],
-            }
-        }
-        "cpu-threads" => {
-            let py = |ns| [Segment::Python { ns }];
-            Preset {
-                id: "cpu-threads",
-                title: "CPU-bound Python on 2 and 4 threads",
-                summary: "Only the GIL holder runs bytecode; the threads take turns every 5 ms \
-                          and each handoff costs a little.",
-                headline: "speedup over sequential with 2 and with 4 threads",
-                cpython_figure: "0.92x to 0.99x of sequential (3.11, 3.13)",
-                source: "CPython 3.11 and 3.13 measured on a 2-core machine",
-                runs: vec![
-                    run(
-                        "sequential",
-                        wl(tasks(2, "part", &py(500 * MS)), Executor::Sequential),
-                        s,
-                    ),
-                    run(
-                        "2 threads",
-                        wl(tasks(2, "Thread", &py(500 * MS)), Executor::Threads),
-                        s,
-                    ),
-                    run(
-                        "4 threads",
-                        wl(tasks(4, "Thread", &py(250 * MS)), Executor::Threads),
-                        s,
-                    ),
-                ],
-            }
-        }
-        "cpu-processes" => {
-            let py = [Segment::Python { ns: 500 * MS }];
-            let trivial = [Segment::Python { ns: 60 }];
-            let pool = |start| Executor::ProcessPool { workers: 2, start };
-            Preset {
-                id: "cpu-processes",
-                title: "The same CPU work on ProcessPoolExecutor(2)",
-                summary: "Each worker process has its own interpreter and GIL: the two halves run \
-                          on both cores, minus start-up and pickling.",
-                headline: "speedup over sequential; pool of 2 to its first result per start method",
-                cpython_figure: "1.77x to 1.81x on 2 cores; first result: fork ~5 ms, forkserver \
-                                 ~20 ms, spawn ~55 ms",
-                source: "CPython 3.11 and 3.13 measured on a 2-core machine",
-                runs: vec![
-                    run(
-                        "sequential",
-                        wl(tasks(2, "part", &py), Executor::Sequential),
-                        s,
-                    ),
-                    run(
-                        "pool of 2 (fork)",
-                        wl(tasks(2, "part", &py), pool(StartMethod::Fork)),
-                        s,
-                    ),
-                    run(
-                        "first result, fork",
-                        wl(tasks(1, "f", &trivial), pool(StartMethod::Fork)),
-                        s,
-                    ),
-                    run(
-                        "first result, forkserver",
-                        wl(tasks(1, "f", &trivial), pool(StartMethod::Forkserver)),
-                        s,
-                    ),
-                    run(
-                        "first result, spawn",
-                        wl(tasks(1, "f", &trivial), pool(StartMethod::Spawn)),
-                        s,
-                    ),
-                ],
-            }
-        }
-        "cpu-free-threaded" => {
-            let py = [Segment::Python { ns: 500 * MS }];
-            let ft = |interp| Settings {
-                interpreter: interp,
-                ..s
-            };
-            Preset {
-                id: "cpu-free-threaded",
-                title: "The same threads on free-threaded CPython",
-                summary: "No GIL: the threads run on both cores at once, each slower by the \
-                          free-threaded build's single-thread cost.",
-                headline: "speedup over the GIL build's sequential run, 3.13t and 3.14t",
-                cpython_figure:
-                    "2 / (1 + slowdown) x the 2-core efficiency: slowdown ~40% (3.13t), \
-                                 5-10% (3.14t); efficiency 0.895 (1.79x / 2 from cpu-processes)",
-                source: "free-threading HOWTO (3.13), What's New in Python 3.14; efficiency \
-                         measured on a 2-core machine",
-                runs: vec![
-                    run(
-                        "sequential (GIL)",
-                        wl(tasks(2, "part", &py), Executor::Sequential),
-                        s,
-                    ),
-                    run(
-                        "2 threads (GIL)",
-                        wl(tasks(2, "Thread", &py), Executor::Threads),
-                        s,
-                    ),
-                    run(
-                        "2 threads (3.13t)",
-                        wl(tasks(2, "Thread", &py), Executor::Threads),
-                        ft(Interpreter::free_threaded_313()),
-                    ),
-                    run(
-                        "2 threads (3.14t)",
-                        wl(tasks(2, "Thread", &py), Executor::Threads),
-                        ft(Interpreter::free_threaded_314()),
-                    ),
-                ],
-            }
-        }
-        "tiny-tasks" => {
-            // `f(x): return x`: ~60 ns per call in a plain loop (1,000 calls in 0.06 ms).
-            let t = [Segment::Python { ns: 60 }];
-            Preset {
-                id: "tiny-tasks",
-                title: "1,000 trivial tasks",
-                summary: "When a task is tiny the pool's own overhead is the whole cost: a \
-                          thread pool pays for futures and queues, a process pool for pickling \
-                          and pipes.",
-                headline: "wall time: plain loop, ThreadPoolExecutor(2), ProcessPoolExecutor(2)",
-                cpython_figure: "0.06 ms, 7 ms, 110-120 ms",
-                source: "CPython 3.11 and 3.13 measured on a 2-core machine",
-                runs: vec![
-                    run(
-                        "plain loop",
-                        wl(tasks(1000, "f", &t), Executor::Sequential),
-                        s,
-                    ),
-                    run(
-                        "ThreadPoolExecutor(2)",
-                        wl(
-                            tasks(1000, "f", &t),
-                            Executor::ThreadPool {
-                                max_workers: Some(2),
-                            },
-                        ),
-                        s,
-                    ),
-                    run(
-                        "ProcessPoolExecutor(2)",
-                        wl(
-                            tasks(1000, "f", &t),
-                            Executor::ProcessPool {
-                                workers: 2,
-                                start: StartMethod::Fork,
-                            },
-                        ),
-                        s,
-                    ),
-                ],
-            }
-        }
-        "convoy" => Preset {
-            id: "convoy",
-            title: "The convoy effect: I/O beside a CPU-bound thread",
-            summary: "Each time the I/O thread comes back it must take the GIL from a CPU-bound \
-                      holder, which gives it up only after a full switch interval.",
-            headline: "200 sleeps of 0.1 ms: total alone and beside a CPU thread, p50 per op at \
-                       5 ms and 1 ms",
-            cpython_figure: "34 ms alone; 5.3 ms each (p50), 1.07 s in all, 31x, beside the CPU \
-                             thread; 1.3 ms each at a 1 ms interval (7.4x)",
-            source: "CPython 3.11 and 3.13 measured on a 2-core machine (re-measured with \
-                     measure/convoy.py: 5.26-5.31 ms and 1.27-1.30 ms p50)",
-            runs: vec![
-                run("alone", convoy_workload(5 * MS, false), s),
-                run("beside a CPU thread", convoy_workload(5 * MS, true), s),
-                run(
-                    "beside a CPU thread, 1 ms interval",
-                    convoy_workload(MS, true),
-                    with_interval(s, MS),
-                ),
-            ],
-        },
-        "switch-interval" => Preset {
-            id: "switch-interval",
-            title: "The convoy at 0.5, 1, 5 and 50 ms",
-            summary: "The returning I/O thread waits about one interval each time: a shorter \
-                      interval helps it, at the price of more handoffs.",
-            headline: "p50 latency of one 0.1 ms sleep beside a CPU thread, per interval",
-            cpython_figure: "about the interval + 0.3 ms: 0.78 ms, 1.3 ms, 5.3 ms, 50.4 ms",
-            source: "CPython 3.11 and 3.13 on a 2-core machine; 0.5 and 50 ms measured with \
-                     measure/convoy.py and measure/extra.py (3.11, 3.13)",
-            runs: [500 * US, MS, 5 * MS, 50 * MS]
-                .iter()
-                .map(|&iv| {
-                    run(
-                        &format!("{} ms", iv as f64 / 1e6),
-                        convoy_workload(iv, true),
-                        with_interval(s, iv),
-                    )
-                })
-                .collect(),
-        },
-        "native-release" => {
-            // hashlib releases the GIL while hashing more than 2047 bytes; 4 buffers per
-            // thread, a little Python around each.
-            let mut segs = Vec::new();
-            for _ in 0..4 {
-                segs.push(Segment::Python { ns: 100 * US });
-                segs.push(Segment::CRelease { ns: 25 * MS });
-            }
-            Preset {
-                id: "native-release",
-                title: "GIL-releasing C code on 2 threads",
-                summary: "C code inside Py_BEGIN_ALLOW_THREADS (hashlib, zlib, numpy) runs \
-                          without the GIL, so threads do run it on both cores.",
-                headline: "speedup of 2 hashing threads over sequential",
-                cpython_figure: "1.84x (3.11) and 2.00x (3.13): sha256 of 8 x 64 MiB on 2 threads",
-                source: "measured here with measure/extra.py; hashlib docs (the GIL is \
-                         released for data over 2047 bytes)",
-                runs: vec![
-                    run(
-                        "sequential",
-                        wl(tasks(2, "hash", &segs), Executor::Sequential),
-                        s,
-                    ),
-                    run(
-                        "2 threads",
-                        wl(tasks(2, "hash", &segs), Executor::Threads),
-                        s,
-                    ),
-                ],
-            }
-        }
-        "c-call-holds" => {
-            let mut hb = Vec::new();
-            for _ in 0..60 {
-                hb.push(Segment::Python { ns: 5 * US });
-                hb.push(Segment::Io { ns: 10 * MS });
-            }
-            let heartbeat = Task::new("heartbeat", hb);
-            let call = Task::new(
-                "sum(range(10**8))",
-                vec![
-                    Segment::Python { ns: 20 * MS },
-                    Segment::CHold { ns: 500 * MS },
-                    Segment::Python { ns: MS },
-                ],
-            );
-            Preset {
-                id: "c-call-holds",
-                title: "One long C call holds the GIL",
-                summary: "A C function that never returns to the eval loop has no check point: \
-                          the drop request waits until it returns, and the heartbeat thread \
-                          starves for the whole call.",
-                headline: "worst heartbeat (sleep 10 ms) latency alone and beside a 500 ms C call",
-                cpython_figure: "about 10 ms alone; the call's length plus up to one sleep \
-                                 beside it (sum(range(10**8)): 1697 ms call, 1707 ms worst \
-                                 heartbeat on 3.11; 2331 and 2341 ms on 3.13)",
-                source: "Python/ceval_gil.c (the request is seen only at eval-breaker check \
-                         points); measured here with measure/extra.py",
-                runs: vec![
-                    run(
-                        "heartbeat alone",
-                        wl(vec![heartbeat.clone()], Executor::Threads),
-                        s,
-                    ),
-                    run(
-                        "beside the C call",
-                        wl(vec![heartbeat, call], Executor::Threads),
-                        s,
-                    ),
-                ],
-            }
-        }
-        "counter" => Preset {
-            id: "counter",
-            title: "counter += 1 on 3 threads",
-            summary: COUNTER_SUMMARY,
-            headline: "updates lost by 3 x 1,000,000 increments, per interpreter",
-            cpython_figure: "3.9: lost in 10 of 10 runs; 3.10, 3.11, 3.13: 0 of 10; \
-                             free-threaded: lost",
-            source: "measured with measure/counter.py on 3.9.18 to 3.13.0, 2-core machine",
-            runs: vec![run(
-                "3 threads (3.10+ GIL)",
-                // 1,000,000 iterations of ~40 ns each per thread.
-                wl(
-                    tasks(3, "Thread", &[Segment::Python { ns: 40 * MS }]),
-                    Executor::Threads,
-                ),
-                s,
-            )],
-        },
-        _ => return None,
-    };
-    Some(p)
-}
-
 fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 {
         a / b
@@ -571,204 +380,533 @@ fn max_io_ms(o: &Outcome) -> f64 {
         .map_or(f64::NAN, ns_to_ms)
 }
 
-/// Runs every run of a preset and computes its headline figures; `None` for an unknown id.
-pub fn run_preset(id: &str, seed: u64) -> Option<Result<PresetResult, SimError>> {
-    let p = preset_seeded(id, seed)?;
-    let mut outcomes = Vec::with_capacity(p.runs.len());
-    for r in &p.runs {
-        match simulate(&r.workload, &r.settings) {
-            Ok(o) => outcomes.push((r.label.clone(), o)),
-            Err(e) => return Some(Err(e)),
-        }
+
+fn outcome(o: &Outcomes, i: usize) -> Option<&Outcome> {
+    o.get(i).map(|x| &x.1)
+}
+
+fn wall(o: &Outcomes, i: usize) -> f64 {
+    outcome(o, i).map_or(f64::NAN, |x| x.wall_ms)
+}
+
+fn p50(o: &Outcomes, i: usize) -> f64 {
+    outcome(o, i).and_then(|x| x.io_latency_p50_ms()).unwrap_or(f64::NAN)
+}
+
+/// Nanoseconds as the shortest decimal milliseconds that read back exactly.
+pub fn ms_text(ns: u64) -> String {
+    let whole = ns / 1_000_000;
+    let frac = ns % 1_000_000;
+    if frac == 0 {
+        return whole.to_string();
     }
-    let o = |i: usize| outcomes.get(i).map(|x| &x.1);
-    let wall = |i: usize| o(i).map_or(f64::NAN, |x| x.wall_ms);
-    let p50 = |i: usize| o(i).and_then(|x| x.io_latency_p50_ms()).unwrap_or(f64::NAN);
-    let mut hs = Vec::new();
-    match p.id {
-        "seed-io-pool" => {
-            hs.push(h("sequential", wall(0) / 1e3, 10.0, 10.6, "s", "10.3 s"));
-            hs.push(h("pool of 5", wall(1) / 1e3, 2.8, 3.2, "s", "3.0 s"));
+    let digits = format!("{frac:06}");
+    format!("{whole}.{}", digits.trim_end_matches('0'))
+}
+
+// ===== the presets, one section each =====
+
+mod seed_io_pool {
+    use super::*;
+
+    pub(super) const ROW: PresetRow = row! {
+        id: "seed-io-pool",
+        title: "15 requests, a pool of 5 threads",
+        blurb: "The tutorial's demo: waiting releases the GIL, so ThreadPoolExecutor(5) overlaps the waits. \
+                Tutorial: 10.3 s one after another, 3.0 s with 5 workers.",
+        page: Page { source: PageSource::Built(source), exec: ExecKind::ThreadPool, workers: Some(5), ..THREADS_PAGE },
+        check: Check {
+            summary: "Each request is mostly waiting on the network, and waiting releases the \
+                      GIL, so five threads overlap their waits.",
+            headline: "wall time sequential vs ThreadPoolExecutor(max_workers=5)",
+            cpython_figure: "about 10.3 s sequential, 3.0 s with 5 workers",
+            source: "the tutorial's AniList demo: 15 requests, sequential and on a pool of 5",
+        },
+        runs: runs,
+        headlines: headlines,
+    };
+
+    fn runs(s: Settings) -> Vec<PresetRun> {
+        let (seq, pool) = seed_io_pool_workloads(&seed_io_latencies_ns(DEFAULT_SEED_IO_SEED));
+        vec![run("sequential", seq, s), run("pool of 5", pool, s)]
+    }
+
+    fn headlines(o: &Outcomes) -> Vec<Headline> {
+        vec![
+            h("sequential", wall(o, 0) / 1e3, 10.0, 10.6, "s", "10.3 s"),
+            h("pool of 5", wall(o, 1) / 1e3, 2.8, 3.2, "s", "3.0 s"),
+        ]
+    }
+
+    /// The tutorial's 15 requests: a little Python, the wait for the reply, parsing it.
+    fn source() -> String {
+        let latencies = seed_io_latencies_ns(DEFAULT_SEED_IO_SEED);
+        let mut s = String::from(
+            "# The tutorial's 15 AniList requests (stand-in latencies, seeded):\n\
+             # build the query, wait for the reply (GIL released), parse it.\n",
+        );
+        for (id, ns) in SEED_IO_IDS.iter().zip(latencies) {
+            s.push_str(&format!("thread anime_{id}:\n    compute(1)\n    io({})\n    compute(0.5)\n", ms_text(ns)));
         }
-        "cpu-threads" => {
-            let c = "0.92-0.99x";
-            hs.push(h("2 threads", ratio(wall(0), wall(1)), 0.92, 0.99, "x", c));
-            hs.push(h("4 threads", ratio(wall(0), wall(2)), 0.92, 0.99, "x", c));
-        }
-        "cpu-processes" => {
-            hs.push(h(
-                "pool of 2",
-                ratio(wall(0), wall(1)),
-                1.77,
-                1.81,
-                "x",
-                "1.77-1.81x",
-            ));
-            let fr = |i: usize| o(i).and_then(|x| x.first_result_ms()).unwrap_or(f64::NAN);
-            hs.push(h("first result, fork", fr(2), 4.5, 5.5, "ms", "~5 ms"));
-            hs.push(h(
-                "first result, forkserver",
-                fr(3),
-                18.0,
-                22.0,
-                "ms",
-                "~20 ms",
-            ));
-            hs.push(h("first result, spawn", fr(4), 50.0, 60.0, "ms", "~55 ms"));
-        }
-        "cpu-free-threaded" => {
-            let eff = 1.79 / 2.0;
-            let e313 = 2.0 / 1.40 * eff;
-            let e314 = 2.0 / 1.075 * eff;
-            hs.push(h(
-                "2 threads (GIL)",
-                ratio(wall(0), wall(1)),
-                0.92,
-                0.99,
-                "x",
-                "0.92-0.99x",
-            ));
-            hs.push(h(
-                "2 threads (3.13t)",
-                ratio(wall(0), wall(2)),
-                e313 * 0.97,
-                e313 * 1.03,
-                "x",
-                "2/1.40 x 0.895 = 1.28x",
-            ));
-            hs.push(h(
-                "2 threads (3.14t)",
-                ratio(wall(0), wall(3)),
-                e314 * 0.97,
-                e314 * 1.03,
-                "x",
-                "2/1.075 x 0.895 = 1.67x",
-            ));
-        }
-        "tiny-tasks" => {
-            hs.push(h("plain loop", wall(0), 0.05, 0.07, "ms", "0.06 ms"));
-            hs.push(h("ThreadPoolExecutor(2)", wall(1), 6.0, 8.0, "ms", "7 ms"));
-            hs.push(h(
+        s
+    }
+}
+
+mod cpu_threads {
+    use super::*;
+
+    pub(super) const ROW: PresetRow = row! {
+        id: "cpu-threads",
+        title: "CPU-bound Python on 2 threads",
+        blurb: "No speedup: the threads take turns holding the GIL every 5 ms. Measured on a 2-core machine: \
+                0.92x to 0.99x of sequential.",
+        page: Page { source: PageSource::Text(SOURCE), ..THREADS_PAGE },
+        check: Check {
+            summary: "Only the GIL holder runs bytecode; the threads take turns every 5 ms \
+                      and each handoff costs a little.",
+            headline: "speedup over sequential with 2 and with 4 threads",
+            cpython_figure: "0.92x to 0.99x of sequential (3.11, 3.13)",
+            source: "CPython 3.11 and 3.13 measured on a 2-core machine",
+        },
+        runs: runs,
+        headlines: headlines,
+    };
+
+    /// Also the free-threaded preset's page.
+    pub(super) const SOURCE: &str = "\
+# CPU-bound pure Python, split over two threads:
+# only the thread that holds the GIL runs bytecode.
+thread Thread * 2:
+    compute(500)        # 0.5 s of bytecode each
+";
+
+    fn runs(s: Settings) -> Vec<PresetRun> {
+        let py = |ns| [Segment::Python { ns }];
+        vec![
+            run("sequential", wl(tasks(2, "part", &py(500 * MS)), Executor::Sequential), s),
+            run("2 threads", wl(tasks(2, "Thread", &py(500 * MS)), Executor::Threads), s),
+            run("4 threads", wl(tasks(4, "Thread", &py(250 * MS)), Executor::Threads), s),
+        ]
+    }
+
+    fn headlines(o: &Outcomes) -> Vec<Headline> {
+        let c = "0.92-0.99x";
+        vec![
+            h("2 threads", ratio(wall(o, 0), wall(o, 1)), 0.92, 0.99, "x", c),
+            h("4 threads", ratio(wall(o, 0), wall(o, 2)), 0.92, 0.99, "x", c),
+        ]
+    }
+}
+
+mod cpu_processes {
+    use super::*;
+
+    pub(super) const ROW: PresetRow = row! {
+        id: "cpu-processes",
+        title: "The same on ProcessPoolExecutor(2)",
+        blurb: "Each process has its own GIL, so both cores compute. Measured on a 2-core machine: 1.77x to 1.81x; \
+                a pool of 2 starts in about 5 ms (fork), 20 ms (forkserver), 55 ms (spawn).",
+        page: Page { source: PageSource::Text(SOURCE), exec: ExecKind::ProcessPool, workers: Some(2), ..THREADS_PAGE },
+        check: Check {
+            summary: "Each worker process has its own interpreter and GIL: the two halves run \
+                      on both cores, minus start-up and pickling.",
+            headline: "speedup over sequential; pool of 2 to its first result per start method",
+            cpython_figure: "1.77x to 1.81x on 2 cores; first result: fork ~5 ms, forkserver \
+                             ~20 ms, spawn ~55 ms",
+            source: "CPython 3.11 and 3.13 measured on a 2-core machine",
+        },
+        runs: runs,
+        headlines: headlines,
+    };
+
+    const SOURCE: &str = "\
+# The same CPU-bound work as two tasks for a pool.
+thread part * 2:
+    compute(500)
+";
+
+    fn runs(s: Settings) -> Vec<PresetRun> {
+        let py = [Segment::Python { ns: 500 * MS }];
+        let trivial = [Segment::Python { ns: 60 }];
+        let pool = |start| Executor::ProcessPool { workers: 2, start };
+        vec![
+            run("sequential", wl(tasks(2, "part", &py), Executor::Sequential), s),
+            run("pool of 2 (fork)", wl(tasks(2, "part", &py), pool(StartMethod::Fork)), s),
+            run("first result, fork", wl(tasks(1, "f", &trivial), pool(StartMethod::Fork)), s),
+            run("first result, forkserver", wl(tasks(1, "f", &trivial), pool(StartMethod::Forkserver)), s),
+            run("first result, spawn", wl(tasks(1, "f", &trivial), pool(StartMethod::Spawn)), s),
+        ]
+    }
+
+    fn headlines(o: &Outcomes) -> Vec<Headline> {
+        let fr = |i: usize| outcome(o, i).and_then(|x| x.first_result_ms()).unwrap_or(f64::NAN);
+        vec![
+            h("pool of 2", ratio(wall(o, 0), wall(o, 1)), 1.77, 1.81, "x", "1.77-1.81x"),
+            h("first result, fork", fr(2), 4.5, 5.5, "ms", "~5 ms"),
+            h("first result, forkserver", fr(3), 18.0, 22.0, "ms", "~20 ms"),
+            h("first result, spawn", fr(4), 50.0, 60.0, "ms", "~55 ms"),
+        ]
+    }
+}
+
+mod cpu_free_threaded {
+    use super::*;
+
+    pub(super) const ROW: PresetRow = row! {
+        id: "cpu-free-threaded",
+        title: "The same threads, free-threaded",
+        blurb: "CPython 3.14t has no GIL: the threads run in parallel, each slower by the build's single-thread \
+                cost (5-10% for 3.14t, about 40% for 3.13t, as CPython's docs give them).",
+        page: Page { source: PageSource::Text(cpu_threads::SOURCE), interp: Interp::Ft314, run: 3, ..THREADS_PAGE },
+        check: Check {
+            summary: "No GIL: the threads run on both cores at once, each slower by the \
+                      free-threaded build's single-thread cost.",
+            headline: "speedup over the GIL build's sequential run, 3.13t and 3.14t",
+            cpython_figure: "2 / (1 + slowdown) x the 2-core efficiency: slowdown ~40% (3.13t), \
+                                 5-10% (3.14t); efficiency 0.895 (1.79x / 2 from cpu-processes)",
+            source: "free-threading HOWTO (3.13), What's New in Python 3.14; efficiency \
+                     measured on a 2-core machine",
+        },
+        runs: runs,
+        headlines: headlines,
+    };
+
+    fn runs(s: Settings) -> Vec<PresetRun> {
+        let py = [Segment::Python { ns: 500 * MS }];
+        let ft = |interp| Settings { interpreter: interp, ..s };
+        vec![
+            run("sequential (GIL)", wl(tasks(2, "part", &py), Executor::Sequential), s),
+            run("2 threads (GIL)", wl(tasks(2, "Thread", &py), Executor::Threads), s),
+            run("2 threads (3.13t)", wl(tasks(2, "Thread", &py), Executor::Threads), ft(Interpreter::free_threaded_313())),
+            run("2 threads (3.14t)", wl(tasks(2, "Thread", &py), Executor::Threads), ft(Interpreter::free_threaded_314())),
+        ]
+    }
+
+    fn headlines(o: &Outcomes) -> Vec<Headline> {
+        let eff = 1.79 / 2.0;
+        let e313 = 2.0 / 1.40 * eff;
+        let e314 = 2.0 / 1.075 * eff;
+        vec![
+            h("2 threads (GIL)", ratio(wall(o, 0), wall(o, 1)), 0.92, 0.99, "x", "0.92-0.99x"),
+            h("2 threads (3.13t)", ratio(wall(o, 0), wall(o, 2)), e313 * 0.97, e313 * 1.03, "x", "2/1.40 x 0.895 = 1.28x"),
+            h("2 threads (3.14t)", ratio(wall(o, 0), wall(o, 3)), e314 * 0.97, e314 * 1.03, "x", "2/1.075 x 0.895 = 1.67x"),
+        ]
+    }
+}
+
+mod tiny_tasks {
+    use super::*;
+
+    pub(super) const ROW: PresetRow = row! {
+        id: "tiny-tasks",
+        title: "1,000 trivial tasks",
+        blurb: "The pool's overhead is the whole cost. Measured on a 2-core machine: a plain loop 0.06 ms, \
+                ThreadPoolExecutor(2) 7 ms, ProcessPoolExecutor(2) 110-120 ms.",
+        page: Page { source: PageSource::Text(SOURCE), exec: ExecKind::ThreadPool, workers: Some(2), ..THREADS_PAGE },
+        check: Check {
+            summary: "When a task is tiny the pool's own overhead is the whole cost: a \
+                      thread pool pays for futures and queues, a process pool for pickling \
+                      and pipes.",
+            headline: "wall time: plain loop, ThreadPoolExecutor(2), ProcessPoolExecutor(2)",
+            cpython_figure: "0.06 ms, 7 ms, 110-120 ms",
+            source: "CPython 3.11 and 3.13 measured on a 2-core machine",
+        },
+        runs: runs,
+        headlines: headlines,
+    };
+
+    const SOURCE: &str = "\
+# 1,000 calls of a function that does almost nothing (about 60 ns).
+thread f * 1000:
+    compute(0.00006)
+";
+
+    fn runs(s: Settings) -> Vec<PresetRun> {
+        // `f(x): return x`: ~60 ns per call in a plain loop (1,000 calls in 0.06 ms).
+        let t = [Segment::Python { ns: 60 }];
+        vec![
+            run("plain loop", wl(tasks(1000, "f", &t), Executor::Sequential), s),
+            run("ThreadPoolExecutor(2)", wl(tasks(1000, "f", &t), Executor::ThreadPool { max_workers: Some(2) }), s),
+            run(
                 "ProcessPoolExecutor(2)",
-                wall(2),
-                110.0,
-                120.0,
-                "ms",
-                "110-120 ms",
-            ));
-        }
-        "convoy" => {
-            let alone = o(0).map_or(f64::NAN, |x| io_thread_ms(x, "io"));
-            let beside = o(1).map_or(f64::NAN, |x| io_thread_ms(x, "io"));
-            hs.push(h("alone, total", alone, 32.0, 36.0, "ms", "34 ms"));
-            hs.push(h("beside, p50 per op", p50(1), 5.0, 5.6, "ms", "5.3 ms"));
-            hs.push(h("beside, total", beside / 1e3, 1.0, 1.14, "s", "1.07 s"));
-            hs.push(h(
-                "beside, slower by",
-                ratio(beside, alone),
-                28.0,
-                34.0,
-                "x",
-                "31x",
-            ));
-            hs.push(h(
-                "1 ms interval, p50 per op",
-                p50(2),
-                1.2,
-                1.4,
-                "ms",
-                "1.3 ms",
-            ));
-            hs.push(h(
-                "1 ms interval, slower by (p50)",
-                ratio(p50(2), p50(0)),
-                6.7,
-                8.1,
-                "x",
-                "7.4x",
-            ));
-        }
-        "switch-interval" => {
-            let exp = [
-                (0.78, "0.78 ms"),
-                (1.3, "1.3 ms"),
-                (5.3, "5.3 ms"),
-                (50.4, "50.4 ms"),
-            ];
-            for (i, (e, c)) in exp.iter().enumerate() {
-                let label = outcomes.get(i).map_or(String::new(), |x| x.0.clone());
-                hs.push(h(
-                    &format!("p50 at {label}"),
-                    p50(i),
-                    e * 0.92,
-                    e * 1.08,
-                    "ms",
-                    c,
-                ));
-            }
-        }
-        "native-release" => {
-            hs.push(h(
-                "2 threads",
-                ratio(wall(0), wall(1)),
-                1.7,
-                2.0,
-                "x",
-                "1.84-2.00x",
-            ));
-        }
-        "c-call-holds" => {
-            let m = |i: usize| o(i).map_or(f64::NAN, max_io_ms);
-            hs.push(h("worst heartbeat, alone", m(0), 9.9, 10.5, "ms", "~10 ms"));
-            hs.push(h(
-                "worst heartbeat, beside",
-                m(1),
-                490.0,
-                520.0,
-                "ms",
-                "~500 ms",
-            ));
-        }
-        "counter" => {
-            let lost = |v: PythonVersion, ft: bool| {
-                if lost_update_possible(v, ft) {
-                    1.0
-                } else {
-                    0.0
-                }
-            };
-            hs.push(h(
-                "3.9 GIL: updates can be lost",
-                lost(PythonVersion::new(3, 9), false),
-                1.0,
-                1.0,
-                "bool",
-                "10 of 10 runs lost updates",
-            ));
-            hs.push(h(
-                "3.10+ GIL: updates can be lost",
-                lost(PythonVersion::new(3, 13), false),
-                0.0,
-                0.0,
-                "bool",
-                "0 of 10 runs",
-            ));
-            hs.push(h(
-                "free-threaded: updates can be lost",
-                lost(PythonVersion::new(3, 13), true),
-                1.0,
-                1.0,
-                "bool",
-                "lost (no GIL)",
-            ));
-        }
-        _ => {}
+                wl(tasks(1000, "f", &t), Executor::ProcessPool { workers: 2, start: StartMethod::Fork }),
+                s,
+            ),
+        ]
     }
-    Some(Ok(PresetResult {
-        id: p.id,
-        outcomes,
-        headlines: hs,
-    }))
+
+    fn headlines(o: &Outcomes) -> Vec<Headline> {
+        vec![
+            h("plain loop", wall(o, 0), 0.05, 0.07, "ms", "0.06 ms"),
+            h("ThreadPoolExecutor(2)", wall(o, 1), 6.0, 8.0, "ms", "7 ms"),
+            h("ProcessPoolExecutor(2)", wall(o, 2), 110.0, 120.0, "ms", "110-120 ms"),
+        ]
+    }
+}
+
+mod convoy {
+    use super::*;
+
+    pub(super) const ROW: PresetRow = row! {
+        id: "convoy",
+        title: "The convoy effect",
+        blurb: "200 sleeps of 0.1 ms beside a CPU-bound thread: each waits a switch interval for the GIL. \
+                Measured: 34 ms alone; 5.3 ms each (p50) and 1.07 s in all beside it, 31x slower.",
+        page: Page { source: PageSource::Text(SOURCE), ..THREADS_PAGE },
+        check: Check {
+            summary: "Each time the I/O thread comes back it must take the GIL from a CPU-bound \
+                      holder, which gives it up only after a full switch interval.",
+            headline: "200 sleeps of 0.1 ms: total alone and beside a CPU thread, p50 per op at \
+                       5 ms and 1 ms",
+            cpython_figure: "34 ms alone; 5.3 ms each (p50), 1.07 s in all, 31x, beside the CPU \
+                             thread; 1.3 ms each at a 1 ms interval (7.4x)",
+            source: "CPython 3.11 and 3.13 measured on a 2-core machine (re-measured with \
+                     measure/convoy.py: 5.26-5.31 ms and 1.27-1.30 ms p50)",
+        },
+        runs: runs,
+        headlines: headlines,
+    };
+
+    const SOURCE: &str = "\
+# An I/O thread: 200 times, a little Python and a 0.1 ms sleep
+# (0.17 ms with the timer's slack) ...
+thread io:
+    for _ in range(200):
+        compute(0.001)
+        io(0.169)
+# ... beside one CPU-bound thread that outlasts it.
+thread cpu:
+    compute(1700)
+";
+
+    fn runs(s: Settings) -> Vec<PresetRun> {
+        vec![
+            run("alone", convoy_workload(5 * MS, false), s),
+            run("beside a CPU thread", convoy_workload(5 * MS, true), s),
+            run("beside a CPU thread, 1 ms interval", convoy_workload(MS, true), with_interval(s, MS)),
+        ]
+    }
+
+    fn headlines(o: &Outcomes) -> Vec<Headline> {
+        let alone = outcome(o, 0).map_or(f64::NAN, |x| io_thread_ms(x, "io"));
+        let beside = outcome(o, 1).map_or(f64::NAN, |x| io_thread_ms(x, "io"));
+        vec![
+            h("alone, total", alone, 32.0, 36.0, "ms", "34 ms"),
+            h("beside, p50 per op", p50(o, 1), 5.0, 5.6, "ms", "5.3 ms"),
+            h("beside, total", beside / 1e3, 1.0, 1.14, "s", "1.07 s"),
+            h("beside, slower by", ratio(beside, alone), 28.0, 34.0, "x", "31x"),
+            h("1 ms interval, p50 per op", p50(o, 2), 1.2, 1.4, "ms", "1.3 ms"),
+            h("1 ms interval, slower by (p50)", ratio(p50(o, 2), p50(o, 0)), 6.7, 8.1, "x", "7.4x"),
+        ]
+    }
+}
+
+mod switch_interval {
+    use super::*;
+
+    pub(super) const ROW: PresetRow = row! {
+        id: "switch-interval",
+        title: "A shorter switch interval",
+        blurb: "The convoy with sys.setswitchinterval(0.001): about 1.3 ms per sleep, 7.4x slower than alone \
+                (measured); the preset's check also runs 0.5, 5 and 50 ms.",
+        page: Page { source: PageSource::Text(SOURCE), switch_ms: 1.0, ..THREADS_PAGE },
+        check: Check {
+            summary: "The returning I/O thread waits about one interval each time: a shorter \
+                      interval helps it, at the price of more handoffs.",
+            headline: "p50 latency of one 0.1 ms sleep beside a CPU thread, per interval",
+            cpython_figure: "about the interval + 0.3 ms: 0.78 ms, 1.3 ms, 5.3 ms, 50.4 ms",
+            source: "CPython 3.11 and 3.13 on a 2-core machine; 0.5 and 50 ms measured with \
+                     measure/convoy.py and measure/extra.py (3.11, 3.13)",
+        },
+        runs: runs,
+        headlines: headlines,
+    };
+
+    const SOURCE: &str = "\
+# The convoy with sys.setswitchinterval(0.001): the I/O thread ...
+thread io:
+    for _ in range(200):
+        compute(0.001)
+        io(0.169)
+# ... and the CPU-bound thread, long enough to outlast it.
+thread cpu:
+    compute(900)
+";
+
+    fn runs(s: Settings) -> Vec<PresetRun> {
+        [500 * US, MS, 5 * MS, 50 * MS]
+            .iter()
+            .map(|&iv| run(&format!("{} ms", iv as f64 / 1e6), convoy_workload(iv, true), with_interval(s, iv)))
+            .collect()
+    }
+
+    fn headlines(o: &Outcomes) -> Vec<Headline> {
+        let exp = [(0.78, "0.78 ms"), (1.3, "1.3 ms"), (5.3, "5.3 ms"), (50.4, "50.4 ms")];
+        exp.iter()
+            .enumerate()
+            .map(|(i, (e, c))| {
+                let label = o.get(i).map_or(String::new(), |x| x.0.clone());
+                h(&format!("p50 at {label}"), p50(o, i), e * 0.92, e * 1.08, "ms", c)
+            })
+            .collect()
+    }
+}
+
+mod native_release {
+    use super::*;
+
+    pub(super) const ROW: PresetRow = row! {
+        id: "native-release",
+        title: "C code that releases the GIL",
+        blurb: "hashlib on big buffers runs outside the GIL, so two threads use both cores. Measured on a 2-core \
+                machine: 1.84x (3.11), 2.00x (3.13).",
+        page: Page { source: PageSource::Text(SOURCE), ..THREADS_PAGE },
+        check: Check {
+            summary: "C code inside Py_BEGIN_ALLOW_THREADS (hashlib, zlib, numpy) runs \
+                      without the GIL, so threads do run it on both cores.",
+            headline: "speedup of 2 hashing threads over sequential",
+            cpython_figure: "1.84x (3.11) and 2.00x (3.13): sha256 of 8 x 64 MiB on 2 threads",
+            source: "measured here with measure/extra.py; hashlib docs (the GIL is \
+                     released for data over 2047 bytes)",
+        },
+        runs: runs,
+        headlines: headlines,
+    };
+
+    const SOURCE: &str = "\
+# hashlib.sha256 on big buffers: the C code releases the GIL.
+thread hash * 2:
+    for _ in range(4):
+        compute(0.1)     # a little Python around each call
+        release(25)      # hashing 64 MiB, GIL released
+";
+
+    fn runs(s: Settings) -> Vec<PresetRun> {
+        // hashlib releases the GIL while hashing more than 2047 bytes; 4 buffers per
+        // thread, a little Python around each.
+        let mut segs = Vec::new();
+        for _ in 0..4 {
+            segs.push(Segment::Python { ns: 100 * US });
+            segs.push(Segment::CRelease { ns: 25 * MS });
+        }
+        vec![
+            run("sequential", wl(tasks(2, "hash", &segs), Executor::Sequential), s),
+            run("2 threads", wl(tasks(2, "hash", &segs), Executor::Threads), s),
+        ]
+    }
+
+    fn headlines(o: &Outcomes) -> Vec<Headline> {
+        vec![h("2 threads", ratio(wall(o, 0), wall(o, 1)), 1.7, 2.0, "x", "1.84-2.00x")]
+    }
+}
+
+mod c_call_holds {
+    use super::*;
+
+    pub(super) const ROW: PresetRow = row! {
+        id: "c-call-holds",
+        title: "One long C call holds the GIL",
+        blurb: "A C call that never returns to the eval loop never sees a drop request: a heartbeat thread \
+                starves for the whole 500 ms call.",
+        page: Page { source: PageSource::Text(SOURCE), ..THREADS_PAGE },
+        check: Check {
+            summary: "A C function that never returns to the eval loop has no check point: \
+                      the drop request waits until it returns, and the heartbeat thread \
+                      starves for the whole call.",
+            headline: "worst heartbeat (sleep 10 ms) latency alone and beside a 500 ms C call",
+            cpython_figure: "about 10 ms alone; the call's length plus up to one sleep \
+                             beside it (sum(range(10**8)): 1697 ms call, 1707 ms worst \
+                             heartbeat on 3.11; 2331 and 2341 ms on 3.13)",
+            source: "Python/ceval_gil.c (the request is seen only at eval-breaker check \
+                     points); measured here with measure/extra.py",
+        },
+        runs: runs,
+        headlines: headlines,
+    };
+
+    const SOURCE: &str = "\
+# A heartbeat that sleeps 10 ms, 60 times ...
+thread heartbeat:
+    for _ in range(60):
+        compute(0.005)
+        io(10)
+# ... beside sum(range(10**8)): one C call that never
+# returns to the eval loop, so it never sees a drop request.
+thread summer:
+    compute(20)
+    native(500)
+    compute(1)
+";
+
+    fn runs(s: Settings) -> Vec<PresetRun> {
+        let mut hb = Vec::new();
+        for _ in 0..60 {
+            hb.push(Segment::Python { ns: 5 * US });
+            hb.push(Segment::Io { ns: 10 * MS });
+        }
+        let heartbeat = Task::new("heartbeat", hb);
+        let call = Task::new(
+            "sum(range(10**8))",
+            vec![Segment::Python { ns: 20 * MS }, Segment::CHold { ns: 500 * MS }, Segment::Python { ns: MS }],
+        );
+        vec![
+            run("heartbeat alone", wl(vec![heartbeat.clone()], Executor::Threads), s),
+            run("beside the C call", wl(vec![heartbeat, call], Executor::Threads), s),
+        ]
+    }
+
+    fn headlines(o: &Outcomes) -> Vec<Headline> {
+        let m = |i: usize| outcome(o, i).map_or(f64::NAN, max_io_ms);
+        vec![
+            h("worst heartbeat, alone", m(0), 9.9, 10.5, "ms", "~10 ms"),
+            h("worst heartbeat, beside", m(1), 490.0, 520.0, "ms", "~500 ms"),
+        ]
+    }
+}
+
+mod counter {
+    use super::*;
+
+    pub(super) const ROW: PresetRow = row! {
+        id: "counter",
+        title: "counter += 1 on 3 threads",
+        blurb: "Under the GIL of 3.10+ no update is lost: no check point falls between the load and the store. \
+                Measured: lost updates on 3.9 in every run, on 3.10-3.13 in none.",
+        page: Page { source: PageSource::Text(SOURCE), run: 0, ..THREADS_PAGE },
+        check: Check {
+            summary: COUNTER_SUMMARY,
+            headline: "updates lost by 3 x 1,000,000 increments, per interpreter",
+            cpython_figure: "3.9: lost in 10 of 10 runs; 3.10, 3.11, 3.13: 0 of 10; \
+                             free-threaded: lost",
+            source: "measured with measure/counter.py on 3.9.18 to 3.13.0, 2-core machine",
+        },
+        runs: runs,
+        headlines: headlines,
+    };
+
+    const SOURCE: &str = "\
+# counter += 1 in a loop, on 3 threads (about 40 ms of bytecode each).
+thread Thread * 3:
+    compute(40)
+";
+
+    fn runs(s: Settings) -> Vec<PresetRun> {
+        vec![run(
+            "3 threads (3.10+ GIL)",
+            // 1,000,000 iterations of ~40 ns each per thread.
+            wl(tasks(3, "Thread", &[Segment::Python { ns: 40 * MS }]), Executor::Threads),
+            s,
+        )]
+    }
+
+    fn headlines(_: &Outcomes) -> Vec<Headline> {
+        let lost = |v: PythonVersion, ft: bool| if lost_update_possible(v, ft) { 1.0 } else { 0.0 };
+        vec![
+            h("3.9 GIL: updates can be lost", lost(PythonVersion::new(3, 9), false), 1.0, 1.0, "bool", "10 of 10 runs lost updates"),
+            h("3.10+ GIL: updates can be lost", lost(PythonVersion::new(3, 13), false), 0.0, 0.0, "bool", "0 of 10 runs"),
+            h("free-threaded: updates can be lost", lost(PythonVersion::new(3, 13), true), 1.0, 1.0, "bool", "lost (no GIL)"),
+        ]
+    }
 }
 
 // ----- counter: where the check points fall -----

@@ -4,21 +4,26 @@
 //! The page performs the effects: write the address bar, run a batch of simulations (on a
 //! worker when there is one) and report it back.
 
-use super::config::{decimal, number_text, run_job, Decoded, ExecKind, Interp, ThreadsConfig, MAX_CORES, MAX_SLOWDOWN_PCT, MAX_SWITCH_MS, MAX_WORKERS, MIN_SWITCH_MS};
-use super::model::{Outcome, Settings, StartMethod, Workload};
+use super::batch::{simulate_real, BatchKind, BatchResult, Job};
+use super::choices::{parse_interp, parse_start, start_key, ExecKind, Interp};
+use super::config::{decimal, number_text, Decoded, ThreadsConfig, MAX_CORES, MAX_SLOWDOWN_PCT, MAX_SWITCH_MS, MAX_WORKERS, MIN_SWITCH_MS};
+use super::lanes::{Window, ZoomAction};
+use super::model::{Outcome, Workload};
 use super::presets::{self, Headline};
 use super::real_gil::RealReport;
-use crate::core::lab::{absolute_link, results_document, Drafts, PoolStatus, RunOnOpen, Status};
+use crate::core::lab::{Drafts, PoolStatus, RunOnOpen, Status};
 use crate::core::link::{group, parse_uint, quote, LinkError};
-use crate::core::round_to_micros;
 use crate::labs::race::lang::ParseError;
-use serde::Serialize;
-use std::rc::Rc;
 
-/// A typed input, in the form's order.
+/// An input or a `<select>`, in the form's order; each takes the raw text it gives, and
+/// what does not parse is refused with a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Field {
     Workers,
+    /// The process pool's start method: a key of `choices::STARTS`.
+    Start,
+    /// The interpreter: a key of `Interp::ALL`; choosing one resets the slowdown to its figure.
+    Interp,
     Slowdown,
     Switch,
     Cores,
@@ -29,51 +34,14 @@ impl Field {
     pub fn id(self) -> &'static str {
         match self {
             Field::Workers => "threads-workers",
+            Field::Start => "threads-start",
+            Field::Interp => "threads-interp",
             Field::Slowdown => "threads-slowdown",
             Field::Switch => "threads-switch",
             Field::Cores => "threads-cores",
             Field::Seed => "threads-seed",
         }
     }
-}
-
-/// One simulation the page must run.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Job {
-    pub label: String,
-    pub workload: Workload,
-    pub settings: Settings,
-}
-
-/// What a batch asks for and what the state machine does with its answers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BatchKind {
-    /// The experiment, then its tasks run sequentially (the speedup's baseline).
-    Run,
-    /// Sequential, threads under the GIL, free-threaded threads, processes.
-    Compare,
-}
-
-/// A batch's answers, in job order, and the preset's CPython check when one was asked for.
-#[derive(Clone, Debug)]
-pub struct BatchResult {
-    pub outcomes: Vec<Result<Outcome, String>>,
-    pub check: Option<Result<Vec<Headline>, String>>,
-    /// How long simulating the jobs took on the page's clock.
-    pub elapsed_ms: f64,
-}
-
-/// Runs a batch: the pure work the page hands to a worker. `now` is the page's clock.
-pub fn run_batch(jobs: &[Job], check: Option<(&'static str, u64)>, now: fn() -> f64) -> BatchResult {
-    let t0 = now();
-    let outcomes = jobs.iter().map(|j| run_job(&j.workload, &j.settings)).collect();
-    let elapsed_ms = now() - t0;
-    let check = check.map(|(id, seed)| match presets::run_preset(id, seed) {
-        Some(Ok(r)) => Ok(r.headlines),
-        Some(Err(e)) => Err(e.to_string()),
-        None => Err(format!("no preset called {id}")),
-    });
-    BatchResult { outcomes, check, elapsed_ms }
 }
 
 #[derive(Clone, Debug)]
@@ -83,8 +51,6 @@ pub enum Action {
     ApplySource,
     LoadPreset(&'static str),
     SetExec(ExecKind),
-    SetStart(StartMethod),
-    SetInterp(Interp),
     Set(Field, String),
     Run,
     RunFromLink,
@@ -132,27 +98,6 @@ impl RealView {
     }
 }
 
-/// Simulates what a real run did, from its measured mean slice length.
-pub fn simulate_real(report: &RealReport, cores: u32) -> Option<Outcome> {
-    use super::model::{Executor, Interpreter, Segment, Task};
-    let busy: f64 = report.intervals.iter().map(|i| (i.end_ms - i.start_ms).max(0.0)).sum();
-    let slices = report.intervals.len();
-    if slices == 0 || report.k == 0 || report.cancelled {
-        return None;
-    }
-    // A kept interval is one hold of several slices with the lock, and a thread's whole
-    // run without it: either way the busy time over the slices done is one slice's.
-    let slice_ms = busy / report.total_slices().max(1) as f64;
-    let ns = (slice_ms * report.slices_per_thread as f64 * 1e6).round().max(1.0) as u64;
-    let tasks = (0..report.k).map(|i| Task::new(format!("worker {}", i + 1), vec![Segment::Python { ns }])).collect();
-    let mut settings = Settings::new(cores.max(1));
-    settings.switch_interval_ns = (report.interval_ms * 1e6).round().max(1000.0) as u64;
-    if !report.use_lock {
-        settings.interpreter = Interpreter::FreeThreaded { slowdown: 0.0 };
-    }
-    run_job(&Workload { tasks, executor: Executor::Threads }, &settings).ok()
-}
-
 /// The experiment's run, with its baseline.
 #[derive(Clone, Debug)]
 pub struct RunView {
@@ -177,60 +122,11 @@ impl RunView {
         let seq = self.sequential.as_ref()?;
         (self.outcome.wall_ms > 0.0).then(|| seq.wall_ms / self.outcome.wall_ms)
     }
-}
 
-/// The visible stretch of the lanes, in nanoseconds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Window {
-    pub start_ns: u64,
-    pub end_ns: u64,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum ZoomAction {
-    In,
-    Out,
-    Left,
-    Right,
-    Reset,
-    /// A wheel turn at `at` (0 = left edge, 1 = right edge of the lanes).
-    Wheel { at: f64, zoom_in: bool },
-}
-
-/// The narrowest window: a fraction of one 5 ms handoff stays readable.
-pub const MIN_WINDOW_NS: u64 = 200_000;
-
-impl Window {
-    pub fn all(wall_ns: u64) -> Window {
-        Window { start_ns: 0, end_ns: wall_ns.max(1) }
-    }
-
-    fn width(self) -> u64 {
-        self.end_ns.saturating_sub(self.start_ns).max(1)
-    }
-
-    /// The window after `action`, kept inside `0..=wall_ns`.
-    pub fn apply(self, action: ZoomAction, wall_ns: u64) -> Window {
-        let wall = wall_ns.max(1);
-        let w = self.width() as f64;
-        let (center, width) = match action {
-            ZoomAction::Reset => return Window::all(wall),
-            ZoomAction::In => (self.start_ns as f64 + w / 2.0, w / 2.0),
-            ZoomAction::Out => (self.start_ns as f64 + w / 2.0, w * 2.0),
-            ZoomAction::Left => (self.start_ns as f64 + w / 2.0 - w / 4.0, w),
-            ZoomAction::Right => (self.start_ns as f64 + w / 2.0 + w / 4.0, w),
-            ZoomAction::Wheel { at, zoom_in } => {
-                // Keep the time under the pointer where it is.
-                let at = if at.is_finite() { at.clamp(0.0, 1.0) } else { 0.5 };
-                let t = self.start_ns as f64 + at * w;
-                let new_w = if zoom_in { w / 1.5 } else { w * 1.5 };
-                (t - at * new_w + new_w / 2.0, new_w)
-            }
-        };
-        let width = width.clamp(MIN_WINDOW_NS.min(wall) as f64, wall as f64);
-        let start = (center - width / 2.0).clamp(0.0, wall as f64 - width);
-        let start_ns = start.round() as u64;
-        Window { start_ns, end_ns: (start_ns + width.round() as u64).min(wall) }
+    /// The sentence under the CPython check saying where its figures come from ("" when
+    /// the run was not a preset).
+    pub fn check_source(&self) -> String {
+        self.preset.and_then(presets::find).map(|p| format!("Source: {}.", p.check.source)).unwrap_or_default()
     }
 }
 
@@ -243,7 +139,7 @@ pub struct ThreadsState {
     pub pool: PoolStatus,
     /// Logical cores of this machine, the default of `cores`.
     pub machine_cores: usize,
-    site_root: String,
+    pub(super) site_root: String,
     run_on_open: RunOnOpen,
     pub status: Status,
     pub error: Option<String>,
@@ -306,6 +202,17 @@ impl ThreadsState {
         self.draft != self.config.source
     }
 
+    /// Whether to say the workload text is edited but not applied (not when it failed to parse:
+    /// the error says more).
+    pub fn edited_not_applied(&self) -> bool {
+        self.is_dirty() && self.parse_error.is_none()
+    }
+
+    /// Whether the page explains where the check points of `counter += 1` fall.
+    pub fn shows_counter(&self) -> bool {
+        self.config.base == "counter"
+    }
+
     pub fn cores(&self) -> u32 {
         self.config.cores_for(self.machine_cores)
     }
@@ -314,6 +221,8 @@ impl ThreadsState {
     pub fn shown(&self, f: Field) -> String {
         self.drafts.shown(f, || match f {
             Field::Workers => self.config.workers.map_or_else(String::new, |n| n.to_string()),
+            Field::Start => start_key(self.config.start).to_string(),
+            Field::Interp => self.config.interp.key().to_string(),
             Field::Slowdown => number_text(self.config.slowdown()),
             Field::Switch => number_text(self.config.switch_ms),
             Field::Cores => self.cores().to_string(),
@@ -363,12 +272,24 @@ impl ThreadsState {
                     }
                     _ => Err(format!("seed: {} is not a whole number from 0 to {}", quote(t), group(u64::from(u32::MAX)))),
                 },
+                Field::Start => parse_start(t).map(|m| c.start = m),
+                Field::Interp => parse_interp(t).map(|i| {
+                    c.interp = i;
+                    // The slowdown field follows the build unless typed in for this one.
+                    c.slowdown_pct = None;
+                }),
                 Field::Switch => decimal(t, MIN_SWITCH_MS, MAX_SWITCH_MS).map(|v| c.switch_ms = v).map_err(|m| format!("switch interval: {m} (ms)")),
                 Field::Slowdown => decimal(t, 0.0, MAX_SLOWDOWN_PCT).map(|v| c.slowdown_pct = Some(v)).map_err(|m| format!("slowdown: {m} (%)")),
             }
         });
         match ok {
-            Some(()) => self.edited(),
+            Some(()) => {
+                if f == Field::Interp {
+                    // The slowdown shown is the new build's; a draft of it would hide that.
+                    self.drafts.clear();
+                }
+                self.edited()
+            }
             None => vec![],
         }
     }
@@ -408,17 +329,6 @@ impl ThreadsState {
             },
             Action::SetExec(e) => {
                 self.config.exec = e;
-                self.edited()
-            }
-            Action::SetStart(s) => {
-                self.config.start = s;
-                self.edited()
-            }
-            Action::SetInterp(i) => {
-                self.config.interp = i;
-                // The slowdown field follows the build unless typed in for this one.
-                self.config.slowdown_pct = None;
-                self.drafts.clear();
                 self.edited()
             }
             Action::Set(f, raw) => self.set(f, raw),
@@ -581,181 +491,12 @@ impl ThreadsState {
             .map(|(l, o)| (l.clone(), o.as_ref().map(|o| o.wall_ms).map_err(Clone::clone)))
             .collect()
     }
-
-    pub fn results_doc(&self) -> Rc<str> {
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct ThreadDoc<'a> {
-            name: &'a str,
-            interpreter: usize,
-            running_ms: f64,
-            gil_wait_ms: f64,
-            forced_switch_wait_ms: f64,
-            io_ms: f64,
-            c_release_ms: f64,
-        }
-        #[derive(Serialize)]
-        struct Latency {
-            p50: f64,
-            p99: f64,
-            count: usize,
-        }
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct CompareDoc {
-            label: String,
-            wall_ms: Option<f64>,
-            error: Option<String>,
-        }
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Body<'a> {
-            preset: Option<&'static str>,
-            interpreter: &'static str,
-            build: Interp,
-            executor: ExecKind,
-            workers: u32,
-            cores: u32,
-            switch_interval_ms: f64,
-            wall_ms: Option<f64>,
-            sequential_wall_ms: Option<f64>,
-            speedup: Option<f64>,
-            cpu_ms: Option<f64>,
-            gil_switches: Option<u64>,
-            drop_requests: Option<u64>,
-            events: Option<u64>,
-            /// How long the simulation took here (this machine's speed, not CPython's).
-            simulated_in_ms: Option<f64>,
-            threads: Vec<ThreadDoc<'a>>,
-            io_latency_ms: Option<Latency>,
-            headlines: Option<&'a [Headline]>,
-            compare: Option<Vec<CompareDoc>>,
-            real: Vec<RealDoc>,
-            error: Option<&'a str>,
-        }
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct RealDoc {
-            lock: bool,
-            k: usize,
-            slices_per_thread: u64,
-            wall_ms: f64,
-            simulated_wall_ms: Option<f64>,
-            switches: u64,
-            drop_requests: u64,
-            violations: u64,
-            cancelled: bool,
-        }
-        let real: Vec<RealDoc> = self
-            .real
-            .iter()
-            .map(|r| RealDoc {
-                lock: r.report.use_lock,
-                k: r.report.k,
-                slices_per_thread: r.report.slices_per_thread,
-                wall_ms: round_to_micros(r.report.wall_ms),
-                simulated_wall_ms: r.simulated_wall_ms().map(round_to_micros),
-                switches: r.report.lock.switches,
-                drop_requests: r.report.lock.drop_requests,
-                violations: r.report.lock.violations,
-                cancelled: r.report.cancelled,
-            })
-            .collect();
-        let c = &self.config;
-        let interp_name = |i: Interp| if i.is_free_threaded() { "free-threaded" } else { "gil" };
-        let compare = self.compare.as_ref().map(|rows| {
-            rows.iter()
-                .map(|(label, o)| CompareDoc {
-                    label: label.clone(),
-                    wall_ms: o.as_ref().ok().map(|o| round_to_micros(o.wall_ms)),
-                    error: o.as_ref().err().cloned(),
-                })
-                .collect()
-        });
-        let (body, query) = match &self.run {
-            Some(r) => {
-                let o = &r.outcome;
-                let latency = (!o.io_latencies_ns.is_empty()).then(|| Latency {
-                    p50: o.io_latency_p50_ms().map_or(0.0, round_to_micros),
-                    p99: o.io_latency_p99_ms().map_or(0.0, round_to_micros),
-                    count: o.io_latencies_ns.len(),
-                });
-                (
-                    Body {
-                        preset: r.preset,
-                        interpreter: interp_name(r.interp),
-                        build: r.interp,
-                        executor: r.exec,
-                        workers: r.workers,
-                        cores: r.cores,
-                        switch_interval_ms: r.switch_ms,
-                        wall_ms: Some(round_to_micros(o.wall_ms)),
-                        sequential_wall_ms: r.sequential.as_ref().map(|s| round_to_micros(s.wall_ms)),
-                        speedup: r.speedup().map(round_to_micros),
-                        cpu_ms: Some(round_to_micros(o.cpu_ms)),
-                        gil_switches: Some(o.gil_switches),
-                        drop_requests: Some(o.drop_requests),
-                        events: Some(o.events),
-                        simulated_in_ms: Some(round_to_micros(r.simulated_ms)),
-                        threads: o
-                            .threads
-                            .iter()
-                            .map(|t| ThreadDoc {
-                                name: &t.name,
-                                interpreter: t.interpreter,
-                                running_ms: round_to_micros(t.running_ms),
-                                gil_wait_ms: round_to_micros(t.gil_wait_ms),
-                                forced_switch_wait_ms: round_to_micros(t.forced_switch_wait_ms),
-                                io_ms: round_to_micros(t.io_ms),
-                                c_release_ms: round_to_micros(t.c_release_ms),
-                            })
-                            .collect(),
-                        io_latency_ms: latency,
-                        headlines: r.check.as_ref().and_then(|c| c.as_ref().ok()).map(Vec::as_slice),
-                        compare,
-                        real,
-                        error: self.error.as_deref(),
-                    },
-                    r.query.clone(),
-                )
-            }
-            None => {
-                let cores = self.cores();
-                (
-                    Body {
-                        preset: c.is_preset().then_some(c.base),
-                        interpreter: interp_name(c.interp),
-                        build: c.interp,
-                        executor: c.exec,
-                        workers: c.workers_for(cores),
-                        cores,
-                        switch_interval_ms: c.switch_ms,
-                        wall_ms: None,
-                        sequential_wall_ms: None,
-                        speedup: None,
-                        cpu_ms: None,
-                        gil_switches: None,
-                        drop_requests: None,
-                        events: None,
-                        simulated_in_ms: None,
-                        threads: Vec::new(),
-                        io_latency_ms: None,
-                        headlines: None,
-                        compare,
-                        real,
-                        error: self.error.as_deref(),
-                    },
-                    self.query(),
-                )
-            }
-        };
-        Rc::from(results_document("threads", self.status, &absolute_link(&self.site_root, "/threads", &query), &body))
-    }
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+    use crate::labs::threads::batch::run_batch;
     use crate::labs::threads::config::ThreadsConfig;
 
     fn open(query: &str) -> ThreadsState {
@@ -797,6 +538,8 @@ mod tests {
         assert_eq!(d["threads"].as_array().map(Vec::len), Some(2));
         assert!(d["headlines"].as_array().is_some_and(|h| !h.is_empty()));
         assert_eq!(d["ioLatencyMs"], serde_json::Value::Null);
+        let run = s2.run.as_ref().expect("run");
+        assert_eq!(run.check_source(), "Source: CPython 3.11 and 3.13 measured on a 2-core machine.");
 
         perform(&mut s, vec![]);
         let effects = s.update(Action::Run);
@@ -875,6 +618,35 @@ mod tests {
     }
 
     #[test]
+    fn the_selects_are_parsed_here_and_an_unknown_value_is_refused() {
+        use crate::labs::threads::model::StartMethod;
+        let mut s = open("preset=cpu-processes");
+        let q = s.update(Action::Set(Field::Start, "spawn".into()));
+        assert!(matches!(q.as_slice(), [Effect::WriteQuery(q)] if q.ends_with("&start=spawn")), "{q:?}");
+        assert_eq!(s.config.start, StartMethod::Spawn);
+        // Not silently fork: the value is refused and named, and nothing runs until it is fixed.
+        assert!(s.update(Action::Set(Field::Start, "vfork".into())).is_empty());
+        assert_eq!(s.config.start, StartMethod::Spawn);
+        assert_eq!(s.problems(), ["start method: vfork is not one of fork, forkserver, spawn"]);
+        assert!(s.update(Action::Run).is_empty());
+        s.update(Action::Set(Field::Start, "forkserver".into()));
+        assert!(s.problems().is_empty(), "{:?}", s.problems());
+        assert_eq!((s.config.start, s.shown(Field::Start)), (StartMethod::Forkserver, "forkserver".to_string()));
+
+        s.update(Action::Set(Field::Slowdown, "12".into()));
+        assert_eq!(s.config.slowdown_pct, Some(12.0));
+        let q = s.update(Action::Set(Field::Interp, "3.13t".into()));
+        assert!(matches!(q.as_slice(), [Effect::WriteQuery(q)] if q.contains("interp=3.13t") && !q.contains("slowdown")), "{q:?}");
+        assert_eq!((s.config.interp, s.config.slowdown_pct), (Interp::Ft313, None));
+        assert_eq!(s.shown(Field::Slowdown), "40", "the new build's figure, not the old draft");
+        assert!(s.update(Action::Set(Field::Interp, "nogil".into())).is_empty());
+        assert_eq!(s.config.interp, Interp::Ft313);
+        assert_eq!(s.problems(), ["interpreter: nogil is not one of gil, 3.13t, 3.14t"]);
+        s.update(Action::Set(Field::Interp, "gil".into()));
+        assert!(s.problems().is_empty() && s.config.interp == Interp::Gil);
+    }
+
+    #[test]
     fn a_real_run_needs_workers_and_reports_what_the_lock_did() {
         use crate::labs::threads::real_gil::run_cpu_threads;
         let mut none = ThreadsState::new(ThreadsConfig::from_query(""), PoolStatus::SingleThread { reason: "no".into() }, 2, "");
@@ -906,59 +678,5 @@ mod tests {
         let measured = d["real"][0]["wallMs"].as_f64().unwrap_or(0.0);
         assert!(sim > 0.0 && measured > 0.0, "{d}");
         assert!(!s.real_running());
-    }
-
-    /// Without the lock each worker records one interval for its whole run. Reading that
-    /// as one slice made the simulation slices_per_thread times too long (a 479 ms run
-    /// was shown beside "simulated 158,471 ms").
-    #[test]
-    fn a_real_run_without_the_lock_is_simulated_at_its_own_length() {
-        use crate::labs::threads::real_gil::{HoldInterval, LockStats, ThreadReport};
-        let thread = |i: usize, end_ms: f64| ThreadReport { thread: i, started: true, slices_done: 100, end_ms, ..Default::default() };
-        let interval = |i: usize, end_ms: f64| HoldInterval { thread: i, start_ms: 0.0, end_ms };
-        let mut report = RealReport {
-            use_lock: false,
-            k: 2,
-            slices_per_thread: 100,
-            interval_ms: 5.0,
-            wall_ms: 479.0,
-            cancelled: false,
-            threads: vec![thread(0, 479.0), thread(1, 470.0)],
-            intervals: vec![interval(0, 479.0), interval(1, 470.0)],
-            intervals_dropped: 0,
-            lock: LockStats::default(),
-        };
-        // Two threads of about 4.745 ms x 100 slices in parallel on two cores, each core 11%
-        // slower while both are busy (the model's parallel_slowdown_ppm): about 527 ms.
-        let free = simulate_real(&report, 2).expect("simulated").wall_ms;
-        assert!((free - 474.5 * 1.11).abs() < 5.0, "simulated {free} ms for a 479 ms run");
-        // With the lock the same intervals are holds of 50 slices each (200 in all): one
-        // thread at a time, so the two runs one after the other.
-        report.use_lock = true;
-        let locked = simulate_real(&report, 2).expect("simulated").wall_ms;
-        assert!(locked > 900.0 && locked < 1100.0, "simulated {locked} ms with the lock");
-    }
-
-    #[test]
-    fn zoom_stays_inside_the_run_and_down_to_a_handoff() {
-        let wall = 1_000_000_000;
-        let mut w = Window::all(wall);
-        for _ in 0..30 {
-            w = w.apply(ZoomAction::In, wall);
-        }
-        assert_eq!(w.end_ns - w.start_ns, MIN_WINDOW_NS);
-        w = w.apply(ZoomAction::Reset, wall);
-        assert_eq!(w, Window::all(wall));
-        let z = w.apply(ZoomAction::Wheel { at: 0.0, zoom_in: true }, wall);
-        assert_eq!(z.start_ns, 0, "the time under the pointer stays put");
-        let mut p = z;
-        for _ in 0..20 {
-            p = p.apply(ZoomAction::Right, wall);
-        }
-        assert_eq!(p.end_ns, wall);
-        assert_eq!(p.apply(ZoomAction::Out, wall).apply(ZoomAction::Out, wall), Window::all(wall));
-        assert_eq!(Window::all(0).apply(ZoomAction::In, 0), Window { start_ns: 0, end_ns: 1 });
-        let nan = w.apply(ZoomAction::Wheel { at: f64::NAN, zoom_in: false }, wall);
-        assert_eq!(nan, Window::all(wall));
     }
 }

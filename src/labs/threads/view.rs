@@ -1,13 +1,16 @@
 //! The threads lab's page: markup and wiring. Every decision is in `state` (a pure state
-//! machine) and every coordinate in `lanes`; this component turns events into actions,
-//! runs the simulations the state asks for (on a worker when there is one) and draws.
+//! machine), every coordinate in `lanes` and every word and figure in `display`; this
+//! component turns events into actions, runs the simulations the state asks for (on a
+//! worker when there is one) and draws.
 
-use super::config::{ExecKind, Interp, STARTS};
-use super::lanes::{self, TimeScale};
+use super::batch::{self, BatchResult};
+use super::choices::{ExecKind, Interp, STARTS};
+use super::display::{self, ms, ms_or_dash, short_name};
+use super::lanes::{self, TimeScale, ZoomAction};
 use super::model::{Outcome, ThreadState};
 use super::presets;
 use super::real_gil;
-use super::state::{self, Action, BatchResult, Effect, Field, ThreadsState, ZoomAction};
+use super::state::{self, Action, Effect, Field, ThreadsState};
 use crate::app::widgets::{act, field_text, results_json, subscribe_pool, LinkErrors, PresetBar, ShareBar};
 use crate::core::chart::{nice_ticks, tick_label, Scale};
 use crate::core::lab::PoolStatus;
@@ -65,7 +68,7 @@ impl ThreadsLab {
                 Effect::Simulate { id, jobs, check } => {
                     // A long simulation on the page's thread would freeze it; a worker keeps
                     // the page live.
-                    let slot = glue::run_off_page(self.state.pool.is_ready(), move || state::run_batch(&jobs, check, glue::now_ms));
+                    let slot = glue::run_off_page(self.state.pool.is_ready(), move || batch::run_batch(&jobs, check, glue::now_ms));
                     let link = ctx.link().clone();
                     self.pending = Some(Pending { id, slot, _poll: Interval::new(30, move || link.send_message(Msg::Poll)) });
                     ctx.link().send_message(Msg::Poll);
@@ -183,30 +186,6 @@ fn state_class(s: ThreadState) -> &'static str {
     }
 }
 
-fn state_name(s: ThreadState) -> &'static str {
-    match s {
-        ThreadState::RunningPython => "running Python",
-        ThreadState::CHold => "in a C call holding the GIL",
-        ThreadState::WaitingForGil => "waiting for the GIL",
-        ThreadState::ForcedSwitchWait => "dropped on request, waiting for another thread to take it",
-        ThreadState::Io => "in I/O or sleep (GIL released)",
-        ThreadState::CRelease => "in C code that released the GIL",
-        ThreadState::Blocked => "blocked on a queue or a result",
-        ThreadState::NotStarted => "not started",
-        ThreadState::Done => "done",
-    }
-}
-
-fn ms(v: f64) -> String {
-    if v >= 100.0 {
-        format!("{v:.0} ms")
-    } else if v >= 1.0 {
-        format!("{v:.2} ms")
-    } else {
-        format!("{v:.3} ms")
-    }
-}
-
 impl ThreadsLab {
     fn input(&self, ctx: &Context<Self>, f: Field, label: &'static str, hint: &'static str, disabled: bool) -> Html {
         html! {
@@ -239,7 +218,7 @@ impl ThreadsLab {
                 <div class="actions">
                     <button class={classes!(st.is_dirty().then_some("primary"))} data-testid="threads-apply" disabled={running}
                         onclick={act(link, |_| Action::ApplySource)}>{ "Apply workload" }</button>
-                    { if st.is_dirty() && st.parse_error.is_none() { html! { <span class="small muted">{ "edited, not applied yet" }</span> } } else { html! {} } }
+                    { if st.edited_not_applied() { html! { <span class="small muted">{ "edited, not applied yet" }</span> } } else { html! {} } }
                 </div>
                 { match &st.parse_error {
                     Some(e) => html! {
@@ -273,10 +252,7 @@ impl ThreadsLab {
                     { self.input(ctx, Field::Workers, "max_workers (empty: default)", "ThreadPoolExecutor: min(32, cores + 4); ProcessPoolExecutor: cores", !pool) }
                     <label>{ "Start method" }
                         <select data-testid="threads-start" disabled={running || c.exec != ExecKind::ProcessPool}
-                            onchange={act(link, |e: Event| {
-                                let v = field_text(&e);
-                                Action::SetStart(STARTS.iter().find(|(k, _)| *k == v).map_or(super::model::StartMethod::Fork, |(_, m)| *m))
-                            })}>
+                            onchange={act(link, |e: Event| Action::Set(Field::Start, field_text(&e)))}>
                             { for STARTS.iter().map(|(k, m)| html! { <option value={*k} selected={c.start == *m}>{ *k }</option> }) }
                         </select>
                     </label>
@@ -284,10 +260,7 @@ impl ThreadsLab {
                 <div class="field-row">
                     <label>{ "Interpreter" }
                         <select data-testid="threads-interp" disabled={running}
-                            onchange={act(link, |e: Event| {
-                                let v = field_text(&e);
-                                Action::SetInterp(Interp::ALL.iter().find(|(k, _)| *k == v).map_or(Interp::Gil, |(_, i)| *i))
-                            })}>
+                            onchange={act(link, |e: Event| Action::Set(Field::Interp, field_text(&e)))}>
                             <option value="gil" selected={c.interp == Interp::Gil}>{ "CPython 3.11-3.13 (GIL)" }</option>
                             <option value="3.13t" selected={c.interp == Interp::Ft313}>{ "3.13t free-threaded" }</option>
                             <option value="3.14t" selected={c.interp == Interp::Ft314}>{ "3.14t free-threaded" }</option>
@@ -336,19 +309,17 @@ impl ThreadsLab {
                 <div class="figures">
                     <dl>
                         <div><dt>{ "Wall time" }</dt><dd data-testid="wall-ms">{ ms(o.wall_ms) }</dd></div>
-                        <div><dt>{ "One after another" }</dt><dd>{ r.sequential.as_ref().map_or("\u{2014}".into(), |s| ms(s.wall_ms)) }</dd></div>
-                        <div><dt>{ "Speedup" }</dt><dd data-testid="speedup">{ r.speedup().map_or("\u{2014}".into(), |s| format!("{s:.2}\u{d7}")) }</dd></div>
+                        <div><dt>{ "One after another" }</dt><dd>{ ms_or_dash(r.sequential.as_ref().map(|s| s.wall_ms)) }</dd></div>
+                        <div><dt>{ "Speedup" }</dt><dd data-testid="speedup">{ display::speedup(r.speedup()) }</dd></div>
                         <div><dt>{ "CPU time" }</dt><dd>{ ms(o.cpu_ms) }</dd></div>
                         <div><dt>{ "GIL switches" }</dt><dd data-testid="gil-switches">{ o.gil_switches }</dd></div>
                         <div><dt>{ "Drop requests" }</dt><dd>{ o.drop_requests }</dd></div>
-                        { match (o.io_latency_p50_ms(), o.io_latency_p99_ms()) {
-                            (Some(p50), Some(p99)) => html! { <div><dt>{ "I/O latency p50 / p99" }</dt><dd data-testid="io-latency">{ format!("{} / {}", ms(p50), ms(p99)) }</dd></div> },
-                            _ => html! {},
+                        { match display::io_latency(o) {
+                            Some(latency) => html! { <div><dt>{ "I/O latency p50 / p99" }</dt><dd data-testid="io-latency">{ latency }</dd></div> },
+                            None => html! {},
                         } }
                     </dl>
-                    <p class="small muted">{ format!("{} on {} core{}, {} worker{}, switch interval {} ms; {} events simulated.",
-                        match r.interp { Interp::Gil => "CPython with the GIL", Interp::Ft313 => "free-threaded 3.13t", Interp::Ft314 => "free-threaded 3.14t" },
-                        r.cores, if r.cores == 1 { "" } else { "s" }, r.workers, if r.workers == 1 { "" } else { "s" }, tick_label(r.switch_ms), o.events) }</p>
+                    <p class="small muted">{ display::run_summary(r) }</p>
                 </div>
                 { self.view_lanes(ctx, o) }
                 { thread_table(o) }
@@ -382,14 +353,7 @@ impl ThreadsLab {
             Msg::Do(Action::Zoom(ZoomAction::Wheel { at: at.unwrap_or(0.5), zoom_in: e.delta_y() < 0.0 }))
         });
         let onkeydown = link.batch_callback(|e: KeyboardEvent| {
-            let z = match e.key().as_str() {
-                "+" | "=" => ZoomAction::In,
-                "-" | "_" => ZoomAction::Out,
-                "ArrowLeft" => ZoomAction::Left,
-                "ArrowRight" => ZoomAction::Right,
-                "0" | "Home" => ZoomAction::Reset,
-                _ => return None,
-            };
+            let z = ZoomAction::from_key(&e.key())?;
             e.prevent_default();
             Some(Msg::Do(Action::Zoom(z)))
         });
@@ -405,10 +369,10 @@ impl ThreadsLab {
                     { zoom_button(ZoomAction::Right, "threads-zoom-right", "\u{25b6}", "Later (\u{2192})") }
                     { zoom_button(ZoomAction::Reset, "threads-zoom-reset", "whole run", "The whole run (0)") }
                     <span class="small muted" data-testid="threads-window" data-start-ns={w.start_ns.to_string()} data-end-ns={w.end_ns.to_string()}>
-                        { format!("{} \u{2013} {}", ms(w.start_ns as f64 / 1e6), ms(w.end_ns as f64 / 1e6)) }</span>
+                        { display::window_text(w) }</span>
                 </div>
                 <svg data-testid="threads-lanes" viewBox={format!("0 0 {WIDTH} {height:.1}")} role="img" onwheel={onwheel}
-                    aria-label={format!("{} threads over {}", o.threads.len(), ms(o.wall_ms))}>
+                    aria-label={display::lanes_label(o)}>
                     { for shown.iter().enumerate().map(|(i, t)| {
                         let y = row_y(i);
                         html! { <g>
@@ -416,14 +380,14 @@ impl ThreadsLab {
                             <rect class="lane" x={LEFT.to_string()} y={format!("{y:.1}")} width={(WIDTH - 8.0 - LEFT).to_string()} height={LANE_H.to_string()} />
                             { for lanes::thread_bars(&t.lane, &scale).into_iter().map(|b| html! {
                                 <rect class={classes!("st", state_class(b.kind))} x={format!("{:.2}", b.x)} y={format!("{y:.1}")} width={format!("{:.2}", b.width)} height={LANE_H.to_string()}>
-                                    <title>{ format!("{}: {} from {} to {}", t.name, state_name(b.kind), ms(b.start_ns as f64 / 1e6), ms(b.end_ns as f64 / 1e6)) }</title>
+                                    <title>{ display::state_bar_title(&t.name, b.kind, b.start_ns, b.end_ns) }</title>
                                 </rect>
                             }) }
                         </g> }
                     }) }
                     { for o.gil_lanes.iter().enumerate().map(|(g, lane)| {
                         let y = row_y(shown.len() + g);
-                        let label = if gil_rows == 1 { "GIL".to_string() } else if lane.interpreter == 0 { "GIL (main)".to_string() } else { format!("GIL (proc {})", lane.interpreter) };
+                        let label = display::gil_lane_label(gil_rows, lane.interpreter);
                         html! { <g data-testid="threads-gil-lane">
                             <text class="lane-label strong" x="4" y={format!("{:.1}", y + 12.0)}>{ label }</text>
                             <rect class="lane" x={LEFT.to_string()} y={format!("{y:.1}")} width={(WIDTH - 8.0 - LEFT).to_string()} height={LANE_H.to_string()} />
@@ -432,9 +396,9 @@ impl ThreadsLab {
                                 // Alternating shades show each handoff; the holder is named when it fits.
                                 html! { <g>
                                     <rect class={classes!("gil-holder", (n % 2 == 1).then_some("alt"))} x={format!("{:.2}", b.x)} y={format!("{y:.1}")} width={format!("{:.2}", b.width)} height={LANE_H.to_string()}>
-                                        <title>{ format!("{holder} holds the GIL, {} to {}", ms(b.start_ns as f64 / 1e6), ms(b.end_ns as f64 / 1e6)) }</title>
+                                        <title>{ display::gil_bar_title(holder, b.start_ns, b.end_ns) }</title>
                                     </rect>
-                                    { if b.width > 8.0 * holder.chars().count() as f64 + 6.0 { html! {
+                                    { if display::name_fits(b.width, holder) { html! {
                                         <text class="gil-name" x={format!("{:.1}", b.x + 3.0)} y={format!("{:.1}", y + 12.0)}>{ holder }</text>
                                     } } else { html! {} } }
                                 </g> }
@@ -445,7 +409,7 @@ impl ThreadsLab {
                         let x = scale.x(d.time_ns);
                         let y = row_y(shown.len());
                         html! { <path class="drop-mark" d={format!("M{x:.1},{:.1} l-3,-5 h6 z", y)}>
-                            <title>{ format!("{} asks for the GIL at {}", o.threads.get(d.thread).map_or("?", |t| t.name.as_str()), ms(d.time_ns as f64 / 1e6)) }</title>
+                            <title>{ display::drop_title(o.threads.get(d.thread).map_or("?", |t| t.name.as_str()), d.time_ns) }</title>
                         </path> }
                     }) }
                     <g>
@@ -467,7 +431,7 @@ impl ThreadsLab {
                     <span class="key-box st-wait"></span>{ " waiting for the GIL " }<span class="key-box st-forced"></span>{ " forced-switch wait " }
                     <span class="key-box st-io"></span>{ " I/O or sleep " }<span class="key-box st-release"></span>{ " GIL-free C code " }
                     <span class="key-box st-blocked"></span>{ " blocked on a queue " }{ "\u{25bc} drop request. The GIL lane names its holder; its shade changes at each handoff. " }
-                    { if o.threads.len() > SHOWN_LANES { format!("Showing {SHOWN_LANES} of {} threads; all are in the table and the JSON.", o.threads.len()) } else { String::new() } }
+                    { display::lanes_note(o.threads.len(), SHOWN_LANES) }
                 </figcaption>
             </figure>
         }
@@ -501,10 +465,10 @@ impl ThreadsLab {
                         <thead><tr><th>{ "lock" }</th><th>{ "workers" }</th><th>{ "wall time" }</th><th>{ "simulated" }</th><th>{ "switches" }</th><th>{ "drop requests" }</th><th>{ "two inside at once" }</th></tr></thead>
                         <tbody>{ for st.real.iter().map(|r| html! {
                             <tr>
-                                <td>{ if r.report.use_lock { "with" } else { "without" } }</td>
+                                <td>{ display::lock_word(r.report.use_lock) }</td>
                                 <td class="num">{ r.report.k }</td>
                                 <td class="num">{ ms(r.report.wall_ms) }</td>
-                                <td class="num">{ r.simulated_wall_ms().map_or("\u{2014}".into(), ms) }</td>
+                                <td class="num">{ ms_or_dash(r.simulated_wall_ms()) }</td>
                                 <td class="num">{ r.report.lock.switches }</td>
                                 <td class="num">{ r.report.lock.drop_requests }</td>
                                 <td class="num">{ r.report.lock.violations }</td>
@@ -521,7 +485,7 @@ impl ThreadsLab {
 
     /// Where the check points fall in `counter += 1`, for the counter preset.
     fn view_counter(&self) -> Html {
-        if self.state.config.base != "counter" {
+        if !self.state.shows_counter() {
             return html! {};
         }
         html! {
@@ -535,8 +499,8 @@ impl ThreadsLab {
                 <div class="task-table-wrap"><table>
                     <thead><tr><th>{ "CPython" }</th><th>{ "runs that lost updates" }</th><th>{ "updates lost per run" }</th></tr></thead>
                     <tbody>{ for presets::COUNTER_MEASURED.iter().map(|m| html! {
-                        <tr><td>{ m.version }</td><td class="num">{ format!("{} of {}", m.runs_with_loss, m.runs) }</td>
-                            <td class="num">{ if m.runs_with_loss == 0 { "0".to_string() } else { format!("{} to {}", crate::core::link::group(u64::from(m.lost_min)), crate::core::link::group(u64::from(m.lost_max))) } }</td></tr>
+                        <tr><td>{ m.version }</td><td class="num">{ display::runs_with_loss(m) }</td>
+                            <td class="num">{ display::lost_per_run(m) }</td></tr>
                     }) }</tbody>
                 </table></div>
                 <p class="small muted">{ "3 threads \u{d7} 1,000,000 increments, measured on a 2-core machine. The race lab shows the load and the store as separate steps, " }
@@ -550,9 +514,7 @@ impl ThreadsLab {
         if bars.is_empty() {
             return html! {};
         }
-        let max = bars.iter().filter_map(|b| b.1.as_ref().ok().copied()).fold(1e-9, f64::max);
-        let ticks = nice_ticks(max, 4);
-        let axis_max = ticks.last().copied().unwrap_or(max);
+        let (ticks, axis_max) = display::compare_axis(&bars);
         let x = Scale::new((0.0, axis_max), (180.0, 600.0));
         let chart_w = 700;
         html! {
@@ -568,7 +530,7 @@ impl ThreadsLab {
                                     <rect class={format!("lane-{}", i % 8)} x="180" y={format!("{y:.1}")} width={format!("{:.1}", (x.map(*ms_v) - 180.0).max(1.0))} height="22" rx="3" />
                                     <text class="tick-label" x={format!("{:.1}", x.map(*ms_v) + 4.0)} y={format!("{:.1}", y + 16.0)} text-anchor="start">{ ms(*ms_v) }</text>
                                 </> },
-                                Err(e) => html! { <text class="warn" x="184" y={format!("{:.1}", y + 16.0)}>{ format!("not simulated: {e}") }</text> },
+                                Err(e) => html! { <text class="warn" x="184" y={format!("{:.1}", y + 16.0)}>{ display::not_simulated(e) }</text> },
                             } }
                         </g> }
                     }) }
@@ -597,15 +559,15 @@ impl ThreadsLab {
                             <tbody>{ for rows.iter().map(|h| html! {
                                 <tr class={if h.within() { "ok" } else { "warn" }}>
                                     <td>{ &h.label }</td>
-                                    <td class="num">{ format!("{} {}", tick_label((h.simulated * 1000.0).round() / 1000.0), h.unit) }</td>
-                                    <td class="num">{ format!("{}\u{2013}{} {}", tick_label(h.expected_lo), tick_label(h.expected_hi), h.unit) }</td>
+                                    <td class="num">{ display::headline_simulated(h) }</td>
+                                    <td class="num">{ display::headline_range(h) }</td>
                                     <td class="small">{ &h.cpython }</td>
                                 </tr>
                             }) }</tbody>
                         </table>
                         </div>
                         <p class="small muted">{ "The preset's own runs on the 2-core machine its figures were measured on, whatever this page's settings. " }
-                            { presets::preset(r.preset.unwrap_or_default()).map(|p| format!("Source: {}.", p.source)).unwrap_or_default() }</p>
+                            { r.check_source() }</p>
                         </>
                     },
                 } }
@@ -629,7 +591,7 @@ fn real_lanes(report: &real_gil::RealReport, simulated: Option<&Outcome>) -> Htm
         <rect class="lane" x={LEFT.to_string()} y={format!("{:.1}", row_y(i))} width={(WIDTH - 8.0 - LEFT).to_string()} height={LANE_H.to_string()} />
     </g> };
     let sim_scale = simulated.map(|o| TimeScale {
-        window: state::Window { start_ns: 0, end_ns: ((end * 1e6) as u64).max(o.wall_ns) },
+        window: lanes::Window { start_ns: 0, end_ns: ((end * 1e6) as u64).max(o.wall_ns) },
         x0: LEFT,
         x1: WIDTH - 8.0,
     });
@@ -658,20 +620,8 @@ fn real_lanes(report: &real_gil::RealReport, simulated: Option<&Outcome>) -> Htm
                     <text class="tick-label" x={format!("{:.1}", scale.map(t))} y={format!("{:.1}", axis_y + 16.0)}>{ format!("{} ms", tick_label(t)) }</text>
                 }) }
             </svg>
-            <figcaption class="small muted">{ if report.use_lock {
-                "Measured (top): each bar is a stretch a worker held the lock; they never overlap, and change hands about every switch interval. Simulated (below): the same workers under the GIL."
-            } else {
-                "Measured (top): without the lock each bar is a slice of work, and the workers compute side by side. Simulated (below): the same workers with no GIL."
-            } }</figcaption>
+            <figcaption class="small muted">{ display::real_caption(report.use_lock) }</figcaption>
         </figure>
-    }
-}
-
-fn short_name(name: &str) -> String {
-    if name.chars().count() <= 14 {
-        name.to_string()
-    } else {
-        format!("{}\u{2026}", name.chars().take(13).collect::<String>())
     }
 }
 
@@ -684,7 +634,7 @@ fn thread_table(o: &Outcome) -> Html {
                 <thead><tr><th>{ "thread" }</th><th>{ "running" }</th><th>{ "waiting for the GIL" }</th><th>{ "forced wait" }</th><th>{ "I/O" }</th><th>{ "GIL-free C" }</th></tr></thead>
                 <tbody>{ for o.threads.iter().take(500).map(|t| html! {
                     <tr>
-                        <td>{ &t.name }{ if t.interpreter > 0 { format!(" (process {})", t.interpreter) } else { String::new() } }</td>
+                        <td>{ display::thread_label(t) }</td>
                         <td class="num">{ ms(t.running_ms) }</td>
                         <td class="num">{ ms(t.gil_wait_ms) }</td>
                         <td class="num">{ ms(t.forced_switch_wait_ms) }</td>
