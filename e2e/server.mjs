@@ -45,13 +45,12 @@ export const MIME_TYPES = Object.freeze({
   '.woff2': 'font/woff2',
 });
 
-const ISOLATION_HEADERS = Object.freeze({
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-  // cross-origin, not same-origin: other sites' pages may frame the app (embed=1), and an
-  // isolated page can frame only documents that allow it.
-  'Cross-Origin-Resource-Policy': 'cross-origin',
-});
+// The build's own list (web/isolation-headers.json; dist/_headers and sw.js are written
+// from it). CORP is cross-origin, not same-origin: other sites' pages may frame the app
+// (embed=1), and an isolated page can frame only documents that allow it.
+export const ISOLATION_HEADERS = Object.freeze(
+  JSON.parse(fs.readFileSync(path.join(HERE, '..', 'web', 'isolation-headers.json'), 'utf8')),
+);
 
 export function mimeTypeFor(filePath) {
   return MIME_TYPES[path.extname(filePath).toLowerCase()] ?? 'application/octet-stream';

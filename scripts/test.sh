@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs every test tier:
-#   1. native `cargo test` (the pure core: simulators, codecs, geometry)
+#   1. native `cargo test` (the pure core: simulators, codecs, geometry), then the web
+#      side's unit tests (scripts/unit-web.sh: node --test and CPython unittest)
 #   2. `wasm-pack test --headless --chrome`, then `--firefox` (code that needs a real
 #      browser and threads)
 #   3. end-to-end tests in Chromium (Playwright) against a release build, on the project's
@@ -24,6 +25,9 @@ wasm-pack test --headless --chrome -- --locked
 
 step "browser tests (wasm-pack, headless Firefox ESR)"
 wasm-pack test --headless --firefox -- --locked
+
+step "unit tests of the web side (node --test, CPython unittest)"
+scripts/unit-web.sh
 
 step "release build"
 trunk build --release --locked

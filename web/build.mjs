@@ -2,14 +2,17 @@
 // into the build, under paths that name their version or content hash, and tells the app
 // where they are through <meta> tags in index.html.
 //   editor/editor-HASH.js     CodeMirror 6, bundled and minified by esbuild
-//   python-worker/worker-HASH.js the Python lab's worker, with runtime.py inside (the
-//                             folder is not named like the /python route: a static host
-//                             would answer that route with the folder)
+//   python-worker/worker-HASH.js the Python lab's worker (python/worker.js and the modules
+//                             it imports, runtime.py and the other .py files inside as
+//                             text; the folder is not named like the /python route: a
+//                             static host would answer that route with the folder)
 //   pyodide/VERSION/...       the four files of Pyodide that start CPython with its stdlib
 //   bundle-ID-HASH.js/_bg.wasm one app bundle per page, and the loader in index.html that
 //                             picks one (Trunk builds them; this names them by content)
 //   ID/index.html, 404.html   the same page for each lab's route and for any other
 //                             address, so hosts without rewrite rules serve deep links
+//   _headers                  the cross-origin isolation headers for Netlify-like hosts,
+//                             from isolation-headers.json (also in sw.js, release builds)
 // Every URL in the page is relative to the site's root, which the loader finds in the
 // address: one build works at any path (README, Deploy).
 // In release builds it also writes FILE.br and FILE.gz beside every file that compresses,
@@ -22,6 +25,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { withoutNameSection } from './wasm-sections.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const staging = process.env.TRUNK_STAGING_DIR || process.argv[2];
@@ -35,6 +39,9 @@ const htmlFile = process.env.TRUNK_HTML_FILE ? path.join(staging, path.basename(
 const pyodideDir = path.join(HERE, 'node_modules', 'pyodide');
 const pyodidePackage = JSON.parse(await fs.readFile(path.join(pyodideDir, 'package.json'), 'utf8'));
 const lock = JSON.parse(await fs.readFile(path.join(pyodideDir, 'pyodide-lock.json'), 'utf8'));
+// The one list of the cross-origin isolation headers (COOP, COEP, CORP) that threads need:
+// e2e/server.mjs reads it too, and web/tests checks Trunk.toml's [serve.headers] against it.
+const ISOLATION_HEADERS = JSON.parse(await fs.readFile(path.join(HERE, 'isolation-headers.json'), 'utf8'));
 export const PYODIDE_FILES = ['pyodide.mjs', 'pyodide.asm.mjs', 'pyodide.asm.wasm', 'python_stdlib.zip'];
 
 async function bundle(entry, outdir, extra = {}) {
@@ -86,36 +93,15 @@ html = html.replace('</head>', `  ${tag}\n</head>`);
 await fs.writeFile(htmlFile, html);
 console.log(`[web] ${editor}, ${worker}, ${meta.pyodide} (${files.reduce((s, f) => s + f.size, 0)} bytes)`);
 
-// The app's wasm carries a name section (about 500 KB, function names for stack traces)
-// that a release build does not need: cut it, and give index.html the file's new hash.
-function withoutNameSection(bytes) {
-  const parts = [bytes.subarray(0, 8)];
-  let i = 8;
-  const leb = () => {
-    let value = 0, shift = 0, byte;
-    do {
-      byte = bytes[i++];
-      value += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (byte & 0x80);
-    return value;
-  };
-  while (i < bytes.length) {
-    const start = i;
-    const id = bytes[i++];
-    const size = leb();
-    const body = i;
-    let drop = false;
-    if (id === 0) {
-      const nameLength = leb();
-      drop = Buffer.from(bytes.subarray(i, i + nameLength)).toString() === 'name';
-    }
-    i = body + size;
-    if (!drop) parts.push(bytes.subarray(start, i));
-  }
-  return Buffer.concat(parts);
-}
+// Netlify and Cloudflare Pages send the headers a `_headers` file names.
+await fs.writeFile(
+  path.join(staging, '_headers'),
+  `/*\n${Object.entries(ISOLATION_HEADERS).map(([name, value]) => `  ${name}: ${value}\n`).join('')}`,
+);
 
+// The app's wasm carries a name section (about 500 KB, function names for stack traces)
+// that a release build does not need: cut it (wasm-sections.mjs), and give index.html the
+// file's new hash.
 if (release) {
   for (const name of await fs.readdir(staging)) {
     if (!name.endsWith('_bg.wasm')) continue;
@@ -287,9 +273,15 @@ if (release) {
     version.update(rel).update(await fs.readFile(path.join(staging, rel)));
   }
   shell.sort();
-  const source = (await fs.readFile(path.join(HERE, 'sw', 'sw.js'), 'utf8'))
-    .replace('__VERSION__', JSON.stringify(version.digest('hex').slice(0, 16)))
-    .replace('__SHELL__', JSON.stringify(shell));
+  let source = await fs.readFile(path.join(HERE, 'sw', 'sw.js'), 'utf8');
+  for (const [name, value] of [
+    ['__VERSION__', version.digest('hex').slice(0, 16)],
+    ['__SHELL__', shell],
+    ['__ISOLATION_HEADERS__', ISOLATION_HEADERS],
+  ]) {
+    if (!source.includes(name)) throw new Error(`web/sw/sw.js lacks ${name}`);
+    source = source.replace(name, () => JSON.stringify(value));
+  }
   await fs.writeFile(path.join(staging, 'sw.js'), source);
   const register = `<script id="playground-sw">
 self.playgroundStarted = () => {

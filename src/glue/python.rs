@@ -2,8 +2,7 @@
 //! worker that runs Pyodide, and loading the CodeMirror bundle. Only the Python lab (and
 //! pages with an editor) call this, so nothing of either loads anywhere else.
 
-use crate::labs::python::model::{Assets, WorkerEvent};
-use serde::Serialize;
+use crate::labs::python::model::{Assets, ToWorker, WorkerEvent};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -35,21 +34,6 @@ pub struct PyWorker {
     interrupt: Option<js_sys::Int32Array>,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::Event)>,
-}
-
-#[derive(Serialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
-enum ToWorker<'a> {
-    Run {
-        run: u64,
-        code: &'a str,
-        /// "one": the program's pools run their tasks in the lab's interpreter.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        pool: Option<&'static str>,
-    },
-    Stop {
-        run: u64,
-    },
 }
 
 impl PyWorker {

@@ -9,7 +9,7 @@ lambda fails with pickle's own error. Results and exceptions come back pickled, 
 exception with its child traceback as __cause__, exactly as concurrent.futures.process
 does it (its _ExceptionWithTraceback is reused).
 
-The parent blocks in Atomics.wait (worker.js) while children work; starting children
+The parent blocks in Atomics.wait (pool-parent.js) while children work; starting children
 needs the parent's event loop, so that wait suspends WebAssembly instead (run_sync).
 Where neither is possible the pool runs its tasks one after another in this interpreter,
 still pickling both ways, so a program gets the same results and the same errors.
@@ -28,7 +28,10 @@ import pickle
 import sys
 import traceback
 
-_js = None  # worker.js's pool functions; None in a child
+# CPython's words for a pool whose worker died (concurrent.futures.process).
+BROKEN = "A process in the process pool was terminated abruptly while the future was running or pending."
+
+_js = None  # pool-parent.js's functions (see its api()); None in a child
 _hub = None  # the current run's dispatcher, in the parent
 _originals = {}
 
@@ -189,22 +192,22 @@ class _Hub:
         if results is None:
             # Stop, like Ctrl-C in a terminal, reaches the children too: they are ended,
             # so that leaving the with block does not wait for their tasks.
-            self.interrupted()
+            self.break_pool()
             raise KeyboardInterrupt
         if len(results) == 0:
             return False
         for r in results:
             child = int(r.child)
+            if r.crashed:
+                # A child that failed outside Python, or died, busy or not: as when a
+                # CPython worker process dies, the pool is broken.
+                sys.stderr.write(f"child interpreter {child + 1} failed: {r.crashed}\n")
+                self.break_pool()
+                continue
             item = self.running.pop(child, None)
             if item is None:
                 continue
             received = self.now()
-            if r.crashed:
-                # What CPython says when a worker process dies under a task.
-                self.broken = "A process in the process pool was terminated abruptly while the future was running or pending."
-                sys.stderr.write(f"child interpreter {child + 1} failed: {r.crashed}\n")
-                item.settle(False, cfp.BrokenProcessPool(self.broken))
-                continue
             data = r.data.to_bytes()
             if r.output:
                 self.emit_stdout(str(r.output))
@@ -222,7 +225,7 @@ class _Hub:
         started = self.now()
         try:
             value = pickle.loads(data)
-        except BaseException as exc:  # a result that does not unpickle here
+        except Exception as exc:  # a result that does not unpickle here (Stop's KeyboardInterrupt goes on)
             ok, value = False, exc
         unpickled = self.now() - started
         dispatched = item.dispatched if item.dispatched is not None else times["start"]
@@ -259,14 +262,18 @@ class _Hub:
             "received": ended,
         })
 
-    def interrupted(self):
+    def break_pool(self):
+        """What CPython's executor does when a worker process dies: every future running
+        or pending fails with BrokenProcessPool, busy children are ended, and the pool
+        takes no more tasks."""
         lost = list(self.running.values()) + self.queue
         self.stop_children()
         self.queue = []
-        self.broken = "A process in the process pool was terminated abruptly while the future was running or pending."
+        self.broken = BROKEN
         for item in lost:
             if not item.done:
                 item.settle(False, cfp.BrokenProcessPool(self.broken))
+
 
     def drain(self):
         """What CPython does at exit: a pool's pending tasks run to their end first."""
@@ -312,12 +319,14 @@ def _call(payload, out):
         data = pickle.dumps(result)
         return True, data, unpickle_ms, (time.perf_counter() - t) * 1000
     except BaseException as exc:
+        # As CPython's _process_worker: whatever the call raised (SystemExit and
+        # KeyboardInterrupt too) is its result, sent back to the future.
         sys.stdout = saved
         unpickle_ms = locals().get("unpickle_ms", 0.0)
         t = time.perf_counter()
         try:
             data = pickle.dumps(cfp._ExceptionWithTraceback(exc, exc.__traceback__))
-        except BaseException as again:
+        except Exception as again:  # an exception that does not pickle: its repr instead
             data = pickle.dumps(cfp._ExceptionWithTraceback(RuntimeError(repr(again)), again.__traceback__))
         return False, data, unpickle_ms, (time.perf_counter() - t) * 1000
 
@@ -395,7 +404,7 @@ class ProcessPoolExecutor(cf.Executor):
         t = time.perf_counter()
         try:
             payload = pickle.dumps(cfp._CallItem(0, _Initialized(self, fn) if self._initializer else fn, args, kwargs))
-        except BaseException as exc:
+        except Exception as exc:
             # As CPython's queue feeder reports it: the error with its traceback as the cause.
             exc.__cause__ = cfp._RemoteTraceback("".join(traceback.format_exception(exc)))
             future.set_exception(exc)
@@ -523,7 +532,7 @@ class AsyncResult:
             raise multiprocessing.TimeoutError
         try:
             values = [f.result(0) for f in self._futures]
-        except BaseException as exc:
+        except BaseException as exc:  # re-raised below, after the error callback
             if self._error_callback and not self._called:
                 self._called = True
                 self._error_callback(exc)
@@ -642,21 +651,23 @@ def begin_run(emit_stdout, source):
 
 
 def end_run(stopped):
-    """The run's pool record. As at a CPython program's exit, tasks still pending run to
-    their end first, unless the run was stopped; then busy children are ended."""
+    """The run's pool record, and what interrupted the end of the run or None. As at a
+    CPython program's exit, tasks still pending run to their end first, unless the run was
+    stopped; then busy children are ended."""
     global _hub
     hub = _hub
     if hub is None:
-        return None
+        return None, None
+    error = None
     try:
         if not stopped:
             hub.drain()
-    except BaseException:  # Stop during that wait, or a child failing: end the children
-        pass
+    except BaseException as exc:  # Stop during that wait: runtime.py makes it the run's end
+        error = exc
     finally:
         _hub = None
         hub.stop_children()
-    return hub.report()
+    return hub.report(), error
 
 
 # ---- the child's side ------------------------------------------------------------
@@ -684,7 +695,7 @@ def child_load(source):
     try:
         exec(compile(source, "main.py", "exec", dont_inherit=True), module.__dict__)
         return to_js(["", out.getvalue()])
-    except BaseException as exc:
+    except BaseException as exc:  # the program failed to import here (sys.exit too): the parent reports it
         return to_js(["".join(traceback.format_exception(exc)), out.getvalue()])
     finally:
         process._inheriting = False

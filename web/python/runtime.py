@@ -2,7 +2,7 @@
 
 It runs the user's program as a script named main.py and records what asyncio did:
 when each task's coroutine was running (sys.monitoring), which task printed each line,
-and how the program ended. The worker turns the record into one message for the page.
+and how the program ended. The worker (page-runner.js) sends the record to the page as one message.
 Nothing here is shown to the user as their program: tracebacks are cut to main.py.
 """
 
@@ -139,7 +139,9 @@ class _Stream:
         if text:
             self._emit(self.name, text)
             rec = _record
-            if rec is not None and "\n" in text and len(rec.ticks) < MAX_TICKS:
+            if rec is not None and "\n" in text and len(rec.ticks) >= MAX_TICKS:
+                rec.cut = True  # lines past the limit are lost: the record says so
+            elif rec is not None and "\n" in text:
                 task = None
                 if asyncio._get_running_loop() is not None:
                     task = asyncio.current_task()
@@ -333,13 +335,16 @@ class _Run:
         threads = 0
         try:
             threads = playground_threads.end_run(stopped=self.status == "stopped")
-        except BaseException as exc:  # Stop while joining the program's threads
+        except BaseException as exc:  # Stop while joining the program's threads: the run's end, as a result
             if self.status == "done":
                 self.failed(exc)
         try:
-            pool = playground_pool.end_run(stopped=self.status == "stopped")
-        except BaseException:  # the pool's record is not worth losing the run's
-            pool = None
+            pool, interrupted = playground_pool.end_run(stopped=self.status == "stopped")
+        except Exception:  # the runner's own failure: the run's result and the clean-up below matter more than the pool's record
+            pool, interrupted = None, None
+        # Stop while the pools' last tasks ran: the run's end too, as the threads' above.
+        if interrupted is not None and self.status == "done":
+            self.failed(interrupted)
         _remove_monitoring()
         sys.stdout, sys.stderr = self.saved_streams
         for name, module in zip(("__main__", "__mp_main__"), self.saved_mains):
@@ -389,7 +394,7 @@ def run(code, emit):
     try:
         _register_source(code)
         exec(compile(code, FILENAME, "exec", dont_inherit=True), current.namespace)
-    except BaseException as exc:  # the user's error, whatever it is, is the result
+    except BaseException as exc:  # the program's end, whatever it raised (Stop's KeyboardInterrupt, SystemExit): its result
         current.failed(exc)
     finally:
         result = current.finish()
@@ -455,7 +460,7 @@ async def run_async(code, emit):
         result = eval(compiled, current.namespace)
         if inspect.iscoroutine(result):
             await result
-    except BaseException as exc:
+    except BaseException as exc:  # as in run(): whatever the program raised is its result
         current.failed(exc)
     finally:
         result = current.finish()

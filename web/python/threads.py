@@ -201,7 +201,7 @@ def _start_joinable_thread(function, handle=None, daemon=True):
         finally:
             handle._set_done()
 
-    # worker.js destroys the proxy once the stack has returned, not from inside it.
+    # threads-host.js destroys the proxy once the stack has returned, not from inside it.
     _js.playgroundSpawn(create_proxy(bootstrap))
     return handle
 
@@ -268,7 +268,9 @@ def begin_run():
     global _current, _started
     _current = _main_ident
     _started = 0
-    _original["sleep"] = time.sleep
+    # Unless a run that ended without end_run left ours in place: its original is kept.
+    if time.sleep is not _sleep:
+        _original["sleep"] = time.sleep
     time.sleep = _sleep
     # Threads are named Thread-1, Thread-2, ... from 1 in every run, as in a new process.
     import itertools

@@ -16,11 +16,8 @@ const ROOT = self.registration.scope;
 const SHELL_CACHE = `shell-${VERSION}`;
 const RUNTIME_CACHE = `runtime-${VERSION}`;
 const WORKER_CACHED = /\/pyodide\/[^/]+\/(pyodide\.asm\.wasm|python_stdlib\.zip)$/;
-const ISOLATION = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-  'Cross-Origin-Resource-Policy': 'cross-origin',
-};
+// From web/isolation-headers.json.
+const ISOLATION = __ISOLATION_HEADERS__;
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

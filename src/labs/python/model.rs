@@ -11,6 +11,23 @@ pub const BLOCKED_MS: f64 = 10.0;
 /// with a note (the results JSON says so too).
 pub const MAX_OUTPUT_CHARS: usize = 1_000_000;
 
+/// A message from the page to the lab's worker, besides `init` (which carries shared
+/// memory, so glue::python builds it field by field).
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum ToWorker<'a> {
+    Run {
+        run: u64,
+        code: &'a str,
+        /// "one": the program's pools run their tasks in the lab's interpreter.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pool: Option<&'static str>,
+    },
+    Stop {
+        run: u64,
+    },
+}
+
 /// A message from the lab's worker.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "kebab-case")]
@@ -23,11 +40,14 @@ pub enum WorkerEvent {
     /// `result` is runtime.py's JSON document of the run.
     Finished { run: u64, result: String },
     Crashed { run: u64, message: String },
+    /// The worker received a message it does not understand (web/python/protocol.json).
+    ProtocolError { message: String },
 }
 
 impl WorkerEvent {
     /// Parses a message; anything unexpected becomes `None` (and is ignored) rather than
-    /// an error the user cannot act on.
+    /// an error the user cannot act on. The messages are those of web/python/protocol.json
+    /// (a test checks both sides name the same).
     pub fn parse(json: &str) -> Option<WorkerEvent> {
         serde_json::from_str(json).ok()
     }

@@ -7,11 +7,10 @@
 use super::config::{self, Decoded};
 use super::model::{self, PyException, RunRecord, Stream, WorkerEvent, MAX_OUTPUT_CHARS};
 use super::programs;
-use crate::core::lab::{absolute_link, results_document};
+use crate::core::lab::{absolute_link, results_document, DocCache};
 use crate::core::link::LinkError;
 use crate::core::round_to_micros;
 use serde::Serialize;
-use std::cell::RefCell;
 use std::rc::Rc;
 use crate::core::lab::PoolStatus;
 use crate::labs::host::{LabState, Opening};
@@ -212,7 +211,7 @@ pub struct PyState {
     ran_on_one: bool,
     pub pool_comparison: PoolComparison,
     site_root: String,
-    doc_cache: RefCell<Option<Rc<str>>>,
+    doc_cache: DocCache,
 }
 
 impl PyState {
@@ -237,7 +236,7 @@ impl PyState {
             ran_on_one: false,
             pool_comparison: PoolComparison::default(),
             site_root: site_root.to_string(),
-            doc_cache: RefCell::new(None),
+            doc_cache: DocCache::default(),
         };
         (state, vec![Effect::StartWorker])
     }
@@ -316,7 +315,7 @@ impl PyState {
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
-        self.doc_cache.replace(None);
+        self.doc_cache.forget();
         let mut fx = Vec::new();
         match action {
             Action::Edit(code) => {
@@ -479,6 +478,10 @@ impl PyState {
                     self.failure = Some(format!("The run failed outside the program: {message}"));
                 }
             }
+            // A bug of this site, not of the program: said, and the page goes on.
+            WorkerEvent::ProtocolError { message } => {
+                self.failure = Some(format!("The Python worker did not understand the page: {message}"));
+            }
         }
     }
 
@@ -579,9 +582,10 @@ impl PyState {
 
     /// The results document, as the page shows it and Export JSON saves it.
     pub fn results_doc(&self) -> Rc<str> {
-        if let Some(doc) = self.doc_cache.borrow().as_ref() {
-            return Rc::clone(doc);
-        }
+        self.doc_cache.get((), || self.build_results_doc())
+    }
+
+    fn build_results_doc(&self) -> String {
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Task<'a> {
@@ -665,9 +669,7 @@ impl PyState {
                 })
             }),
         };
-        let doc: Rc<str> = results_document("python", self.status, &self.link(), &body).into();
-        self.doc_cache.replace(Some(Rc::clone(&doc)));
-        doc
+        results_document("python", self.status, &self.link(), &body)
     }
 }
 

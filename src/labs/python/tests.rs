@@ -1,7 +1,7 @@
 //! The Python lab's state machine and record handling, natively.
 
 use super::config;
-use super::model::{self, RunRecord, Stream, WorkerEvent};
+use super::model::{self, RunRecord, Stream, ToWorker, WorkerEvent};
 use super::programs;
 use super::state::{Action, Effect, Interp, PyState, PyStatus};
 
@@ -248,6 +248,67 @@ fn worker_messages_parse() {
     assert!(WorkerEvent::parse(r#"{"type":"nonsense"}"#).is_none());
     let e = WorkerEvent::parse(r#"{"type":"output","run":3,"stream":"stderr","text":"x"}"#);
     assert_eq!(e, Some(WorkerEvent::Output { run: 3, stream: Stream::Stderr, text: "x".into() }));
+}
+
+/// The page and the worker speak the protocol written in web/python/protocol.json: every
+/// message the worker may send parses here, every event here is one the worker may send,
+/// and what the page sends has the fields the worker checks for.
+#[test]
+fn both_sides_speak_the_written_protocol() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/web/python/protocol.json")).expect("protocol.json");
+    let protocol: serde_json::Value = serde_json::from_str(&text).expect("protocol.json is JSON");
+    let sample = |kind: &str, fields: &serde_json::Map<String, serde_json::Value>| {
+        let mut m = serde_json::Map::new();
+        m.insert("type".into(), kind.into());
+        for (name, ty) in fields {
+            let name = name.trim_end_matches('?');
+            let value = match (name, ty.as_str()) {
+                ("stream", _) => "stdout".into(),
+                (_, Some("number")) => 1.into(),
+                (_, Some("boolean")) => true.into(),
+                (_, Some("string")) => "x".into(),
+                other => panic!("no sample for {other:?}"),
+            };
+            m.insert(name.into(), value);
+        }
+        serde_json::Value::Object(m).to_string()
+    };
+    let mut named = Vec::new();
+    for (kind, fields) in protocol["workerToPage"].as_object().expect("workerToPage") {
+        let event = WorkerEvent::parse(&sample(kind, fields.as_object().unwrap()))
+            .unwrap_or_else(|| panic!("the page does not understand the worker's {kind:?}"));
+        // Exhaustive: a new event must be named here, and so in the protocol.
+        named.push(match event {
+            WorkerEvent::Progress { .. } => "progress",
+            WorkerEvent::Ready { .. } => "ready",
+            WorkerEvent::LoadFailed { .. } => "load-failed",
+            WorkerEvent::Output { .. } => "output",
+            WorkerEvent::Finished { .. } => "finished",
+            WorkerEvent::Crashed { .. } => "crashed",
+            WorkerEvent::ProtocolError { .. } => "protocol-error",
+        });
+        assert_eq!(named.last().copied(), Some(kind.as_str()));
+    }
+    assert_eq!(named.len(), 7, "every event of the page is in the protocol");
+
+    let to_worker = protocol["pageToWorker"].as_object().expect("pageToWorker");
+    for message in [ToWorker::Run { run: 1, code: "x", pool: Some("one") }, ToWorker::Run { run: 1, code: "x", pool: None }, ToWorker::Stop { run: 1 }] {
+        let sent: serde_json::Value = serde_json::to_value(&message).unwrap();
+        let kind = sent["type"].as_str().unwrap();
+        let fields = to_worker[kind].as_object().unwrap_or_else(|| panic!("{kind} is not in the protocol"));
+        for (name, _) in sent.as_object().unwrap().iter().filter(|(n, _)| *n != "type") {
+            assert!(fields.contains_key(name) || fields.contains_key(&format!("{name}?")), "{kind}.{name}");
+        }
+        for name in fields.keys().filter(|n| !n.ends_with('?')) {
+            assert!(sent.get(name).is_some(), "{kind} lacks {name}");
+        }
+    }
+    // `init` is built field by field in glue::python.
+    let glue = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/glue/python.rs")).unwrap();
+    for name in to_worker["init"].as_object().unwrap().keys() {
+        let name = name.trim_end_matches('?');
+        assert!(glue.contains(&format!("set(\"{name}\"")), "glue::python sends no init.{name}");
+    }
 }
 
 fn pool_record(wall: f64, parallel: bool, cold: bool) -> String {
