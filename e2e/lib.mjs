@@ -238,6 +238,12 @@ export async function waitForStatus(
     } catch (err) {
       if (page.isClosed() || diag.crashed) throw new Error(`page closed/crashed while waiting for status ${wanted.join('|')}\n${describeDiagnostics(diag)}`);
       if (/no answer within/.test(err.message)) break;
+      // A page may load again on purpose (the service worker's one reload for isolation
+      // on a host without the headers): read the new document's results.
+      if (/Execution context was destroyed|navigation/i.test(err.message)) {
+        await sleep(pollMs);
+        continue;
+      }
       throw err;
     }
     if (lastText !== null) {

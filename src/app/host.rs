@@ -20,11 +20,9 @@ pub type EffectOf<P> = <<P as LabPage>::State as LabState>::Effect;
 pub trait LabPage: Sized + 'static {
     type State: LabState;
     /// What the page holds besides the state: runs in progress, timers, workers, editors.
-    type Runtime;
+    type Runtime: Default;
     /// Messages from what the page runs (a timer's tick, an editor that is ready).
     type Event: 'static;
-
-    fn runtime(state: &Self::State) -> Self::Runtime;
 
     /// Performs one effect (the address bar's are the host's). Actions it reports go
     /// through `then`, which the host dispatches in order after it.
@@ -38,7 +36,15 @@ pub trait LabPage: Sized + 'static {
 
     fn destroy(_runtime: &mut Self::Runtime) {}
 
-    fn view(state: &Self::State, runtime: &Self::Runtime, host: &Host<Self>) -> Html;
+    fn view(page: &View<'_, Self>) -> Html;
+}
+
+/// What a lab's markup is drawn from. Each lab's view.rs adds its drawing methods to
+/// its own `View<'_, Page>`.
+pub struct View<'a, P: LabPage> {
+    pub state: &'a P::State,
+    pub rt: &'a P::Runtime,
+    pub link: &'a Host<P>,
 }
 
 /// A handle on the hosting component: send actions and events, make callbacks.
@@ -64,6 +70,11 @@ impl<P: LabPage> Host<P> {
     /// A callback that turns a DOM event into the lab's action.
     pub fn callback<IN: 'static>(&self, f: impl Fn(IN) -> ActionOf<P> + 'static) -> Callback<IN> {
         self.scope.callback(move |e| HostMsg::Do(f(e)))
+    }
+
+    /// A callback that turns a DOM event into the lab's action, or into nothing.
+    pub fn batch_callback<IN: 'static>(&self, f: impl Fn(IN) -> Option<ActionOf<P>> + 'static) -> Callback<IN> {
+        self.scope.batch_callback(move |e| f(e).map(HostMsg::Do))
     }
 
     /// A callback that turns a DOM event into one of the page's own events.
@@ -178,7 +189,7 @@ impl<P: LabPage> Component for LabHost<P> {
             machine_cores: glue::logical_cores(),
         };
         let (state, effects) = P::State::open(opening);
-        let runtime = P::runtime(&state);
+        let runtime = P::Runtime::default();
         let mut lab = LabHost { state, runtime, _pool_listener: listener, _page: PhantomData };
         let then = Then { queue: VecDeque::new(), host: Self::host(ctx) };
         lab.run(ctx, effects, then);
@@ -214,7 +225,7 @@ impl<P: LabPage> Component for LabHost<P> {
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
-        P::view(&self.state, &self.runtime, &Self::host(ctx))
+        P::view(&View { state: &self.state, rt: &self.runtime, link: &Self::host(ctx) })
     }
 }
 

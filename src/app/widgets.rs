@@ -2,7 +2,7 @@
 
 use crate::core::lab::{Share, ShareAction};
 use crate::core::link::LinkError;
-use crate::glue::{self, PoolStatus};
+use crate::glue;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -80,25 +80,6 @@ pub fn link_errors(props: &LinkErrorsProps) -> Html {
             </ul>
             <button class="link-button" onclick={dismiss}>{ "Dismiss" }</button>
         </div>
-    }
-}
-
-/// A callback that turns an event into a lab's action: every lab's `Msg` wraps its
-/// state machine's actions (`From<Action>`).
-pub fn act<C, A, IN>(link: &yew::html::Scope<C>, f: impl Fn(IN) -> A + 'static) -> Callback<IN>
-where
-    C: Component,
-    C::Message: From<A>,
-    IN: 'static,
-{
-    link.callback(move |e| C::Message::from(f(e)))
-}
-
-/// Subscribes a lab component to the worker pool's status; `msg` wraps each change.
-pub fn subscribe_pool<C: Component>(ctx: &Context<C>, msg: fn(PoolStatus) -> C::Message) -> (PoolStatus, Option<ContextHandle<PoolStatus>>) {
-    match ctx.link().context::<PoolStatus>(ctx.link().callback(msg)) {
-        Some((status, handle)) => (status, Some(handle)),
-        None => (PoolStatus::Starting, None),
     }
 }
 

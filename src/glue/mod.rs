@@ -210,32 +210,6 @@ pub fn off_page<T: Send + 'static>(
     receiver
 }
 
-/// Where a job handed to [`run_off_page`] leaves its result.
-pub type Slot<T> = std::sync::Arc<std::sync::Mutex<Option<T>>>;
-
-/// [`off_page`] for a page that polls the result with [`take_result`] from a timer.
-pub fn run_off_page<T: Send + 'static>(on_worker: bool, job: impl FnOnce() -> T + Send + 'static) -> Slot<T> {
-    let slot: Slot<T> = std::sync::Arc::new(std::sync::Mutex::new(None));
-    let out = std::sync::Arc::clone(&slot);
-    let run = move || {
-        let result = job();
-        if let Ok(mut s) = out.lock() {
-            *s = Some(result);
-        }
-    };
-    if on_worker {
-        rayon::spawn(run);
-    } else {
-        run();
-    }
-    slot
-}
-
-/// The result a [`run_off_page`] job left, once it has.
-pub fn take_result<T>(slot: &Slot<T>) -> Option<T> {
-    slot.lock().ok().and_then(|mut s| s.take())
-}
-
 /// Where this site's files are, without the last slash: `http://127.0.0.1:8080` or
 /// `https://example.org/course/playground`. The loader puts the site's root into the page's
 /// `<base>` (web/build.mjs), so a build works unchanged under any path; without one (the

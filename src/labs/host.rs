@@ -55,6 +55,57 @@ pub trait LabState: Sized + 'static {
     fn written_query(effect: &Self::Effect) -> Option<&str>;
 }
 
+/// `LabState` for a lab that runs on the worker pool: its state has `opened`, `update`,
+/// `run_pending`, `query` and `results_doc`, its actions `Pool` and `RunFromLink`, and its
+/// effects `WriteQuery`; `|decoded, opening| new` makes the state from the decoded link.
+macro_rules! pool_lab_state {
+    ($state:ident, $config:ident, |$decoded:ident, $opening:ident| $new:expr) => {
+        impl $crate::labs::host::LabState for $state {
+            type Action = Action;
+            type Effect = Effect;
+
+            fn meta() -> &'static $crate::labs::LabMeta {
+                &super::META
+            }
+
+            fn open($opening: $crate::labs::host::Opening<'_>) -> ($state, Vec<Effect>) {
+                let $decoded = $config::from_query($opening.query);
+                let state: $state = $new;
+                let effects = state.opened();
+                (state, effects)
+            }
+
+            fn update(&mut self, action: Action) -> Vec<Effect> {
+                $state::update(self, action)
+            }
+
+            fn pool_changed(pool: $crate::core::lab::PoolStatus) -> Option<Action> {
+                Some(Action::Pool(pool))
+            }
+
+            fn link_run(&self) -> Option<Action> {
+                self.run_pending().then_some(Action::RunFromLink)
+            }
+
+            fn query(&self) -> String {
+                $state::query(self)
+            }
+
+            fn results_doc(&self) -> std::rc::Rc<str> {
+                $state::results_doc(self)
+            }
+
+            fn written_query(effect: &Effect) -> Option<&str> {
+                match effect {
+                    Effect::WriteQuery(q) => Some(q),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+pub(crate) use pool_lab_state;
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
@@ -106,14 +157,14 @@ mod tests {
     #[test]
     fn every_lab_shares_the_host_behaviour() {
         shares_the_host_behaviour::<race::state::RaceState>();
-        // threads: after its state is split (see below).
+        shares_the_host_behaviour::<threads::state::ThreadsState>();
         shares_the_host_behaviour::<cpu::state::CpuState>();
         shares_the_host_behaviour::<aio::state::AioState>();
         shares_the_host_behaviour::<python::state::PyState>();
         // Every lab of the registry is checked above.
         let checked = [
             race::state::RaceState::meta().id,
-            threads::META.id,
+            threads::state::ThreadsState::meta().id,
             cpu::state::CpuState::meta().id,
             aio::state::AioState::meta().id,
             python::state::PyState::meta().id,

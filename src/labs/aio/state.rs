@@ -15,8 +15,7 @@ use crate::core::round_to_micros;
 use futures::future::LocalBoxFuture;
 use std::cell::RefCell;
 use std::rc::Rc;
-use crate::labs::host::{LabState, Opening};
-use crate::labs::LabMeta;
+use crate::labs::host::pool_lab_state;
 
 /// A typed input; declared in the form's order, which is the order its errors list in.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -389,47 +388,7 @@ impl AioState {
     }
 }
 
-impl LabState for AioState {
-    type Action = Action;
-    type Effect = Effect;
-
-    fn meta() -> &'static LabMeta {
-        &super::META
-    }
-
-    fn open(opening: Opening<'_>) -> (AioState, Vec<Effect>) {
-        let state = AioState::new(AioConfig::from_query(opening.query), opening.pool, opening.site_root);
-        let effects = state.opened();
-        (state, effects)
-    }
-
-    fn update(&mut self, action: Action) -> Vec<Effect> {
-        AioState::update(self, action)
-    }
-
-    fn pool_changed(pool: PoolStatus) -> Option<Action> {
-        Some(Action::Pool(pool))
-    }
-
-    fn link_run(&self) -> Option<Action> {
-        self.run_pending().then_some(Action::RunFromLink)
-    }
-
-    fn query(&self) -> String {
-        AioState::query(self)
-    }
-
-    fn results_doc(&self) -> Rc<str> {
-        AioState::results_doc(self)
-    }
-
-    fn written_query(effect: &Effect) -> Option<&str> {
-        match effect {
-            Effect::WriteQuery(q) => Some(q),
-            _ => None,
-        }
-    }
-}
+pool_lab_state!(AioState, AioConfig, |decoded, opening| AioState::new(decoded, opening.pool, opening.site_root));
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {

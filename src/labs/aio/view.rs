@@ -5,7 +5,7 @@
 use super::config::{AioConfig, Experiment, Network};
 use super::model::{Phase, Recorder, Strategy, py_list};
 use super::state::{self, Action, AioState, Effect, Field, Last};
-use crate::app::host::{act, Host, LabPage, Then};
+use crate::app::host::{act, LabPage, Then, View};
 use crate::app::widgets::{field_text, results_json, Heartbeat, LinkErrors, PresetBar, ShareBar};
 use crate::core::chart::{self, nice_ticks, tick_label, Scale};
 use crate::core::lab::{whole_ms, Status};
@@ -50,9 +50,6 @@ impl LabPage for AsyncPage {
     type Runtime = Runtime;
     type Event = PageEvent;
 
-    fn runtime(_state: &AioState) -> Runtime {
-        Runtime::default()
-    }
 
     fn perform(_state: &AioState, rt: &mut Runtime, effect: Effect, then: &mut Then<Self>) {
         match effect {
@@ -98,19 +95,14 @@ impl LabPage for AsyncPage {
         }
     }
 
-    fn view(state: &AioState, _rt: &Runtime, host: &Host<Self>) -> Html {
-        AsyncLab { state, link: host }.view()
+    fn view(page: &View<'_, Self>) -> Html {
+        page.page()
     }
 }
 
 /// The page's markup, drawn from the state.
-struct AsyncLab<'a> {
-    state: &'a AioState,
-    link: &'a Host<AsyncPage>,
-}
-
-impl AsyncLab<'_> {
-    fn view(&self) -> Html {
+impl View<'_, AsyncPage> {
+    fn page(&self) -> Html {
         let doc: AttrValue = self.state.results_doc().into();
         let link = self.link;
         let exp = self.state.config.experiment;
@@ -142,7 +134,7 @@ impl AsyncLab<'_> {
     }
 }
 
-impl AsyncLab<'_> {
+impl View<'_, AsyncPage> {
     fn input(&self, f: Field, label: &'static str, value: String, hint: &'static str) -> Html {
         let running = self.state.is_running();
         html! {

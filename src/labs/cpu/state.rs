@@ -9,8 +9,7 @@ use super::model::{self, Task, TaskRecord, Workload, MAX_MAIN_THREAD_WORK};
 use crate::core::lab::{absolute_link, results_document, DocCache, Drafts, PoolStatus, Status, RunOnOpen};
 use crate::core::link::{group, quote, LinkError};
 use crate::core::round_to_micros;
-use crate::labs::host::{LabState, Opening};
-use crate::labs::LabMeta;
+use crate::labs::host::pool_lab_state;
 use serde::Serialize;
 use std::rc::Rc;
 
@@ -588,47 +587,7 @@ impl CpuState {
     }
 }
 
-impl LabState for CpuState {
-    type Action = Action;
-    type Effect = Effect;
-
-    fn meta() -> &'static LabMeta {
-        &super::META
-    }
-
-    fn open(opening: Opening<'_>) -> (CpuState, Vec<Effect>) {
-        let state = CpuState::new(CpuConfig::from_query(opening.query), opening.pool, opening.site_root);
-        let effects = state.opened();
-        (state, effects)
-    }
-
-    fn update(&mut self, action: Action) -> Vec<Effect> {
-        CpuState::update(self, action)
-    }
-
-    fn pool_changed(pool: PoolStatus) -> Option<Action> {
-        Some(Action::Pool(pool))
-    }
-
-    fn link_run(&self) -> Option<Action> {
-        self.run_pending().then_some(Action::RunFromLink)
-    }
-
-    fn query(&self) -> String {
-        CpuState::query(self)
-    }
-
-    fn results_doc(&self) -> Rc<str> {
-        CpuState::results_doc(self)
-    }
-
-    fn written_query(effect: &Effect) -> Option<&str> {
-        match effect {
-            Effect::WriteQuery(q) => Some(q),
-            _ => None,
-        }
-    }
-}
+pool_lab_state!(CpuState, CpuConfig, |decoded, opening| CpuState::new(decoded, opening.pool, opening.site_root));
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {

@@ -5,7 +5,7 @@
 use super::config::{Mode, Workers};
 use super::model::{self, Run, TaskRecord};
 use super::state::{Action, CpuState, Effect, Executor, Input, RunOrder};
-use crate::app::host::{self, act, Host, LabPage, Then};
+use crate::app::host::{self, act, Host, LabPage, Then, View};
 use crate::app::widgets::{field_text, results_json, Heartbeat, LinkErrors, PresetBar, ShareBar};
 use crate::core::chart::{self, TimelineLayout};
 use crate::core::lab::whole_ms;
@@ -96,9 +96,6 @@ impl LabPage for CpuPage {
     type Runtime = Runtime;
     type Event = PageEvent;
 
-    fn runtime(_state: &CpuState) -> Runtime {
-        Runtime::default()
-    }
 
     fn perform(_state: &CpuState, rt: &mut Runtime, effect: Effect, then: &mut Then<Self>) {
         match effect {
@@ -157,19 +154,14 @@ impl LabPage for CpuPage {
         false
     }
 
-    fn view(state: &CpuState, _rt: &Runtime, host: &Host<Self>) -> Html {
-        CpuLab { state, link: host }.view()
+    fn view(page: &View<'_, Self>) -> Html {
+        page.page()
     }
 }
 
 /// The page's markup, drawn from the state.
-struct CpuLab<'a> {
-    state: &'a CpuState,
-    link: &'a Host<CpuPage>,
-}
-
-impl CpuLab<'_> {
-    fn view(&self) -> Html {
+impl View<'_, CpuPage> {
+    fn page(&self) -> Html {
         let link = self.link;
         let st = self.state;
         let problems = st.problems();
@@ -197,7 +189,7 @@ impl CpuLab<'_> {
     }
 }
 
-impl CpuLab<'_> {
+impl View<'_, CpuPage> {
     fn view_controls(&self, problems: &[String], running: bool, doc: &AttrValue) -> Html {
         let link = self.link;
         let cores = self.state.cores();

@@ -6,7 +6,7 @@ use super::config;
 use super::model::{self, Assets, Stream};
 use super::programs;
 use super::state::{Action, Effect, Interp, PyState, PyStatus, STOP_DEADLINE_MS};
-use crate::app::host::{self, act, Host, LabPage, Then};
+use crate::app::host::{self, act, Host, LabPage, Then, View};
 use crate::app::widgets::{results_json, LinkErrors, PresetBar, ShareBar};
 use crate::core::lab::whole_ms;
 use crate::glue::{self, python::{Editor, PyWorker}};
@@ -34,6 +34,19 @@ pub struct Runtime {
     stop_timer: Option<Timeout>,
 }
 
+impl Default for Runtime {
+    fn default() -> Runtime {
+        Runtime {
+            assets: glue::python::assets(),
+            worker: None,
+            editor: None,
+            editor_problem: None,
+            editor_host: NodeRef::default(),
+            stop_timer: None,
+        }
+    }
+}
+
 impl Runtime {
     fn start_worker(&mut self, then: &mut Then<PythonPage>) {
         let assets = match &self.assets {
@@ -56,16 +69,6 @@ impl LabPage for PythonPage {
     type Runtime = Runtime;
     type Event = PageEvent;
 
-    fn runtime(_state: &PyState) -> Runtime {
-        Runtime {
-            assets: glue::python::assets(),
-            worker: None,
-            editor: None,
-            editor_problem: None,
-            editor_host: NodeRef::default(),
-            stop_timer: None,
-        }
-    }
 
     fn perform(_state: &PyState, rt: &mut Runtime, effect: Effect, then: &mut Then<Self>) {
         match effect {
@@ -131,20 +134,14 @@ impl LabPage for PythonPage {
         true
     }
 
-    fn view(state: &PyState, rt: &Runtime, host: &Host<Self>) -> Html {
-        PythonLab { state, rt, link: host }.view()
+    fn view(page: &View<'_, Self>) -> Html {
+        page.page()
     }
 }
 
-/// The page's markup, drawn from the state and what the runtime holds.
-struct PythonLab<'a> {
-    state: &'a PyState,
-    rt: &'a Runtime,
-    link: &'a Host<PythonPage>,
-}
-
-impl PythonLab<'_> {
-    fn view(&self) -> Html {
+/// The page's markup, drawn from the state.
+impl View<'_, PythonPage> {
+    fn page(&self) -> Html {
         let link = self.link;
         let s = &self.state;
         let doc: AttrValue = s.results_doc().into();
@@ -188,7 +185,7 @@ fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
-impl PythonLab<'_> {
+impl View<'_, PythonPage> {
     fn view_interpreter(&self) -> Html {
         let s = &self.state;
         let total = self.rt.assets.as_ref().map(|a| a.total_bytes()).unwrap_or(0);

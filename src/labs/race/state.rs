@@ -14,8 +14,7 @@ use crate::core::lab::{absolute_link, results_document, PoolStatus, Status, RunO
 use crate::core::link::{group, quote, LinkError};
 use crate::core::round_to_micros;
 use serde::Serialize;
-use crate::labs::host::{LabState, Opening};
-use crate::labs::LabMeta;
+use crate::labs::host::pool_lab_state;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -627,47 +626,7 @@ impl RaceState {
     }
 }
 
-impl LabState for RaceState {
-    type Action = Action;
-    type Effect = Effect;
-
-    fn meta() -> &'static LabMeta {
-        &super::META
-    }
-
-    fn open(opening: Opening<'_>) -> (RaceState, Vec<Effect>) {
-        let state = RaceState::new(RaceConfig::from_query(opening.query), opening.pool, opening.site_root);
-        let effects = state.opened();
-        (state, effects)
-    }
-
-    fn update(&mut self, action: Action) -> Vec<Effect> {
-        RaceState::update(self, action)
-    }
-
-    fn pool_changed(pool: PoolStatus) -> Option<Action> {
-        Some(Action::Pool(pool))
-    }
-
-    fn link_run(&self) -> Option<Action> {
-        self.run_pending().then_some(Action::RunFromLink)
-    }
-
-    fn query(&self) -> String {
-        RaceState::query(self)
-    }
-
-    fn results_doc(&self) -> Rc<str> {
-        RaceState::results_doc(self)
-    }
-
-    fn written_query(effect: &Effect) -> Option<&str> {
-        match effect {
-            Effect::WriteQuery(q) => Some(q),
-            _ => None,
-        }
-    }
-}
+pool_lab_state!(RaceState, RaceConfig, |decoded, opening| RaceState::new(decoded, opening.pool, opening.site_root));
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {

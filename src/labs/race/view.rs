@@ -6,7 +6,7 @@ use super::lang;
 use super::machine::{outcome, Outcome};
 use super::sched::Scheduler;
 use super::state::{self, key_action, Action, Counted, Effect, Lane, RaceState};
-use crate::app::host::{self, act, Host, LabPage, Then};
+use crate::app::host::{self, act, Host, LabPage, Then, View};
 use crate::app::widgets::{field_text, results_json, LinkErrors, PresetBar, ShareBar};
 use crate::core::lab::whole_ms;
 use crate::core::link::group;
@@ -33,9 +33,6 @@ impl LabPage for RacePage {
     type Runtime = Runtime;
     type Event = ();
 
-    fn runtime(_state: &RaceState) -> Runtime {
-        Runtime::default()
-    }
 
     fn perform(_state: &RaceState, _rt: &mut Runtime, effect: Effect, then: &mut Then<Self>) {
         match effect {
@@ -83,19 +80,14 @@ impl LabPage for RacePage {
         }
     }
 
-    fn view(state: &RaceState, _rt: &Runtime, host: &Host<Self>) -> Html {
-        RaceLab { state, link: host }.view()
+    fn view(page: &View<'_, Self>) -> Html {
+        page.page()
     }
 }
 
 /// The page's markup, drawn from the state.
-struct RaceLab<'a> {
-    state: &'a RaceState,
-    link: &'a Host<RacePage>,
-}
-
-impl RaceLab<'_> {
-    fn view(&self) -> Html {
+impl View<'_, RacePage> {
+    fn page(&self) -> Html {
         let doc: AttrValue = self.state.results_doc().into();
         let link = self.link;
         html! {
@@ -131,7 +123,7 @@ impl RaceLab<'_> {
     }
 }
 
-impl RaceLab<'_> {
+impl View<'_, RacePage> {
     fn view_editor(&self, doc: &AttrValue) -> Html {
         let link = self.link;
         let dirty = self.state.is_dirty();

@@ -13,6 +13,7 @@ use super::presets::{self, Headline};
 use super::real_gil::RealReport;
 use crate::core::lab::{Drafts, PoolStatus, RunOnOpen, Status};
 use crate::core::link::{group, parse_uint, quote, LinkError};
+use crate::labs::host::pool_lab_state;
 use crate::labs::race::lang::ParseError;
 
 /// An input or a `<select>`, in the form's order; each takes the raw text it gives, and
@@ -492,6 +493,8 @@ impl ThreadsState {
             .collect()
     }
 }
+
+pool_lab_state!(ThreadsState, ThreadsConfig, |decoded, opening| ThreadsState::new(decoded, opening.pool, opening.machine_cores, opening.site_root));
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {

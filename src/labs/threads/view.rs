@@ -3,7 +3,7 @@
 //! component turns events into actions, runs the simulations the state asks for (on a
 //! worker when there is one) and draws.
 
-use super::batch::{self, BatchResult};
+use super::batch;
 use super::choices::{ExecKind, Interp, STARTS};
 use super::display::{self, ms, ms_or_dash, short_name};
 use super::lanes::{self, TimeScale, ZoomAction};
@@ -11,15 +11,16 @@ use super::model::{Outcome, ThreadState};
 use super::presets;
 use super::real_gil;
 use super::state::{self, Action, Effect, Field, ThreadsState};
-use crate::app::widgets::{act, field_text, results_json, subscribe_pool, LinkErrors, PresetBar, ShareBar};
+use crate::app::host::{self, act, LabPage, Then, View};
+use crate::app::widgets::{field_text, results_json, LinkErrors, PresetBar, ShareBar};
 use crate::core::chart::{nice_ticks, tick_label, Scale};
-use crate::core::lab::PoolStatus;
 use crate::glue;
 use gloo_timers::callback::Interval;
 use yew::prelude::*;
 
+/// The page of the threads lab, for its bundle.
 pub fn render() -> Html {
-    html! { <ThreadsLab /> }
+    host::render::<ThreadsPage>()
 }
 
 /// Lanes drawn; the rest are in the table and the JSON.
@@ -28,119 +29,81 @@ const LANE_H: f64 = 16.0;
 const LEFT: f64 = 96.0;
 const WIDTH: f64 = 820.0;
 
-pub enum Msg {
-    Do(Action),
-    Poll,
+pub struct ThreadsPage;
+
+pub enum PageEvent {
+    /// Look at the real run on the workers.
     PollReal,
 }
 
-impl From<Action> for Msg {
-    fn from(action: Action) -> Msg {
-        Msg::Do(action)
-    }
-}
-
-/// A batch simulating on a worker: where it puts its answers, and the timer that looks.
-struct Pending {
-    id: u64,
-    slot: glue::Slot<BatchResult>,
-    _poll: Interval,
-}
-
-pub struct ThreadsLab {
-    state: ThreadsState,
-    pending: Option<Pending>,
-    /// A real run on the Web Workers, and the timer that looks at it.
+/// A real run on the Web Workers, and the timer that looks at it.
+#[derive(Default)]
+pub struct Runtime {
     real: Option<(u64, real_gil::RealRun, Interval)>,
-    _pool_listener: Option<ContextHandle<PoolStatus>>,
 }
 
-impl ThreadsLab {
-    fn dispatch(&mut self, ctx: &Context<Self>, action: Action) {
-        let effects = self.state.update(action);
-        self.perform(ctx, effects);
-    }
+impl LabPage for ThreadsPage {
+    type State = ThreadsState;
+    type Runtime = Runtime;
+    type Event = PageEvent;
 
-    fn perform(&mut self, ctx: &Context<Self>, effects: Vec<Effect>) {
-        for effect in effects {
-            match effect {
-                Effect::WriteQuery(q) => glue::replace_query(&q),
-                Effect::Simulate { id, jobs, check } => {
-                    // A long simulation on the page's thread would freeze it; a worker keeps
-                    // the page live.
-                    let slot = glue::run_off_page(self.state.pool.is_ready(), move || batch::run_batch(&jobs, check, glue::now_ms));
-                    let link = ctx.link().clone();
-                    self.pending = Some(Pending { id, slot, _poll: Interval::new(30, move || link.send_message(Msg::Poll)) });
-                    ctx.link().send_message(Msg::Poll);
-                }
-                Effect::StartReal { id, k, slices, lock, interval_ms } => {
-                    let work = || {
-                        real_gil::cpu_slice(state::REAL_SLICE_STEPS);
-                    };
-                    match real_gil::run_cpu_threads(k, slices, work, lock, interval_ms, glue::now_ms, |job| rayon::spawn(job)) {
-                        Ok(run) => {
-                            let link = ctx.link().clone();
-                            self.real = Some((id, run, Interval::new(50, move || link.send_message(Msg::PollReal))));
-                        }
-                        Err(e) => self.dispatch(ctx, Action::RealFailed { id, message: format!("{e:?}") }),
+
+    fn perform(state: &ThreadsState, rt: &mut Runtime, effect: Effect, then: &mut Then<Self>) {
+        match effect {
+            Effect::WriteQuery(_) => {}
+            Effect::Simulate { id, jobs, check } => {
+                // A long simulation on the page's thread would freeze it; a worker keeps
+                // the page live. The state drops a stale batch's answer by its id.
+                then.host().off_page(
+                    state.pool.is_ready(),
+                    move || batch::run_batch(&jobs, check, glue::now_ms),
+                    move |result| Action::Simulated { id, result },
+                );
+            }
+            Effect::StartReal { id, k, slices, lock, interval_ms } => {
+                let work = || {
+                    real_gil::cpu_slice(state::REAL_SLICE_STEPS);
+                };
+                match real_gil::run_cpu_threads(k, slices, work, lock, interval_ms, glue::now_ms, |job| rayon::spawn(job)) {
+                    Ok(run) => {
+                        let host = then.host().clone();
+                        rt.real = Some((id, run, Interval::new(50, move || host.event(PageEvent::PollReal))));
                     }
+                    Err(e) => then.dispatch(Action::RealFailed { id, message: format!("{e:?}") }),
                 }
             }
         }
     }
-}
 
-impl Component for ThreadsLab {
-    type Message = Msg;
-    type Properties = ();
-
-    fn create(ctx: &Context<Self>) -> Self {
-        let (pool, listener) = subscribe_pool(ctx, |p| Msg::Do(Action::Pool(p)));
-        let decoded = super::config::ThreadsConfig::from_query(&glue::current_query());
-        let state = ThreadsState::new(decoded, pool, glue::logical_cores(), &glue::site_root());
-        let mut lab = ThreadsLab { state, pending: None, real: None, _pool_listener: listener };
-        let effects = lab.state.opened();
-        lab.perform(ctx, effects);
-        lab
-    }
-
-    fn rendered(&mut self, ctx: &Context<Self>, _first: bool) {
-        if self.state.run_pending() {
-            ctx.link().send_message(Msg::Do(Action::RunFromLink));
-        }
-    }
-
-    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
-        match msg {
-            Msg::Do(action) => self.dispatch(ctx, action),
-            Msg::Poll => {
-                let Some(p) = &self.pending else { return false };
-                let done = glue::take_result(&p.slot);
-                let Some(result) = done else { return false };
-                let id = p.id;
-                self.pending = None;
-                self.dispatch(ctx, Action::Simulated { id, result });
-            }
-            Msg::PollReal => {
-                let Some((id, run, _)) = &self.real else { return false };
+    fn on_event(_state: &ThreadsState, rt: &mut Runtime, event: PageEvent, then: &mut Then<Self>) -> bool {
+        match event {
+            PageEvent::PollReal => {
+                let Some((id, run, _)) = &rt.real else { return false };
                 let Some(report) = run.is_done().then(|| run.report()).flatten() else { return false };
                 let id = *id;
-                self.real = None;
-                self.dispatch(ctx, Action::RealFinished { id, report });
+                rt.real = None;
+                then.dispatch(Action::RealFinished { id, report });
+                true
             }
         }
-        true
     }
 
-    fn destroy(&mut self, _ctx: &Context<Self>) {
-        if let Some((_, run, _)) = self.real.take() {
+    fn destroy(rt: &mut Runtime) {
+        if let Some((_, run, _)) = rt.real.take() {
             run.cancel();
         }
     }
 
-    fn view(&self, ctx: &Context<Self>) -> Html {
+    fn view(page: &View<'_, Self>) -> Html {
+        page.page()
+    }
+}
+
+/// The page's markup, drawn from the state.
+impl View<'_, ThreadsPage> {
+    fn page(&self) -> Html {
         let st = &self.state;
-        let link = ctx.link();
+        let link = self.link;
         let doc: AttrValue = st.results_doc().into();
         html! {
             <div class="lab threads-lab">
@@ -158,11 +121,11 @@ impl Component for ThreadsLab {
                 <LinkErrors errors={st.link_errors.clone()} on_dismiss={act(link, |_| Action::DismissLinkErrors)} />
                 <PresetBar lab="threads" selected={st.config.is_preset().then_some(st.config.base)} disabled={st.is_running()} on_pick={act(link, Action::LoadPreset)} />
                 <div class="lab-grid">
-                    { self.view_controls(ctx, &doc) }
+                    { self.view_controls(&doc) }
                     <div class="race-main">
-                        { self.view_results(ctx) }
+                        { self.view_results() }
                         { self.view_counter() }
-                        { self.view_real(ctx) }
+                        { self.view_real() }
                         { self.view_compare() }
                         { self.view_check() }
                         <section class="card">{ results_json(doc) }</section>
@@ -186,20 +149,20 @@ fn state_class(s: ThreadState) -> &'static str {
     }
 }
 
-impl ThreadsLab {
-    fn input(&self, ctx: &Context<Self>, f: Field, label: &'static str, hint: &'static str, disabled: bool) -> Html {
+impl View<'_, ThreadsPage> {
+    fn input(&self, f: Field, label: &'static str, hint: &'static str, disabled: bool) -> Html {
         html! {
             <label title={hint}>{ label }
                 <input class="num-input" type="text" inputmode="decimal" data-testid={f.id()} disabled={disabled || self.state.is_running()}
-                    value={self.state.shown(f)} oninput={act(ctx.link(), move |e: InputEvent| Action::Set(f, field_text(&e)))} />
+                    value={self.state.shown(f)} oninput={act(self.link, move |e: InputEvent| Action::Set(f, field_text(&e)))} />
             </label>
         }
     }
 
-    fn view_controls(&self, ctx: &Context<Self>, doc: &AttrValue) -> Html {
+    fn view_controls(&self, doc: &AttrValue) -> Html {
         let st = &self.state;
         let c = &st.config;
-        let link = ctx.link();
+        let link = self.link;
         let running = st.is_running();
         let problems = st.problems();
         let exec_radio = |kind: ExecKind, label: &'static str, hint: &'static str| html! {
@@ -249,7 +212,7 @@ impl ThreadsLab {
                     { exec_radio(ExecKind::ProcessPool, "ProcessPoolExecutor", "each worker its own interpreter and GIL") }
                 </fieldset>
                 <div class="field-row">
-                    { self.input(ctx, Field::Workers, "max_workers (empty: default)", "ThreadPoolExecutor: min(32, cores + 4); ProcessPoolExecutor: cores", !pool) }
+                    { self.input(Field::Workers, "max_workers (empty: default)", "ThreadPoolExecutor: min(32, cores + 4); ProcessPoolExecutor: cores", !pool) }
                     <label>{ "Start method" }
                         <select data-testid="threads-start" disabled={running || c.exec != ExecKind::ProcessPool}
                             onchange={act(link, |e: Event| Action::Set(Field::Start, field_text(&e)))}>
@@ -266,12 +229,12 @@ impl ThreadsLab {
                             <option value="3.14t" selected={c.interp == Interp::Ft314}>{ "3.14t free-threaded" }</option>
                         </select>
                     </label>
-                    { self.input(ctx, Field::Slowdown, "Single-thread slowdown, %", "Published: about 40% for 3.13t, 5-10% for 3.14t", !c.interp.is_free_threaded()) }
+                    { self.input(Field::Slowdown, "Single-thread slowdown, %", "Published: about 40% for 3.13t, 5-10% for 3.14t", !c.interp.is_free_threaded()) }
                 </div>
                 <div class="field-row">
-                    { self.input(ctx, Field::Switch, "Switch interval, ms", "sys.setswitchinterval; CPython's default is 5 ms", c.interp.is_free_threaded()) }
-                    { self.input(ctx, Field::Cores, "Cores", "Defaults to this machine's", false) }
-                    { self.input(ctx, Field::Seed, "Seed", "Which waiter wins a release is the OS's choice: seeded here", false) }
+                    { self.input(Field::Switch, "Switch interval, ms", "sys.setswitchinterval; CPython's default is 5 ms", c.interp.is_free_threaded()) }
+                    { self.input(Field::Cores, "Cores", "Defaults to this machine's", false) }
+                    { self.input(Field::Seed, "Seed", "Which waiter wins a release is the OS's choice: seeded here", false) }
                 </div>
                 { if problems.is_empty() { html! {} } else { html! {
                     <div class="notice error" data-testid="validation-errors" role="alert">
@@ -291,7 +254,7 @@ impl ThreadsLab {
         }
     }
 
-    fn view_results(&self, ctx: &Context<Self>) -> Html {
+    fn view_results(&self) -> Html {
         let st = &self.state;
         let error = match &st.error {
             Some(e) => html! { <p class="notice error" data-testid="run-error" role="alert">{ e }</p> },
@@ -321,14 +284,14 @@ impl ThreadsLab {
                     </dl>
                     <p class="small muted">{ display::run_summary(r) }</p>
                 </div>
-                { self.view_lanes(ctx, o) }
+                { self.view_lanes(o) }
                 { thread_table(o) }
             </section>
         }
     }
 
-    fn view_lanes(&self, ctx: &Context<Self>, o: &Outcome) -> Html {
-        let link = ctx.link();
+    fn view_lanes(&self, o: &Outcome) -> Html {
+        let link = self.link;
         let w = self.state.window;
         let scale = TimeScale { window: w, x0: LEFT, x1: WIDTH - 8.0 };
         let shown: Vec<_> = o.threads.iter().take(SHOWN_LANES).collect();
@@ -350,12 +313,12 @@ impl ThreadsLab {
                 let x = (f64::from(e.client_x()) - rect.left()) / rect.width().max(1.0) * WIDTH;
                 (x - LEFT) / (WIDTH - 8.0 - LEFT)
             });
-            Msg::Do(Action::Zoom(ZoomAction::Wheel { at: at.unwrap_or(0.5), zoom_in: e.delta_y() < 0.0 }))
+            Action::Zoom(ZoomAction::Wheel { at: at.unwrap_or(0.5), zoom_in: e.delta_y() < 0.0 })
         });
         let onkeydown = link.batch_callback(|e: KeyboardEvent| {
             let z = ZoomAction::from_key(&e.key())?;
             e.prevent_default();
-            Some(Msg::Do(Action::Zoom(z)))
+            Some(Action::Zoom(z))
         });
         let zoom_button = |z: ZoomAction, id: &'static str, label: &'static str, title: &'static str| html! {
             <button class="small" data-testid={id} title={title} onclick={act(link, move |_| Action::Zoom(z))}>{ label }</button>
@@ -437,9 +400,9 @@ impl ThreadsLab {
         }
     }
 
-    fn view_real(&self, ctx: &Context<Self>) -> Html {
+    fn view_real(&self) -> Html {
         let st = &self.state;
-        let link = ctx.link();
+        let link = self.link;
         let ready = st.pool.is_ready();
         let k = st.pool.threads();
         let last = st.real.last();
