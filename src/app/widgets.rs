@@ -83,6 +83,30 @@ pub fn link_errors(props: &LinkErrorsProps) -> Html {
     }
 }
 
+/// A labelled text input of a lab's form: what it shows, and what it says of itself.
+pub struct TextField {
+    pub label: &'static str,
+    /// Shown on hover; the label says what the field is.
+    pub hint: &'static str,
+    pub testid: &'static str,
+    /// `numeric`, `decimal` or `text`: the keyboard a phone shows.
+    pub inputmode: &'static str,
+    pub value: String,
+    pub disabled: bool,
+    /// The text is not a valid value (the form's error list says why).
+    pub invalid: bool,
+}
+
+/// A form's text input, the same in every lab.
+pub fn text_field(field: TextField, oninput: Callback<InputEvent>) -> Html {
+    html! {
+        <label title={field.hint}>{ field.label }
+            <input class="num-input" type="text" inputmode={field.inputmode} data-testid={field.testid}
+                disabled={field.disabled} aria-invalid={field.invalid.then_some("true")} value={field.value} oninput={oninput} />
+        </label>
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct PresetBarProps {
     /// The lab whose presets to show.

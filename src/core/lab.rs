@@ -195,6 +195,11 @@ impl<K: Ord + Copy> Drafts<K> {
         !self.errors.is_empty()
     }
 
+    /// Whether `input` holds text that is not a valid value (for `aria-invalid`).
+    pub fn is_invalid(&self, input: K) -> bool {
+        self.errors.contains_key(&input)
+    }
+
     /// Forgets every draft and its error: the config was replaced under them.
     pub fn clear(&mut self) {
         self.typed.clear();

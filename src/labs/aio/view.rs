@@ -6,7 +6,7 @@ use super::config::{AioConfig, Experiment, Network};
 use super::model::{Phase, Recorder, Strategy, py_list};
 use super::state::{self, Action, AioState, Effect, Field, Last};
 use crate::app::host::{act, LabPage, Then, View};
-use crate::app::widgets::{field_text, results_json, Heartbeat, LinkErrors, PresetBar, ShareBar};
+use crate::app::widgets::{field_text, results_json, text_field, TextField, Heartbeat, LinkErrors, PresetBar, ShareBar};
 use crate::core::chart::{self, nice_ticks, tick_label, Scale};
 use crate::core::lab::{whole_ms, Status};
 use crate::glue::aio::BrowserEnv;
@@ -136,14 +136,16 @@ impl View<'_, AsyncPage> {
 
 impl View<'_, AsyncPage> {
     fn input(&self, f: Field, label: &'static str, value: String, hint: &'static str) -> Html {
-        let running = self.state.is_running();
-        html! {
-            <label title={hint}>{ label }
-                <input class="num-input" type="text" inputmode={if f == Field::Url || f == Field::Items { "text" } else { "numeric" }}
-                    data-testid={f.id()} disabled={running} value={self.state.shown(f, || value)}
-                    oninput={act(self.link, move |e: InputEvent| Action::Set(f, field_text(&e)))} />
-            </label>
-        }
+        let field = TextField {
+            label,
+            hint,
+            testid: f.id(),
+            inputmode: if f == Field::Url || f == Field::Items { "text" } else { "numeric" },
+            value: self.state.shown(f, || value),
+            disabled: self.state.is_running(),
+            invalid: self.state.drafts.is_invalid(f),
+        };
+        text_field(field, act(self.link, move |e: InputEvent| Action::Set(f, field_text(&e))))
     }
 
     fn view_controls(&self, doc: &AttrValue) -> Html {

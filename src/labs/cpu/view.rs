@@ -230,7 +230,7 @@ impl View<'_, CpuPage> {
                     <label>{ "Iterations per task" }
                         <input type="text" inputmode="numeric" autocomplete="off" class="num-input"
                             data-testid="cpu-iterations" disabled={running}
-                            value={self.state.shown(Input::Iterations)}
+                            value={self.state.shown(Input::Iterations)} aria-invalid={self.state.drafts.is_invalid(Input::Iterations).then_some("true")}
                             oninput={act(link, move |e: InputEvent| Action::SetIterations(field_text(&e)))} />
                     </label>
                 </div>
@@ -253,10 +253,12 @@ impl View<'_, CpuPage> {
                                 <td><input type="text" inputmode="numeric" autocomplete="off" class="num-input"
                                     data-testid={format!("cpu-task-start-{i}")} disabled={running}
                                     aria-label={format!("task {} start", i + 1)} value={self.state.shown(Input::Task { index: i, end: false })}
+                                    aria-invalid={self.state.drafts.is_invalid(Input::Task { index: i, end: false }).then_some("true")}
                                     oninput={act(link, move |e: InputEvent| Action::SetTask { index: i, end: false, value: field_text(&e) })} /></td>
                                 <td><input type="text" inputmode="numeric" autocomplete="off" class="num-input"
                                     data-testid={format!("cpu-task-end-{i}")} disabled={running}
                                     aria-label={format!("task {} end", i + 1)} value={self.state.shown(Input::Task { index: i, end: true })}
+                                    aria-invalid={self.state.drafts.is_invalid(Input::Task { index: i, end: true }).then_some("true")}
                                     oninput={act(link, move |e: InputEvent| Action::SetTask { index: i, end: true, value: field_text(&e) })} /></td>
                                 <td><button class="icon" data-testid={format!("cpu-task-remove-{i}")} disabled={running}
                                     aria-label={format!("remove task {}", i + 1)}

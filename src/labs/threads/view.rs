@@ -12,7 +12,7 @@ use super::presets;
 use super::real_gil;
 use super::state::{self, Action, Effect, Field, ThreadsState};
 use crate::app::host::{self, act, LabPage, Then, View};
-use crate::app::widgets::{field_text, results_json, LinkErrors, PresetBar, ShareBar};
+use crate::app::widgets::{field_text, results_json, text_field, TextField, LinkErrors, PresetBar, ShareBar};
 use crate::core::chart::{nice_ticks, tick_label, Scale};
 use crate::glue;
 use gloo_timers::callback::Interval;
@@ -151,12 +151,16 @@ fn state_class(s: ThreadState) -> &'static str {
 
 impl View<'_, ThreadsPage> {
     fn input(&self, f: Field, label: &'static str, hint: &'static str, disabled: bool) -> Html {
-        html! {
-            <label title={hint}>{ label }
-                <input class="num-input" type="text" inputmode="decimal" data-testid={f.id()} disabled={disabled || self.state.is_running()}
-                    value={self.state.shown(f)} oninput={act(self.link, move |e: InputEvent| Action::Set(f, field_text(&e)))} />
-            </label>
-        }
+        let field = TextField {
+            label,
+            hint,
+            testid: f.id(),
+            inputmode: "decimal",
+            value: self.state.shown(f),
+            disabled: disabled || self.state.is_running(),
+            invalid: self.state.drafts.is_invalid(f),
+        };
+        text_field(field, act(self.link, move |e: InputEvent| Action::Set(f, field_text(&e))))
     }
 
     fn view_controls(&self, doc: &AttrValue) -> Html {
