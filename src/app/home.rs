@@ -34,6 +34,7 @@ fn lab_links(model: PythonModel) -> Html {
 
 #[function_component(Home)]
 pub fn home() -> Html {
+    use_effect_with((), |_| crate::glue::set_title("Concurrency Playground: how Python runs things at the same time"));
     html! {
         <>
             <section class="hero">
@@ -59,7 +60,7 @@ pub fn home() -> Html {
                 <p class="muted">{ "Rule of thumb: blocking I/O with modest concurrency, use threads; \
                     CPU-bound work, use processes; very many concurrent I/O operations with async \
                     libraries, use asyncio." }</p>
-                <div class="table-scroll">
+                <div class="table-scroll" tabindex="0" role="region" aria-label="Comparison of the three models" data-scroll-region="">
                     <table class="comparison" data-testid="comparison-table">
                         <thead>
                             <tr>

@@ -45,6 +45,21 @@ pub struct View<'a, P: LabPage> {
     pub state: &'a P::State,
     pub rt: &'a P::Runtime,
     pub link: &'a Host<P>,
+    status: &'a NodeRef,
+}
+
+impl<P: LabPage> View<'_, P> {
+    /// The lab's status line, where its markup puts it: what the latest run came to, in
+    /// one sentence, announced by screen readers (`role="status"`: the only live region
+    /// of a lab, so a run's large results are not read out). Focus comes here when the
+    /// control that had it is disabled by the run it started or ended.
+    pub fn status(&self) -> Html {
+        html! {
+            <p class="run-status" role="status" data-testid="run-status" tabindex="-1" ref={self.status.clone()}>
+                { self.state.status_line().unwrap_or_default() }
+            </p>
+        }
+    }
 }
 
 /// A handle on the hosting component: send actions and events, make callbacks.
@@ -132,6 +147,11 @@ pub enum HostMsg<P: LabPage> {
 pub struct LabHost<P: LabPage> {
     state: P::State,
     runtime: P::Runtime,
+    status: NodeRef,
+    /// The control that had the focus when the last message came: if the redraw disabled
+    /// it (Run, while its run goes on) or removed it, the focus goes to the status line
+    /// rather than to nowhere.
+    focused: Option<web_sys::Element>,
     _pool_listener: Option<ContextHandle<PoolStatus>>,
     _page: PhantomData<P>,
 }
@@ -190,13 +210,21 @@ impl<P: LabPage> Component for LabHost<P> {
         };
         let (state, effects) = P::State::open(opening);
         let runtime = P::Runtime::default();
-        let mut lab = LabHost { state, runtime, _pool_listener: listener, _page: PhantomData };
+        glue::set_title(&format!("{} \u{2014} Concurrency Playground", P::State::meta().title));
+        let mut lab = LabHost { state, runtime, status: NodeRef::default(), focused: None, _pool_listener: listener, _page: PhantomData };
         let then = Then { queue: VecDeque::new(), host: Self::host(ctx) };
         lab.run(ctx, effects, then);
         lab
     }
 
     fn rendered(&mut self, ctx: &Context<Self>, first: bool) {
+        if let Some(control) = self.focused.take() {
+            if glue::lost_focus(&control) {
+                if let Some(status) = self.status.cast::<web_sys::HtmlElement>() {
+                    glue::focus(&status);
+                }
+            }
+        }
         P::rendered(&self.state, &mut self.runtime, &Self::host(ctx), first);
         if let Some(action) = self.state.link_run() {
             ctx.link().send_message(HostMsg::Do(action));
@@ -208,6 +236,9 @@ impl<P: LabPage> Component for LabHost<P> {
     }
 
     fn update(&mut self, ctx: &Context<Self>, msg: HostMsg<P>) -> bool {
+        if self.focused.is_none() {
+            self.focused = glue::focused_element();
+        }
         let mut then = Then { queue: VecDeque::new(), host: Self::host(ctx) };
         match msg {
             HostMsg::Do(action) => {
@@ -225,7 +256,7 @@ impl<P: LabPage> Component for LabHost<P> {
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
-        P::view(&View { state: &self.state, rt: &self.runtime, link: &Self::host(ctx) })
+        P::view(&View { state: &self.state, rt: &self.runtime, link: &Self::host(ctx), status: &self.status })
     }
 }
 

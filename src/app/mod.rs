@@ -87,6 +87,7 @@ fn other_bundle(props: &OtherBundleProps) -> Html {
 }
 
 fn not_found(what: &str) -> Html {
+    glue::set_title("Nothing here \u{2014} Concurrency Playground");
     html! {
         <section class="card" data-testid="not-found">
             <h1>{ "Nothing here" }</h1>
@@ -126,8 +127,9 @@ pub fn app(props: &AppProps) -> Html {
     html! {
         <BrowserRouter>
             <ContextProvider<PoolStatus> context={(*pool).clone()}>
+                <SkipLink />
                 <Header />
-                <main data-pool={pool_name(&pool)}>
+                <main id="main" tabindex="-1" data-pool={pool_name(&pool)}>
                     <PoolNotice />
                     <Switch<Route> {render} />
                 </main>
@@ -176,6 +178,21 @@ fn embed_bar() -> Html {
             <a href={(*link).clone()} target="_blank" rel="noopener" data-testid="embed-open">{ "Open in Concurrency Playground \u{2197}" }</a>
         </header>
     }
+}
+
+/// The first stop of the Tab key: past the header and its navigation, to the page. A
+/// fragment link would follow `<base>` to the site's root, so it focuses `<main>` itself.
+#[function_component(SkipLink)]
+fn skip_link() -> Html {
+    let onclick = Callback::from(|e: MouseEvent| {
+        e.prevent_default();
+        if let Some(main) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("main")) {
+            if let Ok(main) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(main) {
+                glue::focus(&main);
+            }
+        }
+    });
+    html! { <a class="skip-link" href="#main" data-testid="skip-link" {onclick}>{ "Skip to the page" }</a> }
 }
 
 #[function_component(Header)]

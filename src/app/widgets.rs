@@ -198,10 +198,13 @@ pub fn share_bar(props: &ShareBarProps) -> Html {
                 <label class="small check"><input type="checkbox" checked={share.0.run_on_open} data-testid="run-in-link" onchange={toggle} />{ " run when opened" }</label>
                 <button data-testid="export-json" onclick={export}>{ "Export JSON" }</button>
             </div>
-            { match &share.0.message {
-                Some((ok, m)) => html! { <p class={classes!("small", if *ok { "ok" } else { "warn" })} data-testid="copy-status">{ m }</p> },
-                None => html! {},
-            } }
+            // Always in the page, so that a screen reader announces the message it gets.
+            <div role="status" class="share-status">
+                { match &share.0.message {
+                    Some((ok, m)) => html! { <p class={classes!("small", if *ok { "ok" } else { "warn" })} data-testid="copy-status">{ m }</p> },
+                    None => html! {},
+                } }
+            </div>
             <input class="share-url" readonly=true value={url} aria-label="Link to this experiment" data-testid="share-url"
                 onfocus={Callback::from(|e: FocusEvent| e.target_unchecked_into::<web_sys::HtmlInputElement>().select())} />
         </div>

@@ -138,6 +138,44 @@ pub fn current_path() -> String {
     crate::core::lab::path_below(&site_root_path(), &path)
 }
 
+/// Names the page in the tab, the history and a screen reader's window list.
+pub fn set_title(title: &str) {
+    if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+        document.set_title(title);
+    }
+}
+
+/// The element that has the keyboard focus, unless that is nowhere (`<body>`).
+pub fn focused_element() -> Option<web_sys::Element> {
+    let document = web_sys::window().and_then(|w| w.document())?;
+    let el = document.active_element()?;
+    if document.body().is_some_and(|body| body.is_same_node(Some(&el))) {
+        None
+    } else {
+        Some(el)
+    }
+}
+
+/// Whether `element` can no longer hold the focus: it left the page or was disabled (the
+/// browser then moves the focus to `<body>`, at its next rendering).
+pub fn lost_focus(element: &web_sys::Element) -> bool {
+    !element.is_connected() || element.matches(":disabled").unwrap_or(false) || focused_element().is_none()
+}
+
+/// Moves the keyboard focus to the first element `selector` finds, if any.
+pub fn focus_selector(selector: &str) {
+    let found = web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector(selector).ok().flatten());
+    if let Some(el) = found.and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok()) {
+        focus(&el);
+    }
+}
+
+/// Moves the keyboard focus to `element` without scrolling the page for it when it is in
+/// view already.
+pub fn focus(element: &web_sys::HtmlElement) {
+    let _ = element.focus();
+}
+
 /// The whole address, as the address bar shows it.
 pub fn current_href() -> String {
     web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_else(|| "/".into())

@@ -116,6 +116,16 @@ impl Drop for PyWorker {
 pub struct Editor {
     handle: JsValue,
     _on_change: Closure<dyn FnMut(String)>,
+    _on_run: Closure<dyn FnMut()>,
+}
+
+/// What an editor is made with, besides where.
+pub struct EditorOptions<'a> {
+    pub doc: &'a str,
+    /// Its accessible name.
+    pub label: &'a str,
+    /// The id of the text that says how to leave it (Esc, then Tab) and run (Ctrl+Enter).
+    pub described_by: &'a str,
 }
 
 fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
@@ -126,17 +136,26 @@ fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsV
 impl Editor {
     /// Loads the editor bundle (once per page; the browser keeps the module) and builds
     /// an editor in `parent`.
-    pub async fn create(assets_editor: &str, parent: &web_sys::Element, doc: &str, label: &str, on_change: impl Fn(String) + 'static) -> Result<Editor, String> {
+    pub async fn create(
+        assets_editor: &str,
+        parent: &web_sys::Element,
+        opts: EditorOptions<'_>,
+        on_change: impl Fn(String) + 'static,
+        on_run: impl Fn() + 'static,
+    ) -> Result<Editor, String> {
         let module = wasm_bindgen_futures::JsFuture::from(import_module(&site_url(assets_editor)))
             .await
             .map_err(|e| super::js_error_text(&e))?;
         let on_change = Closure::<dyn FnMut(String)>::new(on_change);
+        let on_run = Closure::<dyn FnMut()>::new(on_run);
         let options = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&options, &"doc".into(), &JsValue::from_str(doc));
-        let _ = js_sys::Reflect::set(&options, &"label".into(), &JsValue::from_str(label));
+        let _ = js_sys::Reflect::set(&options, &"doc".into(), &JsValue::from_str(opts.doc));
+        let _ = js_sys::Reflect::set(&options, &"label".into(), &JsValue::from_str(opts.label));
+        let _ = js_sys::Reflect::set(&options, &"describedBy".into(), &JsValue::from_str(opts.described_by));
         let _ = js_sys::Reflect::set(&options, &"onChange".into(), on_change.as_ref());
+        let _ = js_sys::Reflect::set(&options, &"onRun".into(), on_run.as_ref());
         let handle = call(&module, "createEditor", &[parent.into(), options.into()]).map_err(|e| super::js_error_text(&e))?;
-        Ok(Editor { handle, _on_change: on_change })
+        Ok(Editor { handle, _on_change: on_change, _on_run: on_run })
     }
 
     pub fn set_doc(&self, text: &str) {

@@ -50,6 +50,10 @@ pub trait LabState: Sized + 'static {
     /// The results document, as the page shows and exports it.
     fn results_doc(&self) -> Rc<str>;
 
+    /// The page's status line: what the latest run came to (or that one is under way), in
+    /// one sentence, for the `role="status"` line that screen readers announce.
+    fn status_line(&self) -> Option<String>;
+
     /// The query an effect writes into the address bar, when it is that effect: the host
     /// performs it.
     fn written_query(effect: &Self::Effect) -> Option<&str>;
@@ -93,6 +97,10 @@ macro_rules! pool_lab_state {
 
             fn results_doc(&self) -> std::rc::Rc<str> {
                 $state::results_doc(self)
+            }
+
+            fn status_line(&self) -> Option<String> {
+                $state::status_line(self)
             }
 
             fn written_query(effect: &Effect) -> Option<&str> {

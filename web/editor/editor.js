@@ -34,7 +34,8 @@ const errorLine = StateField.define({
 
 /**
  * Builds an editor inside `parent`.
- * options: { doc, label, onChange(text) }
+ * options: { doc, label, describedBy (the id of the text that says how to leave it),
+ *            onChange(text), onRun() (Ctrl/Cmd+Enter) }
  * Returns { getDoc(), setDoc(text), markLine(n | null), focus(), destroy() }.
  */
 export function createEditor(parent, options) {
@@ -55,16 +56,45 @@ export function createEditor(parent, options) {
         indentUnit.of('    '),
         EditorState.tabSize.of(4),
         python(),
+        // Long lines wrap: the editor grows with its program and never scrolls inside the
+        // page, so it is no scroll box a keyboard must reach.
+        EditorView.lineWrapping,
         syntaxHighlighting(classHighlighter),
         errorLine,
+        // Ctrl/Cmd+Enter runs; it comes before the default keymap, which would insert a line.
+        keymap.of([{ key: 'Mod-Enter', run: () => (options.onRun ? (options.onRun(), true) : false) }]),
+        // Tab indents, as in every code editor; Esc then Tab leaves (CodeMirror's own
+        // way out, which the page states beside the editor).
         keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
-        EditorView.contentAttributes.of({ 'aria-label': options.label ?? 'Code', 'data-testid': 'editor-content' }),
+        EditorView.contentAttributes.of({
+          'aria-label': options.label ?? 'Code',
+          'data-testid': 'editor-content',
+          ...(options.describedBy ? { 'aria-describedby': options.describedBy } : {}),
+        }),
         EditorView.updateListener.of((update) => {
           if (update.docChanged && !silent && options.onChange) options.onChange(update.state.doc.toString());
         }),
       ],
     }),
   });
+  // CodeMirror measures its lines only while it is in view: an editor made or changed
+  // below the fold keeps its first guess of 14 px a line, and its line numbers drift from
+  // the lines (a full-page capture shows it). So measure the whole text as CodeMirror does
+  // for printing (its view state's `printing`; @codemirror/view is pinned, and the e2e
+  // test of the gutter fails if this stops working).
+  const measureOutOfView = () => {
+    const viewState = view.viewState;
+    const rect = view.dom.getBoundingClientRect();
+    const inWindow = rect.bottom > 0 && rect.top < window.innerHeight && rect.right > 0 && rect.left < window.innerWidth;
+    if (inWindow || !viewState || typeof viewState.printing !== 'boolean') return;
+    viewState.printing = true;
+    try {
+      view.measure();
+    } finally {
+      viewState.printing = false;
+    }
+  };
+  measureOutOfView();
   return {
     getDoc: () => view.state.doc.toString(),
     setDoc(text) {
@@ -75,6 +105,7 @@ export function createEditor(parent, options) {
       } finally {
         silent = false;
       }
+      measureOutOfView();
     },
     markLine(n) {
       view.dispatch({ effects: setErrorLine.of(n ?? null) });

@@ -302,6 +302,45 @@ impl AioState {
         }
     }
 
+    /// The preset whose settings are on screen, for the preset bar to mark.
+    pub fn preset(&self) -> Option<&'static str> {
+        super::META.preset_matching(|q| AioConfig::from_query(q).config == self.config)
+    }
+
+    /// The status line: the run under way, or what the last one came to. Made afresh at
+    /// each redraw, as the running experiment's record fills in.
+    pub fn status_line(&self) -> Option<String> {
+        let last = self.last.as_ref()?;
+        let running = self.status == Status::Running;
+        Some(match last {
+            Last::Requests { rec, .. } => {
+                let r = rec.borrow();
+                let n = r.requests.len();
+                match (running, r.finished_at) {
+                    (true, _) | (false, None) => format!("Running {n} requests\u{2026}"),
+                    (false, Some(wall)) => {
+                        let how = if self.status == Status::Cancelled { "Cancelled after" } else { "Done:" };
+                        format!(
+                            "{how} {n} requests in {} ms: {} done, {} failed, {} timed out, {} cancelled.",
+                            whole_ms(wall),
+                            r.count(Phase::Done),
+                            r.count(Phase::Failed),
+                            r.count(Phase::TimedOut),
+                            r.count(Phase::Cancelled)
+                        )
+                    }
+                }
+            }
+            Last::Pipeline { rec, .. } => {
+                let r = rec.borrow();
+                match (running, r.finished_at) {
+                    (true, _) | (false, None) => "Running the pipeline\u{2026}".to_string(),
+                    (false, Some(wall)) => format!("Done: the pipeline saved {} items in {} ms.", r.output.len(), whole_ms(wall)),
+                }
+            }
+        })
+    }
+
     /// The sentence under a finished request run's figures: what creating the coroutines
     /// took beside running them (the tutorial's timing pitfall).
     pub fn creation_sentence(&self) -> Option<String> {

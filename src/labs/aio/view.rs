@@ -119,10 +119,11 @@ impl View<'_, AsyncPage> {
                            inside the browser even without a semaphore." }</p>
                 </section>
                 <LinkErrors errors={self.state.link_errors.clone()} on_dismiss={act(link, |_| Action::DismissLinkErrors)} />
-                <PresetBar lab="async" selected={super::META.preset_matching(|q| AioConfig::from_query(q).config == self.state.config)} disabled={self.state.is_running()} on_pick={act(link, Action::LoadPreset)} />
+                <PresetBar lab="async" selected={self.state.preset()} disabled={self.state.is_running()} on_pick={act(link, Action::LoadPreset)} />
                 <div class="lab-grid">
                     { self.view_controls(&doc) }
                     <div class="race-main">
+                        { self.status() }
                         { match exp { Experiment::Requests => self.view_requests(), Experiment::Pipeline => self.view_pipeline() } }
                         <section class="card">
                             { results_json(doc) }
@@ -281,15 +282,17 @@ impl View<'_, AsyncPage> {
             </section>
             <section class="card">
                 <h2>{ "Event log" }</h2>
+                <div class="event-log-wrap" tabindex="0" role="region" aria-label="Event log" data-scroll-region="">
                 <ol class="event-log" data-testid="aio-events">
                     { for r.events.iter().rev().take(SHOWN_EVENTS).collect::<Vec<_>>().into_iter().rev().map(|e| html! {
                         <li><span class="t">{ format!("{:>8.1} ms", e.t) }</span>{ format!(" request {} (id {}): {}", e.index + 1, r.requests.get(e.index).map(|q| q.id).unwrap_or(0), e.text) }</li>
                     }) }
                 </ol>
+                </div>
                 { if r.events.len() > SHOWN_EVENTS { html! { <p class="small muted">{ format!("Showing the last {SHOWN_EVENTS} of {} events; all are in the JSON.", r.events.len()) }</p> } } else { html! {} } }
                 <details open={n <= 20}>
                     <summary>{ format!("Requests ({n})") }</summary>
-                    <div class="task-table-wrap">
+                    <div class="task-table-wrap" tabindex="0" role="region" aria-label="Requests" data-scroll-region="">
                         <table data-testid="aio-table">
                             <thead><tr><th>{ "#" }</th><th>{ "id" }</th><th>{ "outcome" }</th><th>{ "start" }</th><th>{ "end" }</th><th>{ "result" }</th></tr></thead>
                             <tbody>{ for r.requests.iter().take(SHOWN_ROWS).map(|q| html! {
@@ -326,9 +329,9 @@ impl View<'_, AsyncPage> {
                      else { "The producer never waited: nothing held it back.".to_string() } }</p>
                 { step_chart(&[("queue 1", q1), ("queue 2", q2)], end, "queue depth", "aio-depth-chart") }
                 <p data-testid="aio-output"><strong>{ "Saved: " }</strong><code>{ py_list(&r.output) }</code></p>
-                <ol class="event-log">{ for r.events.iter().map(|e| html! {
+                <div class="event-log-wrap" tabindex="0" role="region" aria-label="Pipeline events" data-scroll-region=""><ol class="event-log">{ for r.events.iter().map(|e| html! {
                     <li><span class="t">{ format!("{:>8.1} ms", e.t) }</span>{ format!(" {}: {}", ["producer", "transformer", "saver"].get(e.index).copied().unwrap_or("?"), e.text) }</li>
-                }) }</ol>
+                }) }</ol></div>
                 <p class="small muted">{ format!("Python prints the same list: {}", py_list(&config.pipeline.items.iter().map(|v| v * 0.2).collect::<Vec<_>>())) }{ " (each value times 0.2, in order)." }</p>
             </section>
         }
@@ -371,7 +374,7 @@ fn request_timeline(r: &Recorder, config: &AioConfig) -> Html {
     let axis_y = rows as f64 * (row_h + 2.0) + 4.0;
     let _ = config;
     html! {
-        <figure class="timeline">
+        <figure class="timeline" tabindex="0" aria-label="Request timeline" data-scroll-region="">
             <svg data-testid="aio-timeline" viewBox={format!("0 0 {width} {height:.1}")} role="img" aria-label="Request timeline">
                 { for r.requests.iter().take(rows).map(|q| {
                     let y = q.index as f64 * (row_h + 2.0);
@@ -427,7 +430,22 @@ fn blocked_interval(r: &Recorder) -> Option<(f64, f64)> {
 fn concurrency_chart(r: &Recorder) -> Html {
     let end = r.finished_at.unwrap_or_else(|| r.in_flight.last().map(|x| x.0).unwrap_or(0.0)).max(1.0);
     let points: Vec<(f64, f64)> = r.in_flight.iter().map(|&(t, n)| (t, n as f64)).collect();
-    step_chart(&[("in flight", points)], end, "requests in flight", "aio-concurrency-chart")
+    html! { <>
+        { step_chart(&[("in flight", points)], end, "requests in flight", "aio-concurrency-chart") }
+        // The chart in words: each change of the count, as a table.
+        <details class="small" data-testid="aio-in-flight-table">
+            <summary>{ "Requests in flight, as a table" }</summary>
+            <div class="task-table-wrap" tabindex="0" role="region" aria-label="Requests in flight over time" data-scroll-region="">
+            <table>
+                <thead><tr><th>{ "at" }</th><th>{ "in flight" }</th></tr></thead>
+                <tbody>{ for r.in_flight.iter().take(SHOWN_EVENTS).map(|&(t, n)| html! {
+                    <tr><td class="num">{ format!("{t:.1} ms") }</td><td class="num">{ n }</td></tr>
+                }) }</tbody>
+            </table>
+            </div>
+            { if r.in_flight.len() > SHOWN_EVENTS { html! { <p class="muted">{ format!("The first {SHOWN_EVENTS} of {} changes; all are in the results JSON's events.", r.in_flight.len()) }</p> } } else { html! {} } }
+        </details>
+    </> }
 }
 
 /// A step chart of one or more series over time, thinned to at most ~800 points.

@@ -6,7 +6,7 @@
 
 use super::config::{CpuConfig, Decoded, Mode, Workers, MAX_WORKERS};
 use super::model::{self, Task, TaskRecord, Workload, MAX_MAIN_THREAD_WORK};
-use crate::core::lab::{absolute_link, results_document, DocCache, Drafts, PoolStatus, Status, RunOnOpen};
+use crate::core::lab::{absolute_link, results_document, whole_ms, DocCache, Drafts, PoolStatus, Status, RunOnOpen};
 use crate::core::link::{group, quote, LinkError};
 use crate::core::round_to_micros;
 use crate::labs::host::pool_lab_state;
@@ -231,6 +231,29 @@ impl CpuState {
     /// A `run=1` link is waiting for the page to know whether it has workers.
     pub fn run_pending(&self) -> bool {
         self.run_on_open.pending(&self.pool)
+    }
+
+    /// The status line: the run under way, or what the last one came to.
+    pub fn status_line(&self) -> Option<String> {
+        if let Some(a) = &self.active {
+            let on = if a.executor == Executor::Workers && !a.mode.is_sequential() {
+                format!("{} workers", a.workers)
+            } else if a.executor == Executor::Workers {
+                "one worker".to_string()
+            } else {
+                "the page's thread".to_string()
+            };
+            return Some(format!("Running {} tasks on {on}\u{2026}", a.workload.tasks.len()));
+        }
+        if let Some(e) = &self.error {
+            return Some(format!("Could not run: {e}"));
+        }
+        let o = self.last.as_ref()?;
+        if o.cancelled {
+            return Some(format!("Cancelled: {} of {} tasks had finished.", o.records.len(), o.workload.tasks.len()));
+        }
+        let speedup = o.summary.speedup.map(|s| format!(", {s:.2}\u{d7} the speed of the latest sequential run")).unwrap_or_default();
+        Some(format!("Done: {} tasks in {} ms on {}{speedup}.", o.records.len(), whole_ms(o.wall_ms), o.ran_on()))
     }
 
     /// The preset whose settings are on screen, for the preset bar to mark.

@@ -243,9 +243,9 @@ impl View<'_, CpuPage> {
                 <details class="tasks" open={tasks.len() <= 24}>
                     <summary>{ format!("Tasks ({}): each computes the product of start..=end, then reduces it", tasks.len()) }</summary>
                     <p class="small muted"><code>{ "for _ in range(iterations): result = (result % 1000000007) * 2" }</code></p>
-                    <div class="task-table-wrap">
+                    <div class="task-table-wrap" tabindex="0" role="region" aria-label="Tasks" data-scroll-region="">
                     <table class="task-table">
-                        <thead><tr><th>{ "#" }</th><th>{ "start" }</th><th>{ "end" }</th><th></th></tr></thead>
+                        <thead><tr><th>{ "#" }</th><th>{ "start" }</th><th>{ "end" }</th><th><span class="visually-hidden">{ "remove" }</span></th></tr></thead>
                         <tbody>
                         { for tasks.iter().enumerate().take(200).map(|(i, _)| html! {
                             <tr>
@@ -300,8 +300,9 @@ impl View<'_, CpuPage> {
             _ => (&[], 0, 0, None),
         };
         html! {
-            <section class="card results" aria-label="Results" aria-live="polite">
+            <section class="card results" aria-label="Results">
                 <h2>{ "Results" }</h2>
+                { self.status() }
                 { match &self.state.active {
                     Some(a) => html! {
                         <div class="progress-row">
@@ -358,7 +359,7 @@ impl View<'_, CpuPage> {
         let t = chart::timeline(&spans, workers, elapsed, &TimelineLayout::default());
         let main = self.state.last.as_ref().is_some_and(|o| o.executor != Executor::Workers) && self.state.active.is_none();
         html! {
-            <figure class="timeline">
+            <figure class="timeline" tabindex="0" aria-label="Task timeline" data-scroll-region="">
                 <svg data-testid="cpu-timeline" viewBox={format!("0 0 {} {}", t.width, t.height)} role="img"
                     aria-label={format!("Timeline of {} tasks over {} lane(s)", records.len(), workers)}>
                     { for (0..workers).map(|lane| html! {
@@ -435,7 +436,7 @@ fn view_table(records: &[TaskRecord]) -> Html {
     html! {
         <details class="task-results" open={records.len() <= 30}>
             <summary>{ format!("Task results ({})", records.len()) }</summary>
-            <div class="task-table-wrap">
+            <div class="task-table-wrap" tabindex="0" role="region" aria-label="Task results" data-scroll-region="">
             <table data-testid="cpu-results-table">
                 <thead><tr><th>{ "#" }</th><th>{ "range" }</th><th>{ "result" }</th><th>{ "worker" }</th><th>{ "time" }</th></tr></thead>
                 <tbody>

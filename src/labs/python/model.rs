@@ -79,6 +79,33 @@ pub struct TaskRecord {
     pub segments: Vec<(f64, f64)>,
 }
 
+impl TaskRecord {
+    /// The task in words, for the timeline's table: how often its coroutine ran, for how
+    /// long in all, when it first ran and when it last stopped.
+    pub fn summary(&self) -> TaskSummary {
+        let ran_ms = self.segments.iter().map(|(a, b)| (b - a).max(0.0)).sum();
+        let blocked = self.segments.iter().filter(|(a, b)| b - a > BLOCKED_MS).count();
+        TaskSummary {
+            steps: self.segments.len(),
+            ran_ms,
+            blocked,
+            first_ms: self.segments.first().map(|s| s.0),
+            last_ms: self.segments.last().map(|s| s.1),
+        }
+    }
+}
+
+/// One row of the timeline's table (see `TaskRecord::summary`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskSummary {
+    pub steps: usize,
+    pub ran_ms: f64,
+    /// Steps long enough to have held the event loop.
+    pub blocked: usize,
+    pub first_ms: Option<f64>,
+    pub last_ms: Option<f64>,
+}
+
 /// runtime.py's record of one run.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]

@@ -7,7 +7,7 @@
 use super::config::{self, Decoded};
 use super::model::{self, PyException, RunRecord, Stream, WorkerEvent, MAX_OUTPUT_CHARS};
 use super::programs;
-use crate::core::lab::{absolute_link, results_document, DocCache};
+use crate::core::lab::{absolute_link, results_document, whole_ms, DocCache};
 use crate::core::link::LinkError;
 use crate::core::round_to_micros;
 use serde::Serialize;
@@ -239,6 +239,29 @@ impl PyState {
             doc_cache: DocCache::default(),
         };
         (state, vec![Effect::StartWorker])
+    }
+
+    /// The status line: loading, running, or how the last run ended and how long it took.
+    pub fn status_line(&self) -> Option<String> {
+        match self.status {
+            PyStatus::Idle => self.failure.clone(),
+            PyStatus::Loading => Some("Loading CPython\u{2026}".to_string()),
+            PyStatus::Running if self.stopping => Some("Stopping\u{2026}".to_string()),
+            PyStatus::Running => Some("Running\u{2026}".to_string()),
+            PyStatus::Error if self.last.is_none() => self.failure.clone(),
+            PyStatus::Done | PyStatus::Error | PyStatus::Stopped => {
+                let f = self.last.as_ref()?;
+                let took = whole_ms(f.record.wall_ms);
+                Some(match (&f.record.exception, self.status) {
+                    (_, PyStatus::Stopped) => format!("Stopped after {took} ms."),
+                    (Some(e), _) => match e.line {
+                        Some(line) => format!("Ended with {} on line {line}, after {took} ms.", e.kind),
+                        None => format!("Ended with {}, after {took} ms.", e.kind),
+                    },
+                    (None, _) => format!("Finished in {took} ms."),
+                })
+            }
+        }
     }
 
     pub fn status(&self) -> PyStatus {
@@ -710,6 +733,10 @@ impl LabState for PyState {
 
     fn results_doc(&self) -> Rc<str> {
         PyState::results_doc(self)
+    }
+
+    fn status_line(&self) -> Option<String> {
+        PyState::status_line(self)
     }
 
     fn written_query(effect: &Effect) -> Option<&str> {

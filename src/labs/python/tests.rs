@@ -478,3 +478,14 @@ fn links_to_other_labs_are_relative_to_the_site_root() {
         assert!(crate::labs::find(lab).is_some(), "{href} names no lab");
     }
 }
+
+#[test]
+fn a_task_is_summed_up_for_the_timeline_table() {
+    let t = model::TaskRecord { name: "Task-2".into(), segments: vec![(1.0, 2.5), (10.0, 30.0), (40.0, 40.5)] };
+    let s = t.summary();
+    assert_eq!((s.steps, s.blocked), (3, 1));
+    assert!((s.ran_ms - 22.0).abs() < 1e-9);
+    assert_eq!((s.first_ms, s.last_ms), (Some(1.0), Some(40.5)));
+    let none = model::TaskRecord { name: "Task-3".into(), segments: vec![] }.summary();
+    assert_eq!((none.steps, none.first_ms), (0, None));
+}

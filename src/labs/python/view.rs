@@ -9,7 +9,7 @@ use super::state::{Action, Effect, Interp, PyState, PyStatus, STOP_DEADLINE_MS};
 use crate::app::host::{self, act, Host, LabPage, Then, View};
 use crate::app::widgets::{results_json, LinkErrors, PresetBar, ShareBar};
 use crate::core::lab::whole_ms;
-use crate::glue::{self, python::{Editor, PyWorker}};
+use crate::glue::{self, python::{Editor, EditorOptions, PyWorker}};
 use gloo_timers::callback::Timeout;
 use yew::prelude::*;
 
@@ -19,6 +19,9 @@ pub fn render() -> Html {
 }
 
 pub struct PythonPage;
+
+/// The id of the sentence that says how to leave the editor and run from it.
+const EDITOR_KEYS_ID: &str = "py-editor-keys";
 
 pub enum PageEvent {
     EditorReady(Result<Editor, String>),
@@ -115,8 +118,13 @@ impl LabPage for PythonPage {
             let host = host.clone();
             move |text: String| host.send(Action::Edit(text))
         };
+        let on_run = {
+            let host = host.clone();
+            move || host.send(Action::Run)
+        };
         wasm_bindgen_futures::spawn_local(async move {
-            let editor = Editor::create(&bundle, &parent, &doc, "Python program", on_change).await;
+            let opts = EditorOptions { doc: &doc, label: "Python program", described_by: EDITOR_KEYS_ID };
+            let editor = Editor::create(&bundle, &parent, opts, on_change, on_run).await;
             host.event(PageEvent::EditorReady(editor));
         });
     }
@@ -160,6 +168,7 @@ impl View<'_, PythonPage> {
                 </section>
                 <LinkErrors errors={s.link_errors.clone()} on_dismiss={act(link, |_| Action::DismissLinkErrors)} />
                 <PresetBar lab="python" selected={s.preset().map(|p| p.id)} disabled={s.is_running()} on_pick={act(link, Action::LoadPreset)} />
+                { self.status() }
                 { self.view_interpreter() }
                 <div class="py-grid">
                     { self.view_editor() }
@@ -261,6 +270,8 @@ impl View<'_, PythonPage> {
                     <span class="small muted" data-testid="py-status" data-status={format!("{:?}", s.status()).to_lowercase()}>{ status }</span>
                 </div>
                 <div class="code-editor" ref={self.rt.editor_host.clone()} data-testid="py-editor"></div>
+                <p class="small muted" id={EDITOR_KEYS_ID} data-testid="py-editor-keys">
+                    { "In the editor, Tab indents: press Esc, then Tab, to move on. Ctrl+Enter (\u{2318}+Enter on a Mac) runs the program." }</p>
                 { if self.rt.editor.is_none() { html! {
                     <textarea class="code-fallback" data-testid="py-code-fallback" spellcheck="false" aria-label="Python program"
                         value={s.code.clone()} oninput={act(link, |e: InputEvent| Action::Edit(crate::app::widgets::field_text(&e)))} />
@@ -278,7 +289,7 @@ impl View<'_, PythonPage> {
         html! {
             <section class="card py-output" aria-label="Output">
                 <h2>{ "Output" }</h2>
-                <pre class="console" data-testid="py-output" aria-live="polite">
+                <pre class="console" data-testid="py-output" tabindex="0" aria-label="Output" data-scroll-region="">
                     { for s.output.chunks.iter().map(|(stream, text)| html! {
                         <span class={if *stream == Stream::Stderr { "stderr" } else { "stdout" }}>{ text }</span>
                     }) }
@@ -362,9 +373,14 @@ impl View<'_, PythonPage> {
             let c = &t.chart;
             let mut labels = t.labels.iter();
             html! {
-                <div class="chart-scroll">
+                <div class="chart-scroll" tabindex="0" role="region" aria-label="Pool timeline" data-scroll-region="">
                     <svg class="py-timeline py-pool-timeline" data-testid="py-pool-timeline" viewBox={format!("0 0 {} {}", c.width, c.height)} role="img"
                         aria-label="What each pool worker did">
+                        <defs>
+                            <pattern id="py-hatch-startup" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+                                <rect class="py-pat-bg" width="6" height="6" /><rect class="py-pat" width="3" height="6" />
+                            </pattern>
+                        </defs>
                         { lanes(c, &t.names) }
                         { for c.bars.iter().map(|b| {
                             let (class, testid, inset) = match b.item {
@@ -449,7 +465,7 @@ impl View<'_, PythonPage> {
                 <p class="small muted">{ format!("One lane per asyncio task. A bar is its coroutine running; the thin line between \
                     is the task waiting at an await. Red marks a step longer than {} ms: the event loop could run nothing else. Ticks are printed lines.",
                     model::BLOCKED_MS) }</p>
-                <div class="chart-scroll">
+                <div class="chart-scroll" tabindex="0" role="region" aria-label="Task timeline" data-scroll-region="">
                     <svg class="py-timeline" data-testid="py-timeline" viewBox={format!("0 0 {} {}", c.width, c.height)} role="img"
                         aria-label="When each task's coroutine ran">
                         { lanes(c, &t.names) }
@@ -470,6 +486,22 @@ impl View<'_, PythonPage> {
                     </svg>
                 </div>
                 { if t.hidden_lanes > 0 { html! { <p class="small muted">{ format!("{} more tasks are in the results JSON but not drawn.", t.hidden_lanes) }</p> } } else { html! {} } }
+                <details class="small" data-testid="py-timeline-table">
+                    <summary>{ "The timeline as a table" }</summary>
+                    <div class="task-table-wrap" tabindex="0" role="region" aria-label="Tasks' running time" data-scroll-region="">
+                    <table>
+                        <thead><tr><th>{ "task" }</th><th>{ "times it ran" }</th><th>{ "running in all" }</th><th>{ "held the loop" }</th><th>{ "first ran" }</th><th>{ "last stopped" }</th></tr></thead>
+                        <tbody>{ for r.tasks.iter().take(200).map(|task| {
+                            let sum = task.summary();
+                            let at = |v: Option<f64>| v.map_or("\u{2014}".to_string(), |ms| format!("{} ms", whole_ms(ms)));
+                            html! { <tr>
+                                <td>{ &task.name }</td><td class="num">{ sum.steps }</td><td class="num">{ format!("{:.1} ms", sum.ran_ms) }</td>
+                                <td class="num">{ sum.blocked }</td><td class="num">{ at(sum.first_ms) }</td><td class="num">{ at(sum.last_ms) }</td>
+                            </tr> }
+                        }) }</tbody>
+                    </table>
+                    </div>
+                </details>
                 { if r.cut { html! { <p class="small warn">{ "The run made more steps or printed more lines than the record keeps; later ones are missing." }</p> } } else { html! {} } }
             </section>
         }

@@ -89,6 +89,9 @@ pub enum Effect {
     /// Count every interleaving of `program` (on a worker when `on_worker`), then report
     /// `Action::Counted` with this generation.
     StartCount { generation: u64, program: Program, on_worker: bool },
+    /// Move the keyboard focus to the stepper: a witness was loaded there, and its keys
+    /// (End, arrows) act where the focus is.
+    FocusStepper,
 }
 
 /// One thread's lane in the stepper.
@@ -126,6 +129,8 @@ pub struct RaceState {
     pub seed_draft: String,
     pub runs_draft: String,
     pub field_error: Option<String>,
+    /// The status line's sentence (see `status_line`).
+    said: Option<String>,
 }
 
 impl RaceState {
@@ -150,6 +155,7 @@ impl RaceState {
             many: None,
             status: Status::Idle,
             field_error: None,
+            said: None,
         }
     }
 
@@ -276,6 +282,21 @@ impl RaceState {
             .collect()
     }
 
+    /// The steps taken so far in words, for the timeline's list: "Thread-1, line 4:
+    /// tmp = balance", with a lost update said where it happened.
+    pub fn steps_in_words(&self) -> Vec<String> {
+        let p = &self.config.program;
+        self.trace
+            .steps
+            .iter()
+            .take(self.config.at)
+            .map(|s| {
+                let lost = s.lost_update.as_ref().map(|m| format!(" \u{2014} {m}")).unwrap_or_default();
+                format!("{}, line {}: {}{lost}", p.threads[s.thread].name, s.line, s.text)
+            })
+            .collect()
+    }
+
     /// Updates lost in the steps taken so far.
     pub fn lost_updates(&self) -> usize {
         self.trace.steps.iter().take(self.config.at).filter(|s| s.lost_update.is_some()).count()
@@ -309,6 +330,59 @@ impl RaceState {
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let ran_many = matches!(action, Action::RunMany);
+        let was_counting = self.is_counting();
+        let was_at_end = self.at_end() && self.config.at > 0;
+        let effects = self.apply(action);
+        if self.is_counting() {
+            self.said = Some("Counting every interleaving\u{2026}".to_string());
+        } else if was_counting {
+            self.said = self.count_sentence();
+        } else if ran_many && self.many.is_some() {
+            self.said = self.many_sentence();
+        } else if !was_at_end && self.at_end() && self.config.at > 0 {
+            self.said = Some(self.final_sentence());
+        }
+        effects
+    }
+
+    /// What the page's status line says: the result of the latest count, batch of runs
+    /// or run to the end, in one sentence.
+    pub fn status_line(&self) -> Option<String> {
+        self.said.clone()
+    }
+
+    fn count_sentence(&self) -> Option<String> {
+        let counted = self.counted.as_ref()?;
+        let p = &self.config.program;
+        Some(match &counted.result {
+            Ok(ex) => {
+                let top = ex.outcomes.first().map(|o| format!(", most often {} ({})", o.outcome.label(p), o.count)).unwrap_or_default();
+                format!("Counted {} interleavings: {} outcome{}{top}.", ex.total, ex.outcomes.len(), if ex.outcomes.len() == 1 { "" } else { "s" })
+            }
+            Err(e) => format!("Could not count every interleaving: {e}."),
+        })
+    }
+
+    fn many_sentence(&self) -> Option<String> {
+        let m = self.many.as_ref()?;
+        let p = &self.config.program;
+        let top = m.counts.first().map(|(o, n)| format!(", most often {} ({} runs)", o.label(p), group(u64::from(*n)))).unwrap_or_default();
+        Some(format!("Ran {} times: {} outcome{}{top}.", group(u64::from(m.n)), m.counts.len(), if m.counts.len() == 1 { "" } else { "s" }))
+    }
+
+    fn final_sentence(&self) -> String {
+        let o = outcome(&self.config.program, self.state_at());
+        let lost = self.lost_updates();
+        let lost = match lost {
+            0 => String::new(),
+            1 => ", with 1 lost update".to_string(),
+            n => format!(", with {n} lost updates"),
+        };
+        format!("Final: {}{lost}.", o.label(&self.config.program))
+    }
+
+    fn apply(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Pool(p) => {
                 self.pool = p;
@@ -491,7 +565,7 @@ impl RaceState {
                 self.config.steps = w;
                 self.config.at = 0;
                 self.retrace();
-                vec![self.write_query()]
+                vec![self.write_query(), Effect::FocusStepper]
             }
             Action::DismissLinkErrors => {
                 self.link_errors.clear();
@@ -793,6 +867,9 @@ mod tests {
         assert_eq!(s.lock_line(0), "held by t-1; waiting: t-2");
         s.update(Action::ToEnd);
         assert_eq!(s.writes_of(0).iter().map(|w| w.2).collect::<Vec<_>>(), [1, 2]);
+        let words = s.steps_in_words();
+        assert_eq!(words.len(), s.config.at);
+        assert!(words[0].starts_with("t-1, line "), "{words:?}");
         assert_eq!(s.lost_updates(), 0);
         assert!(s.lane(0).done && s.lane(0).status == "finished");
         assert_eq!(s.verdict(), Some((true, "You predicted x = 2: right for this run.".to_string())));

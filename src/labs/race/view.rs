@@ -37,6 +37,7 @@ impl LabPage for RacePage {
     fn perform(_state: &RaceState, _rt: &mut Runtime, effect: Effect, then: &mut Then<Self>) {
         match effect {
             Effect::WriteQuery(_) => {}
+            Effect::FocusStepper => glue::focus_selector("[data-keys=stepper]"),
             Effect::StartCount { generation, program, on_worker } => {
                 // A count of an older scenario may still run; the state machine drops its
                 // result by its generation.
@@ -55,12 +56,15 @@ impl LabPage for RacePage {
         }
         let host = host.clone();
         let cb = Closure::<dyn FnMut(KeyboardEvent)>::new(move |e: KeyboardEvent| {
-            // Keys are for the stepper; typing in a field must not move it.
-            let typing = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
-            if typing || e.ctrl_key() || e.meta_key() || e.alt_key() {
+            // Keys are for the stepper: they act when the focus is in its panel or nowhere
+            // in particular, never in a field or on another control (a preset's button).
+            let target = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+            let for_stepper = target.as_ref().is_none_or(|el| {
+                matches!(el.tag_name().as_str(), "BODY" | "HTML" | "MAIN")
+                    || (el.closest("[data-keys=stepper]").ok().flatten().is_some()
+                        && !matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
+            });
+            if !for_stepper || e.ctrl_key() || e.meta_key() || e.alt_key() {
                 return;
             }
             if let Some(action) = key_action(&e.key()) {
@@ -111,6 +115,7 @@ impl View<'_, RacePage> {
                 <div class="lab-grid race-grid">
                     { self.view_editor(&doc) }
                     <div class="race-main">
+                        { self.status() }
                         { self.view_stepper() }
                         { self.view_histograms() }
                         <section class="card">
@@ -214,7 +219,7 @@ impl View<'_, RacePage> {
         let end = self.state.at_end();
         let current = (at > 0).then(|| self.state.trace.steps.get(at - 1)).flatten();
         html! {
-            <section class="card stepper" aria-label="Step through">
+            <section class="card stepper" aria-label="Step through" data-keys="stepper" tabindex="-1">
                 <div class="stepper-head">
                     <h2>{ "Step through" }</h2>
                     <span class="small muted" data-testid="race-position">{ if manual && !end { format!("step {at}, your move") } else { format!("step {at} of {total}") } }</span>
@@ -318,7 +323,7 @@ impl View<'_, RacePage> {
         let cell = ((width - left - 8.0) / n as f64).min(40.0);
         let height = lanes as f64 * (lane_h + 4.0) + 6.0;
         html! {
-            <figure class="timeline race-timeline">
+            <figure class="timeline race-timeline" tabindex="0" aria-label="Steps in the order they ran" data-scroll-region="">
                 <svg data-testid="race-timeline" viewBox={format!("0 0 {width} {height}")} role="img"
                     aria-label={format!("{} steps over {} threads", self.state.config.steps.len(), lanes)}>
                     { for p.threads.iter().enumerate().map(|(t, th)| html! {
@@ -354,7 +359,16 @@ impl View<'_, RacePage> {
                         <line class="cursor" x1={format!("{:.1}", left + self.state.config.at as f64 * cell)} x2={format!("{:.1}", left + self.state.config.at as f64 * cell)} y1="0" y2={format!("{height:.1}")} />
                     } } else { html! {} } }
                 </svg>
-                <figcaption class="small muted">{ "Each box is one step, in the order they ran; faded boxes are still to come. A red box wrote a value that was already stale. Click a box to jump there." }</figcaption>
+                <figcaption class="small muted">{ "Each box is one step, in the order they ran; faded boxes are still to come. A red box wrote a value that was already stale. Click a box, or use the slider below, to jump there." }</figcaption>
+                <details class="small" data-testid="race-steps-list">
+                    <summary>{ "The steps taken, in order" }</summary>
+                    <ol>{ for self.state.steps_in_words().into_iter().map(|line| html! { <li>{ line }</li> }) }</ol>
+                </details>
+                <label class="inline small jump">{ "Go to step" }
+                    <input type="range" min="0" max={self.state.config.steps.len().to_string()} value={self.state.config.at.to_string()}
+                        data-testid="race-jump" aria-valuetext={format!("step {} of {}", self.state.config.at, self.state.config.steps.len())}
+                        oninput={act(self.link, |e: InputEvent| Action::JumpTo(field_text(&e).parse().unwrap_or(0)))} />
+                </label>
             </figure>
         }
     }
@@ -424,7 +438,7 @@ impl View<'_, RacePage> {
                                     { bars(ex.outcomes.iter().enumerate().map(|(i, o)| Bar {
                                             label: o.outcome.label(p), value: o.count as f64, shown: o.count.to_string(), witness: Some(i), predicted: predicted(&o.outcome),
                                         }).collect(), ex.total as f64, Some(act(link, Action::LoadWitness)), "exhaustive") }
-                                    <p class="small muted">{ "Click a bar to step through one interleaving that ends that way." }</p>
+                                    <p class="small muted">{ "Click a bar (or Tab to it and press Enter) to step through one interleaving that ends that way." }</p>
                                 </>
                             },
                         } }
@@ -486,13 +500,26 @@ fn bars(rows: Vec<Bar>, total: f64, on_click: Option<Callback<usize>>, kind: &'s
                     (Some(cb), Some(i)) => { let cb = cb.clone(); Some(Callback::from(move |_: MouseEvent| cb.emit(i))) }
                     _ => None,
                 };
+                let parts = html! { <>
+                    <span class="bar-label">{ &label }{ if is_prediction { " \u{2190} your guess" } else { "" } }</span>
+                    <span class="bar-track"><span class="bar-fill" style={format!("width: {:.2}%", share * 100.0)}></span></span>
+                    <span class="bar-value">{ format!("{shown} ({:.1}%)", share * 100.0) }</span>
+                </> };
+                // A bar that loads its interleaving is a button: Tab reaches it, Enter and
+                // Space press it.
+                let row = match onclick {
+                    Some(onclick) => html! {
+                        <button type="button" class="bar-button" {onclick}>
+                            { parts }<span class="visually-hidden">{ ": step through one interleaving that ends this way" }</span>
+                        </button>
+                    },
+                    None => parts,
+                };
                 html! {
-                    <li class={classes!("bar-row", onclick.is_some().then_some("clickable"), is_prediction.then_some("predicted"))}
+                    <li class={classes!("bar-row", on_click.is_some().then_some("clickable"), is_prediction.then_some("predicted"))}
                         data-testid={format!("{kind}-bar")} data-outcome={label.clone()} data-count={shown.clone()}
-                        data-predicted={is_prediction.to_string()} onclick={onclick}>
-                        <span class="bar-label">{ &label }{ if is_prediction { " \u{2190} your guess" } else { "" } }</span>
-                        <span class="bar-track"><span class="bar-fill" style={format!("width: {:.2}%", share * 100.0)}></span></span>
-                        <span class="bar-value">{ format!("{shown} ({:.1}%)", share * 100.0) }</span>
+                        data-predicted={is_prediction.to_string()}>
+                        { row }
                     </li>
                 }
             }) }

@@ -200,6 +200,34 @@ pub fn real_caption(use_lock: bool) -> &'static str {
     }
 }
 
+/// A lane's height in the drawing's units (820 wide): tall enough to read at a glance
+/// when a run has few threads, shrinking as they add up so that the picture stays on one
+/// screen.
+pub fn lane_height(lanes: usize) -> f64 {
+    match lanes {
+        0..=4 => 34.0,
+        5..=8 => 26.0,
+        9..=14 => 20.0,
+        _ => 16.0,
+    }
+}
+
+/// The lanes' story in words, for those who cannot see them: who held the GIL when, in
+/// the order of the handoffs inside the window, at most `max` lines, and how many more.
+pub fn handoffs(o: &Outcome, w: Window, max: usize) -> (Vec<String>, usize) {
+    let mut all: Vec<(u64, usize, String)> = Vec::new();
+    for lane in &o.gil_lanes {
+        for iv in lane.intervals.iter().filter(|iv| iv.end_ns > w.start_ns && iv.start_ns < w.end_ns) {
+            let holder = o.threads.get(iv.holder).map_or("?", |t| t.name.as_str());
+            let place = if o.gil_lanes.len() > 1 { format!(" (interpreter {})", lane.interpreter + 1) } else { String::new() };
+            all.push((iv.start_ns, lane.interpreter, format!("{} to {}: {holder} holds the GIL{place}", ns_ms(iv.start_ns), ns_ms(iv.end_ns))));
+        }
+    }
+    all.sort_by_key(|(start, lane, _)| (*start, *lane));
+    let more = all.len().saturating_sub(max);
+    (all.into_iter().take(max).map(|(_, _, line)| line).collect(), more)
+}
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
@@ -273,5 +301,20 @@ mod tests {
 
     fn ticks_end(max: f64) -> f64 {
         nice_ticks(max, 4).last().copied().unwrap_or(max)
+    }
+
+    #[test]
+    fn lanes_are_tall_when_few_and_the_handoffs_are_told_in_order() {
+        assert!(lane_height(4) >= 30.0 && lane_height(40) < lane_height(4));
+        let w = crate::labs::threads::presets::preset_runs("cpu-threads").expect("preset");
+        let run = &w[1];
+        let o = crate::labs::threads::gil::simulate(&run.workload, &run.settings).expect("simulates");
+        let (lines, more) = handoffs(&o, Window::all(o.wall_ns), 5);
+        assert_eq!(lines.len(), 5);
+        assert!(more > 0, "two CPU-bound threads hand the GIL over many times");
+        assert!(lines[0].starts_with("0 ms to ") || lines[0].starts_with("0.000 ms to "), "{}", lines[0]);
+        assert!(lines.iter().all(|l| l.contains(" holds the GIL")), "{lines:?}");
+        // Both threads hold it in turn.
+        assert!(lines.iter().any(|l| l.contains("Thread-1")) && lines.iter().any(|l| l.contains("Thread-2")), "{lines:?}");
     }
 }

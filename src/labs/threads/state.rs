@@ -7,6 +7,7 @@
 use super::batch::{simulate_real, BatchKind, BatchResult, Job};
 use super::choices::{parse_interp, parse_start, start_key, ExecKind, Interp};
 use super::config::{decimal, number_text, Decoded, ThreadsConfig, MAX_CORES, MAX_SLOWDOWN_PCT, MAX_SWITCH_MS, MAX_WORKERS, MIN_SWITCH_MS};
+use super::display;
 use super::lanes::{Window, ZoomAction};
 use super::model::{Outcome, Workload};
 use super::presets::{self, Headline};
@@ -152,6 +153,8 @@ pub struct ThreadsState {
     pub window: Window,
     /// Real runs so far, newest last (at most a few are kept).
     pub real: Vec<RealView>,
+    /// The status line tells of the last real run rather than the simulation.
+    real_said: bool,
     real_pending: Option<u64>,
 }
 
@@ -175,6 +178,7 @@ impl ThreadsState {
             compare: None,
             window: Window::all(1),
             real: Vec::new(),
+            real_said: false,
             real_pending: None,
         }
     }
@@ -296,6 +300,39 @@ impl ThreadsState {
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        match &action {
+            Action::RealFinished { .. } | Action::RealFailed { .. } => self.real_said = true,
+            Action::Run | Action::RunFromLink | Action::Compare => self.real_said = false,
+            _ => {}
+        }
+        self.apply(action)
+    }
+
+    /// The status line: the simulation or real run under way, or what the latest one
+    /// came to, in one sentence.
+    pub fn status_line(&self) -> Option<String> {
+        if self.real_running() {
+            return Some("Running on the Web Workers\u{2026}".to_string());
+        }
+        if self.status == Status::Running {
+            return Some("Simulating\u{2026}".to_string());
+        }
+        if let Some(e) = &self.error {
+            return Some(format!("Could not simulate: {e}"));
+        }
+        if self.real_said {
+            let r = self.real.last()?;
+            let lock = if r.report.use_lock { "with the lock" } else { "without the lock" };
+            let sim = r.simulated_wall_ms().map(|s| format!(" (simulated: {})", display::ms(s))).unwrap_or_default();
+            return Some(format!("Ran for real on {} workers {lock}: {}{sim}.", r.report.k, display::ms(r.report.wall_ms)));
+        }
+        let run = self.run.as_ref()?;
+        let o = &run.outcome;
+        let speedup = run.speedup().map(|s| format!(", {s:.2}\u{d7} the speed of one after another")).unwrap_or_default();
+        Some(format!("Simulated {} threads: {} of wall time{speedup}.", o.threads.len(), display::ms(o.wall_ms)))
+    }
+
+    fn apply(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Pool(p) => {
                 self.pool = p;

@@ -25,7 +25,8 @@ pub fn render() -> Html {
 
 /// Lanes drawn; the rest are in the table and the JSON.
 const SHOWN_LANES: usize = 24;
-const LANE_H: f64 = 16.0;
+/// Handoffs listed under the lanes (the rest: zoom in).
+const SHOWN_HANDOFFS: usize = 60;
 const LEFT: f64 = 96.0;
 const WIDTH: f64 = 820.0;
 
@@ -107,6 +108,7 @@ impl View<'_, ThreadsPage> {
         let doc: AttrValue = st.results_doc().into();
         html! {
             <div class="lab threads-lab">
+                { state_patterns() }
                 <section class="lab-intro">
                     <h1>{ "Threads lab: " }<span class="muted">{ "threading and the GIL" }</span></h1>
                     <p>{ "CPython runs one thread's bytecode at a time. A thread that wants the GIL waits one switch \
@@ -123,6 +125,7 @@ impl View<'_, ThreadsPage> {
                 <div class="lab-grid">
                     { self.view_controls(&doc) }
                     <div class="race-main">
+                        { self.status() }
                         { self.view_results() }
                         { self.view_counter() }
                         { self.view_real() }
@@ -270,7 +273,7 @@ impl View<'_, ThreadsPage> {
         };
         let o = &r.outcome;
         html! {
-            <section class="card results" aria-label="Results" aria-live="polite">
+            <section class="card results" aria-label="Results">
                 <h2>{ "Results" }</h2>
                 { error }
                 <div class="figures">
@@ -301,13 +304,16 @@ impl View<'_, ThreadsPage> {
         let shown: Vec<_> = o.threads.iter().take(SHOWN_LANES).collect();
         let gil_rows = o.gil_lanes.len();
         let rows = shown.len() + gil_rows + 1;
-        let axis_y = rows as f64 * (LANE_H + 4.0) + 4.0;
+        let lane_h = display::lane_height(rows);
+        let axis_y = rows as f64 * (lane_h + 4.0) + 4.0;
         let height = axis_y + 22.0;
-        let row_y = |i: usize| i as f64 * (LANE_H + 4.0);
+        let row_y = |i: usize| i as f64 * (lane_h + 4.0);
+        let text_y = |i: usize| row_y(i) + lane_h * 0.5 + 4.0;
         let usage_row = shown.len() + gil_rows;
         let cores = self.state.run.as_ref().map_or(1, |r| r.cores).max(1);
         let whole_usage = self.state.run.as_ref().map_or(&[][..], |r| r.core_usage.as_slice());
-        let usage_path = lanes::usage_path(&lanes::clip_steps(whole_usage, w), &scale, row_y(usage_row) + LANE_H, LANE_H, cores);
+        let usage_path = lanes::usage_path(&lanes::clip_steps(whole_usage, w), &scale, row_y(usage_row) + lane_h, lane_h, cores);
+        let (handoffs, more_handoffs) = display::handoffs(o, w, SHOWN_HANDOFFS);
         let onwheel = link.callback(|e: WheelEvent| {
             e.prevent_default();
             let target: Option<web_sys::Element> = e.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok());
@@ -324,17 +330,17 @@ impl View<'_, ThreadsPage> {
             e.prevent_default();
             Some(Action::Zoom(z))
         });
-        let zoom_button = |z: ZoomAction, id: &'static str, label: &'static str, title: &'static str| html! {
-            <button class="small" data-testid={id} title={title} onclick={act(link, move |_| Action::Zoom(z))}>{ label }</button>
+        let zoom_button = |z: ZoomAction, id: &'static str, label: &'static str, name: &'static str, title: &'static str| html! {
+            <button class="small" data-testid={id} title={title} aria-label={name} onclick={act(link, move |_| Action::Zoom(z))}>{ label }</button>
         };
         html! {
             <figure class="timeline threads-lanes" tabindex="0" aria-label="Thread lanes: + and - zoom, arrows pan, 0 resets" onkeydown={onkeydown}>
                 <div class="actions zoom-bar">
-                    { zoom_button(ZoomAction::In, "threads-zoom-in", "+", "Zoom in (+ key, or the wheel)") }
-                    { zoom_button(ZoomAction::Out, "threads-zoom-out", "\u{2212}", "Zoom out (- key)") }
-                    { zoom_button(ZoomAction::Left, "threads-zoom-left", "\u{25c0}", "Earlier (\u{2190})") }
-                    { zoom_button(ZoomAction::Right, "threads-zoom-right", "\u{25b6}", "Later (\u{2192})") }
-                    { zoom_button(ZoomAction::Reset, "threads-zoom-reset", "whole run", "The whole run (0)") }
+                    { zoom_button(ZoomAction::In, "threads-zoom-in", "+", "Zoom in", "Zoom in (+ key, or the wheel)") }
+                    { zoom_button(ZoomAction::Out, "threads-zoom-out", "\u{2212}", "Zoom out", "Zoom out (- key)") }
+                    { zoom_button(ZoomAction::Left, "threads-zoom-left", "\u{25c0}", "Earlier", "Earlier (\u{2190})") }
+                    { zoom_button(ZoomAction::Right, "threads-zoom-right", "\u{25b6}", "Later", "Later (\u{2192})") }
+                    { zoom_button(ZoomAction::Reset, "threads-zoom-reset", "whole run", "The whole run", "The whole run (0)") }
                     <span class="small muted" data-testid="threads-window" data-start-ns={w.start_ns.to_string()} data-end-ns={w.end_ns.to_string()}>
                         { display::window_text(w) }</span>
                 </div>
@@ -343,10 +349,10 @@ impl View<'_, ThreadsPage> {
                     { for shown.iter().enumerate().map(|(i, t)| {
                         let y = row_y(i);
                         html! { <g>
-                            <text class="lane-label" x="4" y={format!("{:.1}", y + 12.0)}>{ short_name(&t.name) }</text>
-                            <rect class="lane" x={LEFT.to_string()} y={format!("{y:.1}")} width={(WIDTH - 8.0 - LEFT).to_string()} height={LANE_H.to_string()} />
+                            <text class="lane-label" x="4" y={format!("{:.1}", text_y(i))}>{ short_name(&t.name) }</text>
+                            <rect class="lane" x={LEFT.to_string()} y={format!("{y:.1}")} width={(WIDTH - 8.0 - LEFT).to_string()} height={lane_h.to_string()} />
                             { for lanes::thread_bars(&t.lane, &scale).into_iter().map(|b| html! {
-                                <rect class={classes!("st", state_class(b.kind))} x={format!("{:.2}", b.x)} y={format!("{y:.1}")} width={format!("{:.2}", b.width)} height={LANE_H.to_string()}>
+                                <rect class={classes!("st", state_class(b.kind))} x={format!("{:.2}", b.x)} y={format!("{y:.1}")} width={format!("{:.2}", b.width)} height={lane_h.to_string()}>
                                     <title>{ display::state_bar_title(&t.name, b.kind, b.start_ns, b.end_ns) }</title>
                                 </rect>
                             }) }
@@ -356,17 +362,17 @@ impl View<'_, ThreadsPage> {
                         let y = row_y(shown.len() + g);
                         let label = display::gil_lane_label(gil_rows, lane.interpreter);
                         html! { <g data-testid="threads-gil-lane">
-                            <text class="lane-label strong" x="4" y={format!("{:.1}", y + 12.0)}>{ label }</text>
-                            <rect class="lane" x={LEFT.to_string()} y={format!("{y:.1}")} width={(WIDTH - 8.0 - LEFT).to_string()} height={LANE_H.to_string()} />
+                            <text class="lane-label strong" x="4" y={format!("{:.1}", text_y(shown.len() + g))}>{ label }</text>
+                            <rect class="lane" x={LEFT.to_string()} y={format!("{y:.1}")} width={(WIDTH - 8.0 - LEFT).to_string()} height={lane_h.to_string()} />
                             { for lanes::gil_bars(&lane.intervals, &scale).into_iter().enumerate().map(|(n, b)| {
                                 let holder = o.threads.get(b.kind).map_or("?", |t| t.name.as_str());
                                 // Alternating shades show each handoff; the holder is named when it fits.
                                 html! { <g>
-                                    <rect class={classes!("gil-holder", (n % 2 == 1).then_some("alt"))} x={format!("{:.2}", b.x)} y={format!("{y:.1}")} width={format!("{:.2}", b.width)} height={LANE_H.to_string()}>
+                                    <rect class={classes!("gil-holder", (n % 2 == 1).then_some("alt"))} x={format!("{:.2}", b.x)} y={format!("{y:.1}")} width={format!("{:.2}", b.width)} height={lane_h.to_string()}>
                                         <title>{ display::gil_bar_title(holder, b.start_ns, b.end_ns) }</title>
                                     </rect>
                                     { if display::name_fits(b.width, holder) { html! {
-                                        <text class="gil-name" x={format!("{:.1}", b.x + 3.0)} y={format!("{:.1}", y + 12.0)}>{ holder }</text>
+                                        <text class="gil-name" x={format!("{:.1}", b.x + 3.0)} y={format!("{:.1}", y + lane_h * 0.5 + 4.0)}>{ holder }</text>
                                     } } else { html! {} } }
                                 </g> }
                             }) }
@@ -380,8 +386,8 @@ impl View<'_, ThreadsPage> {
                         </path> }
                     }) }
                     <g>
-                        <text class="lane-label" x="4" y={format!("{:.1}", row_y(usage_row) + 12.0)}>{ format!("cores ({cores})") }</text>
-                        <rect class="lane" x={LEFT.to_string()} y={format!("{:.1}", row_y(usage_row))} width={(WIDTH - 8.0 - LEFT).to_string()} height={LANE_H.to_string()} />
+                        <text class="lane-label" x="4" y={format!("{:.1}", text_y(usage_row))}>{ format!("cores ({cores})") }</text>
+                        <rect class="lane" x={LEFT.to_string()} y={format!("{:.1}", row_y(usage_row))} width={(WIDTH - 8.0 - LEFT).to_string()} height={lane_h.to_string()} />
                         <path class="core-usage" d={usage_path} />
                     </g>
                     <line class="axis" x1={LEFT.to_string()} x2={(WIDTH - 8.0).to_string()} y1={format!("{axis_y:.1}")} y2={format!("{axis_y:.1}")} />
@@ -400,6 +406,11 @@ impl View<'_, ThreadsPage> {
                     <span class="key-box st-blocked"></span>{ " blocked on a queue " }{ "\u{25bc} drop request. The GIL lane names its holder; its shade changes at each handoff. " }
                     { display::lanes_note(o.threads.len(), SHOWN_LANES) }
                 </figcaption>
+                <details class="handoffs" data-testid="threads-handoffs">
+                    <summary>{ "The GIL's holders in order (the lanes in words)" }</summary>
+                    <ol class="small">{ for handoffs.iter().map(|line| html! { <li>{ line }</li> }) }</ol>
+                    { if more_handoffs > 0 { html! { <p class="small muted">{ format!("{} more in this window: zoom in to list them.", crate::core::link::group(more_handoffs as u64)) }</p> } } else { html! {} } }
+                </details>
             </figure>
         }
     }
@@ -463,7 +474,7 @@ impl View<'_, ThreadsPage> {
                     <div><h3>{ "CPython 3.9" }</h3><pre class="code small">{ presets::COUNTER_BYTECODE_39 }</pre></div>
                     <div><h3>{ "CPython 3.12" }</h3><pre class="code small">{ presets::COUNTER_BYTECODE_312 }</pre></div>
                 </div>
-                <div class="task-table-wrap"><table>
+                <div class="task-table-wrap" tabindex="0" role="region" aria-label="Lost updates per CPython" data-scroll-region=""><table>
                     <thead><tr><th>{ "CPython" }</th><th>{ "runs that lost updates" }</th><th>{ "updates lost per run" }</th></tr></thead>
                     <tbody>{ for presets::COUNTER_MEASURED.iter().map(|m| html! {
                         <tr><td>{ m.version }</td><td class="num">{ display::runs_with_loss(m) }</td>
@@ -520,7 +531,7 @@ impl View<'_, ThreadsPage> {
                     Err(e) => html! { <p class="notice error">{ e }</p> },
                     Ok(rows) => html! {
                         <>
-                        <div class="task-table-wrap">
+                        <div class="task-table-wrap" tabindex="0" role="region" aria-label="CPython check" data-scroll-region="">
                         <table>
                             <thead><tr><th>{ "figure" }</th><th>{ "simulated" }</th><th>{ "CPython range" }</th><th>{ "measured" }</th></tr></thead>
                             <tbody>{ for rows.iter().map(|h| html! {
@@ -543,6 +554,37 @@ impl View<'_, ThreadsPage> {
     }
 }
 
+/// The patterns that tell the lanes' states apart besides their colours, so that no two
+/// look alike in greyscale: Python is solid; waiting hatched, I/O dotted, blocked lined,
+/// the forced-switch wait striped, GIL-free C code cross-hatched, a C call holding the
+/// GIL banded. Defined once for every drawing on the page.
+fn state_patterns() -> Html {
+    html! {
+        <svg class="visually-hidden" aria-hidden="true" focusable="false" width="0" height="0">
+            <defs>
+                <pattern id="st-hatch-wait" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+                    <rect class="pat-bg" width="6" height="6" /><rect class="pat-wait" width="3.5" height="6" />
+                </pattern>
+                <pattern id="st-dots-io" width="5" height="5" patternUnits="userSpaceOnUse">
+                    <rect class="pat-bg" width="5" height="5" /><circle class="pat-io" cx="2.5" cy="2.5" r="1.9" />
+                </pattern>
+                <pattern id="st-cross-blocked" width="5" height="5" patternUnits="userSpaceOnUse">
+                    <rect class="pat-bg" width="5" height="5" /><path class="pat-blocked" d="M0,2.5 H5" />
+                </pattern>
+                <pattern id="st-stripes-forced" width="5" height="5" patternUnits="userSpaceOnUse">
+                    <rect class="pat-bg" width="5" height="5" /><rect class="pat-forced" width="3" height="5" />
+                </pattern>
+                <pattern id="st-hatch-release" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(-45)">
+                    <rect class="pat-release" width="6" height="6" /><rect class="pat-bg" width="1.5" height="6" />
+                </pattern>
+                <pattern id="st-bands-chold" width="6" height="6" patternUnits="userSpaceOnUse">
+                    <rect class="pat-chold" width="6" height="6" /><rect class="pat-bg" y="2.5" width="6" height="1.2" />
+                </pattern>
+            </defs>
+        </svg>
+    }
+}
+
 /// The measured holds (or slices) of the last real run, one lane per worker, above the
 /// simulation of the same settings on the same time axis.
 fn real_lanes(report: &real_gil::RealReport, simulated: Option<&Outcome>) -> Html {
@@ -550,12 +592,13 @@ fn real_lanes(report: &real_gil::RealReport, simulated: Option<&Outcome>) -> Htm
     let end = report.wall_ms.max(simulated.map_or(0.0, |o| o.wall_ms)).max(1e-3);
     let scale = Scale::new((0.0, end), (LEFT, WIDTH - 8.0));
     let rows = report.k + sim_rows;
-    let height = rows as f64 * (LANE_H + 4.0) + 26.0;
-    let axis_y = rows as f64 * (LANE_H + 4.0) + 4.0;
-    let row_y = |i: usize| i as f64 * (LANE_H + 4.0);
+    let lane_h = display::lane_height(rows);
+    let height = rows as f64 * (lane_h + 4.0) + 26.0;
+    let axis_y = rows as f64 * (lane_h + 4.0) + 4.0;
+    let row_y = |i: usize| i as f64 * (lane_h + 4.0);
     let lane_bg = |i: usize, label: String| html! { <g>
-        <text class="lane-label" x="4" y={format!("{:.1}", row_y(i) + 12.0)}>{ label }</text>
-        <rect class="lane" x={LEFT.to_string()} y={format!("{:.1}", row_y(i))} width={(WIDTH - 8.0 - LEFT).to_string()} height={LANE_H.to_string()} />
+        <text class="lane-label" x="4" y={format!("{:.1}", row_y(i) + lane_h * 0.5 + 4.0)}>{ label }</text>
+        <rect class="lane" x={LEFT.to_string()} y={format!("{:.1}", row_y(i))} width={(WIDTH - 8.0 - LEFT).to_string()} height={lane_h.to_string()} />
     </g> };
     let sim_scale = simulated.map(|o| TimeScale {
         window: lanes::Window { start_ns: 0, end_ns: ((end * 1e6) as u64).max(o.wall_ns) },
@@ -563,12 +606,12 @@ fn real_lanes(report: &real_gil::RealReport, simulated: Option<&Outcome>) -> Htm
         x1: WIDTH - 8.0,
     });
     html! {
-        <figure class="timeline">
+        <figure class="timeline" tabindex="0" aria-label="Real run lanes" data-scroll-region="">
             <svg data-testid="threads-real-lanes" viewBox={format!("0 0 {WIDTH} {height:.1}")} role="img" aria-label="Measured lock holds per worker, and the simulation of the same run">
                 { for (0..report.k).map(|lane| lane_bg(lane, format!("worker {}", lane + 1))) }
                 { for report.intervals.iter().filter(|i| i.thread < report.k).map(|i| html! {
                     <rect class={if report.use_lock { "st-python" } else { "st-release" }} x={format!("{:.2}", scale.map(i.start_ms))} y={format!("{:.1}", row_y(i.thread))}
-                        width={format!("{:.2}", (scale.map(i.end_ms) - scale.map(i.start_ms)).max(0.5))} height={LANE_H.to_string()} />
+                        width={format!("{:.2}", (scale.map(i.end_ms) - scale.map(i.start_ms)).max(0.5))} height={lane_h.to_string()} />
                 }) }
                 { match (simulated, sim_scale) {
                     (Some(o), Some(sc)) => html! { <>
@@ -576,7 +619,7 @@ fn real_lanes(report: &real_gil::RealReport, simulated: Option<&Outcome>) -> Htm
                             { lane_bg(report.k + i, format!("sim. {}", i + 1)) }
                             { for lanes::thread_bars(&t.lane, &sc).into_iter().map(|b| html! {
                                 <rect class={classes!("st", state_class(b.kind))} x={format!("{:.2}", b.x)} y={format!("{:.1}", row_y(report.k + i))}
-                                    width={format!("{:.2}", b.width)} height={LANE_H.to_string()} />
+                                    width={format!("{:.2}", b.width)} height={lane_h.to_string()} />
                             }) }
                         </> }) }
                     </> },
@@ -596,7 +639,7 @@ fn thread_table(o: &Outcome) -> Html {
     html! {
         <details class="task-results" open={o.threads.len() <= 16}>
             <summary>{ format!("Threads ({})", o.threads.len()) }</summary>
-            <div class="task-table-wrap">
+            <div class="task-table-wrap" tabindex="0" role="region" aria-label="Threads" data-scroll-region="">
             <table data-testid="threads-table">
                 <thead><tr><th>{ "thread" }</th><th>{ "running" }</th><th>{ "waiting for the GIL" }</th><th>{ "forced wait" }</th><th>{ "I/O" }</th><th>{ "GIL-free C" }</th></tr></thead>
                 <tbody>{ for o.threads.iter().take(500).map(|t| html! {
