@@ -50,7 +50,6 @@ impl LabPage for AsyncPage {
     type Runtime = Runtime;
     type Event = PageEvent;
 
-
     fn perform(_state: &AioState, rt: &mut Runtime, effect: Effect, then: &mut Then<Self>) {
         match effect {
             Effect::WriteQuery(_) => {}

@@ -96,7 +96,6 @@ impl LabPage for CpuPage {
     type Runtime = Runtime;
     type Event = PageEvent;
 
-
     fn perform(_state: &CpuState, rt: &mut Runtime, effect: Effect, then: &mut Then<Self>) {
         match effect {
             Effect::WriteQuery(_) => {}

@@ -72,7 +72,6 @@ impl LabPage for PythonPage {
     type Runtime = Runtime;
     type Event = PageEvent;
 
-
     fn perform(_state: &PyState, rt: &mut Runtime, effect: Effect, then: &mut Then<Self>) {
         match effect {
             Effect::StartWorker => rt.start_worker(then),

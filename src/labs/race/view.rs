@@ -33,7 +33,6 @@ impl LabPage for RacePage {
     type Runtime = Runtime;
     type Event = ();
 
-
     fn perform(_state: &RaceState, _rt: &mut Runtime, effect: Effect, then: &mut Then<Self>) {
         match effect {
             Effect::WriteQuery(_) => {}

@@ -48,7 +48,6 @@ impl LabPage for ThreadsPage {
     type Runtime = Runtime;
     type Event = PageEvent;
 
-
     fn perform(state: &ThreadsState, rt: &mut Runtime, effect: Effect, then: &mut Then<Self>) {
         match effect {
             Effect::WriteQuery(_) => {}
