@@ -297,6 +297,16 @@ impl RaceState {
             .collect()
     }
 
+    /// Whether the seed field holds text that is not a seed (for `aria-invalid`).
+    pub fn seed_invalid(&self) -> bool {
+        self.seed_draft.trim().parse::<u32>().is_err()
+    }
+
+    /// Whether the runs field holds text that is not a number of runs.
+    pub fn runs_invalid(&self) -> bool {
+        !self.runs_draft.trim().parse::<u64>().is_ok_and(|n| (1..=MAX_RUNS).contains(&n))
+    }
+
     /// Updates lost in the steps taken so far.
     pub fn lost_updates(&self) -> usize {
         self.trace.steps.iter().take(self.config.at).filter(|s| s.lost_update.is_some()).count()
@@ -836,6 +846,7 @@ mod tests {
         assert_eq!(s.config.seed, 5);
         s.update(Action::SetRuns("0".into()));
         assert!(s.field_error.as_deref().is_some_and(|m| m.starts_with("runs:")));
+        assert!(s.runs_invalid());
         s.update(Action::SetPredict("12abc".into()));
         assert!(s.predict_error.is_some());
         assert_eq!(s.config.predict, None);

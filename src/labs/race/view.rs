@@ -171,7 +171,7 @@ impl View<'_, RacePage> {
                         </select>
                     </label>
                     <label>{ "Seed" }
-                        <input class="num-input" type="text" inputmode="numeric" data-testid="race-seed" value={self.state.seed_draft.clone()}
+                        <input class="num-input" type="text" inputmode="numeric" data-testid="race-seed" aria-invalid={self.state.seed_invalid().then_some("true")} value={self.state.seed_draft.clone()}
                             oninput={act(link, |e: InputEvent| Action::SetSeed(field_text(&e)))} />
                     </label>
                 </div>
@@ -416,7 +416,7 @@ impl View<'_, RacePage> {
                     <button class="primary" data-testid="race-count" disabled={counting} onclick={act(link, |_| Action::Count)}>
                         { if counting { "Counting\u{2026}" } else { "Count every interleaving" } }</button>
                     <label class="inline">{ "Runs" }
-                        <input class="num-input runs" type="text" inputmode="numeric" data-testid="race-runs" value={self.state.runs_draft.clone()}
+                        <input class="num-input runs" type="text" inputmode="numeric" data-testid="race-runs" aria-invalid={self.state.runs_invalid().then_some("true")} value={self.state.runs_draft.clone()}
                             oninput={act(link, |e: InputEvent| Action::SetRuns(field_text(&e)))} />
                     </label>
                     <button data-testid="race-run-many" onclick={act(link, |_| Action::RunMany)}>
