@@ -60,7 +60,7 @@ pub fn home() -> Html {
                 <p class="muted">{ "Rule of thumb: blocking I/O with modest concurrency, use threads; \
                     CPU-bound work, use processes; very many concurrent I/O operations with async \
                     libraries, use asyncio." }</p>
-                <div class="table-scroll" tabindex="0" role="region" aria-label="Comparison of the three models" data-scroll-region="">
+                <div class="table-scroll" tabindex="0" role="region" aria-label="Comparison of the three models">
                     <table class="comparison" data-testid="comparison-table">
                         <thead>
                             <tr>

@@ -92,11 +92,6 @@ impl<P: LabPage> Host<P> {
         self.scope.batch_callback(move |e| f(e).map(HostMsg::Do))
     }
 
-    /// A callback that turns a DOM event into one of the page's own events.
-    pub fn event_callback<IN: 'static>(&self, f: impl Fn(IN) -> P::Event + 'static) -> Callback<IN> {
-        self.scope.callback(move |e| HostMsg::Event(f(e)))
-    }
-
     /// Runs `job` on a worker of the pool when `on_worker` (else right here) and sends
     /// the action `done` makes of its result when it is back on the page's thread.
     pub fn off_page<T: Send + 'static>(
@@ -162,13 +157,12 @@ impl<P: LabPage> LabHost<P> {
     }
 
     /// Performs `effects`, then every action they report and the effects of those.
-    fn run(&mut self, ctx: &Context<Self>, effects: Vec<EffectOf<P>>, mut then: Then<P>) {
+    fn run(&mut self, effects: Vec<EffectOf<P>>, mut then: Then<P>) {
         self.perform_all(effects, &mut then);
         while let Some(action) = then.queue.pop_front() {
             let effects = self.state.update(action);
             self.perform_all(effects, &mut then);
         }
-        let _ = ctx;
     }
 
     fn perform_all(&mut self, effects: Vec<EffectOf<P>>, then: &mut Then<P>) {
@@ -186,17 +180,11 @@ impl<P: LabPage> Component for LabHost<P> {
     type Properties = ();
 
     fn create(ctx: &Context<Self>) -> Self {
-        let (pool, listener) = match P::State::pool_changed(PoolStatus::Starting) {
-            Some(_) => {
-                let on_change = ctx.link().callback(|p: PoolStatus| match P::State::pool_changed(p) {
-                    Some(action) => HostMsg::Do(action),
-                    None => unreachable!("pool_changed answers the same for every status"),
-                });
-                match ctx.link().context::<PoolStatus>(on_change) {
-                    Some((status, handle)) => (status, Some(handle)),
-                    None => (PoolStatus::Starting, None),
-                }
-            }
+        // A lab that has no action for the pool's status does not listen to it.
+        let listens = P::State::pool_changed(PoolStatus::Starting).is_some();
+        let on_change = ctx.link().batch_callback(|p: PoolStatus| P::State::pool_changed(p).map(HostMsg::Do));
+        let (pool, listener) = match listens.then(|| ctx.link().context::<PoolStatus>(on_change)).flatten() {
+            Some((status, handle)) => (status, Some(handle)),
             None => (PoolStatus::Starting, None),
         };
         let query = glue::current_query();
@@ -213,7 +201,7 @@ impl<P: LabPage> Component for LabHost<P> {
         glue::set_title(&format!("{} \u{2014} Concurrency Playground", P::State::meta().title));
         let mut lab = LabHost { state, runtime, status: NodeRef::default(), focused: None, _pool_listener: listener, _page: PhantomData };
         let then = Then { queue: VecDeque::new(), host: Self::host(ctx) };
-        lab.run(ctx, effects, then);
+        lab.run(effects, then);
         lab
     }
 
@@ -243,13 +231,13 @@ impl<P: LabPage> Component for LabHost<P> {
         match msg {
             HostMsg::Do(action) => {
                 let effects = self.state.update(action);
-                self.run(ctx, effects, then);
+                self.run(effects, then);
                 true
             }
             HostMsg::Event(event) => {
                 let redraw = P::on_event(&self.state, &mut self.runtime, event, &mut then);
                 let acted = !then.queue.is_empty();
-                self.run(ctx, Vec::new(), then);
+                self.run(Vec::new(), then);
                 redraw || acted
             }
         }

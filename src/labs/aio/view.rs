@@ -281,7 +281,7 @@ impl View<'_, AsyncPage> {
             </section>
             <section class="card">
                 <h2>{ "Event log" }</h2>
-                <div class="event-log-wrap" tabindex="0" role="region" aria-label="Event log" data-scroll-region="">
+                <div class="event-log-wrap" tabindex="0" role="region" aria-label="Event log">
                 <ol class="event-log" data-testid="aio-events">
                     { for r.events.iter().rev().take(SHOWN_EVENTS).collect::<Vec<_>>().into_iter().rev().map(|e| html! {
                         <li><span class="t">{ format!("{:>8.1} ms", e.t) }</span>{ format!(" request {} (id {}): {}", e.index + 1, r.requests.get(e.index).map(|q| q.id).unwrap_or(0), e.text) }</li>
@@ -291,7 +291,7 @@ impl View<'_, AsyncPage> {
                 { if r.events.len() > SHOWN_EVENTS { html! { <p class="small muted">{ format!("Showing the last {SHOWN_EVENTS} of {} events; all are in the JSON.", r.events.len()) }</p> } } else { html! {} } }
                 <details open={n <= 20}>
                     <summary>{ format!("Requests ({n})") }</summary>
-                    <div class="task-table-wrap" tabindex="0" role="region" aria-label="Requests" data-scroll-region="">
+                    <div class="task-table-wrap" tabindex="0" role="region" aria-label="Requests">
                         <table data-testid="aio-table">
                             <thead><tr><th>{ "#" }</th><th>{ "id" }</th><th>{ "outcome" }</th><th>{ "start" }</th><th>{ "end" }</th><th>{ "result" }</th></tr></thead>
                             <tbody>{ for r.requests.iter().take(SHOWN_ROWS).map(|q| html! {
@@ -328,7 +328,7 @@ impl View<'_, AsyncPage> {
                      else { "The producer never waited: nothing held it back.".to_string() } }</p>
                 { step_chart(&[("queue 1", q1), ("queue 2", q2)], end, "queue depth", "aio-depth-chart") }
                 <p data-testid="aio-output"><strong>{ "Saved: " }</strong><code>{ py_list(&r.output) }</code></p>
-                <div class="event-log-wrap" tabindex="0" role="region" aria-label="Pipeline events" data-scroll-region=""><ol class="event-log">{ for r.events.iter().map(|e| html! {
+                <div class="event-log-wrap" tabindex="0" role="region" aria-label="Pipeline events"><ol class="event-log">{ for r.events.iter().map(|e| html! {
                     <li><span class="t">{ format!("{:>8.1} ms", e.t) }</span>{ format!(" {}: {}", ["producer", "transformer", "saver"].get(e.index).copied().unwrap_or("?"), e.text) }</li>
                 }) }</ol></div>
                 <p class="small muted">{ format!("Python prints the same list: {}", py_list(&config.pipeline.items.iter().map(|v| v * 0.2).collect::<Vec<_>>())) }{ " (each value times 0.2, in order)." }</p>
@@ -373,7 +373,7 @@ fn request_timeline(r: &Recorder, config: &AioConfig) -> Html {
     let axis_y = rows as f64 * (row_h + 2.0) + 4.0;
     let _ = config;
     html! {
-        <figure class="timeline" tabindex="0" aria-label="Request timeline" data-scroll-region="">
+        <figure class="timeline" tabindex="0" aria-label="Request timeline">
             <svg data-testid="aio-timeline" viewBox={format!("0 0 {width} {height:.1}")} role="img" aria-label="Request timeline">
                 { for r.requests.iter().take(rows).map(|q| {
                     let y = q.index as f64 * (row_h + 2.0);
@@ -434,7 +434,7 @@ fn concurrency_chart(r: &Recorder) -> Html {
         // The chart in words: each change of the count, as a table.
         <details class="small" data-testid="aio-in-flight-table">
             <summary>{ "Requests in flight, as a table" }</summary>
-            <div class="task-table-wrap" tabindex="0" role="region" aria-label="Requests in flight over time" data-scroll-region="">
+            <div class="task-table-wrap" tabindex="0" role="region" aria-label="Requests in flight over time">
             <table>
                 <thead><tr><th>{ "at" }</th><th>{ "in flight" }</th></tr></thead>
                 <tbody>{ for r.in_flight.iter().take(SHOWN_EVENTS).map(|&(t, n)| html! {

@@ -242,7 +242,7 @@ impl View<'_, CpuPage> {
                 <details class="tasks" open={tasks.len() <= 24}>
                     <summary>{ format!("Tasks ({}): each computes the product of start..=end, then reduces it", tasks.len()) }</summary>
                     <p class="small muted"><code>{ "for _ in range(iterations): result = (result % 1000000007) * 2" }</code></p>
-                    <div class="task-table-wrap" tabindex="0" role="region" aria-label="Tasks" data-scroll-region="">
+                    <div class="task-table-wrap" tabindex="0" role="region" aria-label="Tasks">
                     <table class="task-table">
                         <thead><tr><th>{ "#" }</th><th>{ "start" }</th><th>{ "end" }</th><th><span class="visually-hidden">{ "remove" }</span></th></tr></thead>
                         <tbody>
@@ -358,7 +358,7 @@ impl View<'_, CpuPage> {
         let t = chart::timeline(&spans, workers, elapsed, &TimelineLayout::default());
         let main = self.state.last.as_ref().is_some_and(|o| o.executor != Executor::Workers) && self.state.active.is_none();
         html! {
-            <figure class="timeline" tabindex="0" aria-label="Task timeline" data-scroll-region="">
+            <figure class="timeline" tabindex="0" aria-label="Task timeline">
                 <svg data-testid="cpu-timeline" viewBox={format!("0 0 {} {}", t.width, t.height)} role="img"
                     aria-label={format!("Timeline of {} tasks over {} lane(s)", records.len(), workers)}>
                     { for (0..workers).map(|lane| html! {
@@ -435,7 +435,7 @@ fn view_table(records: &[TaskRecord]) -> Html {
     html! {
         <details class="task-results" open={records.len() <= 30}>
             <summary>{ format!("Task results ({})", records.len()) }</summary>
-            <div class="task-table-wrap" tabindex="0" role="region" aria-label="Task results" data-scroll-region="">
+            <div class="task-table-wrap" tabindex="0" role="region" aria-label="Task results">
             <table data-testid="cpu-results-table">
                 <thead><tr><th>{ "#" }</th><th>{ "range" }</th><th>{ "result" }</th><th>{ "worker" }</th><th>{ "time" }</th></tr></thead>
                 <tbody>

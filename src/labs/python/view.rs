@@ -288,7 +288,7 @@ impl View<'_, PythonPage> {
         html! {
             <section class="card py-output" aria-label="Output">
                 <h2>{ "Output" }</h2>
-                <pre class="console" data-testid="py-output" tabindex="0" aria-label="Output" data-scroll-region="">
+                <pre class="console" data-testid="py-output" tabindex="0" aria-label="Output">
                     { for s.output.chunks.iter().map(|(stream, text)| html! {
                         <span class={if *stream == Stream::Stderr { "stderr" } else { "stdout" }}>{ text }</span>
                     }) }
@@ -372,7 +372,7 @@ impl View<'_, PythonPage> {
             let c = &t.chart;
             let mut labels = t.labels.iter();
             html! {
-                <div class="chart-scroll" tabindex="0" role="region" aria-label="Pool timeline" data-scroll-region="">
+                <div class="chart-scroll" tabindex="0" role="region" aria-label="Pool timeline">
                     <svg class="py-timeline py-pool-timeline" data-testid="py-pool-timeline" viewBox={format!("0 0 {} {}", c.width, c.height)} role="img"
                         aria-label="What each pool worker did">
                         <defs>
@@ -464,7 +464,7 @@ impl View<'_, PythonPage> {
                 <p class="small muted">{ format!("One lane per asyncio task. A bar is its coroutine running; the thin line between \
                     is the task waiting at an await. Red marks a step longer than {} ms: the event loop could run nothing else. Ticks are printed lines.",
                     model::BLOCKED_MS) }</p>
-                <div class="chart-scroll" tabindex="0" role="region" aria-label="Task timeline" data-scroll-region="">
+                <div class="chart-scroll" tabindex="0" role="region" aria-label="Task timeline">
                     <svg class="py-timeline" data-testid="py-timeline" viewBox={format!("0 0 {} {}", c.width, c.height)} role="img"
                         aria-label="When each task's coroutine ran">
                         { lanes(c, &t.names) }
@@ -487,7 +487,7 @@ impl View<'_, PythonPage> {
                 { if t.hidden_lanes > 0 { html! { <p class="small muted">{ format!("{} more tasks are in the results JSON but not drawn.", t.hidden_lanes) }</p> } } else { html! {} } }
                 <details class="small" data-testid="py-timeline-table">
                     <summary>{ "The timeline as a table" }</summary>
-                    <div class="task-table-wrap" tabindex="0" role="region" aria-label="Tasks' running time" data-scroll-region="">
+                    <div class="task-table-wrap" tabindex="0" role="region" aria-label="Tasks' running time">
                     <table>
                         <thead><tr><th>{ "task" }</th><th>{ "times it ran" }</th><th>{ "running in all" }</th><th>{ "held the loop" }</th><th>{ "first ran" }</th><th>{ "last stopped" }</th></tr></thead>
                         <tbody>{ for r.tasks.iter().take(200).map(|task| {

@@ -322,7 +322,7 @@ impl View<'_, RacePage> {
         let cell = ((width - left - 8.0) / n as f64).min(40.0);
         let height = lanes as f64 * (lane_h + 4.0) + 6.0;
         html! {
-            <figure class="timeline race-timeline" tabindex="0" aria-label="Steps in the order they ran" data-scroll-region="">
+            <figure class="timeline race-timeline" tabindex="0" aria-label="Steps in the order they ran">
                 <svg data-testid="race-timeline" viewBox={format!("0 0 {width} {height}")} role="img"
                     aria-label={format!("{} steps over {} threads", self.state.config.steps.len(), lanes)}>
                     { for p.threads.iter().enumerate().map(|(t, th)| html! {

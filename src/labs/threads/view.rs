@@ -473,7 +473,7 @@ impl View<'_, ThreadsPage> {
                     <div><h3>{ "CPython 3.9" }</h3><pre class="code small">{ presets::COUNTER_BYTECODE_39 }</pre></div>
                     <div><h3>{ "CPython 3.12" }</h3><pre class="code small">{ presets::COUNTER_BYTECODE_312 }</pre></div>
                 </div>
-                <div class="task-table-wrap" tabindex="0" role="region" aria-label="Lost updates per CPython" data-scroll-region=""><table>
+                <div class="task-table-wrap" tabindex="0" role="region" aria-label="Lost updates per CPython"><table>
                     <thead><tr><th>{ "CPython" }</th><th>{ "runs that lost updates" }</th><th>{ "updates lost per run" }</th></tr></thead>
                     <tbody>{ for presets::COUNTER_MEASURED.iter().map(|m| html! {
                         <tr><td>{ m.version }</td><td class="num">{ display::runs_with_loss(m) }</td>
@@ -530,7 +530,7 @@ impl View<'_, ThreadsPage> {
                     Err(e) => html! { <p class="notice error">{ e }</p> },
                     Ok(rows) => html! {
                         <>
-                        <div class="task-table-wrap" tabindex="0" role="region" aria-label="CPython check" data-scroll-region="">
+                        <div class="task-table-wrap" tabindex="0" role="region" aria-label="CPython check">
                         <table>
                             <thead><tr><th>{ "figure" }</th><th>{ "simulated" }</th><th>{ "CPython range" }</th><th>{ "measured" }</th></tr></thead>
                             <tbody>{ for rows.iter().map(|h| html! {
@@ -605,7 +605,7 @@ fn real_lanes(report: &real_gil::RealReport, simulated: Option<&Outcome>) -> Htm
         x1: WIDTH - 8.0,
     });
     html! {
-        <figure class="timeline" tabindex="0" aria-label="Real run lanes" data-scroll-region="">
+        <figure class="timeline" tabindex="0" aria-label="Real run lanes">
             <svg data-testid="threads-real-lanes" viewBox={format!("0 0 {WIDTH} {height:.1}")} role="img" aria-label="Measured lock holds per worker, and the simulation of the same run">
                 { for (0..report.k).map(|lane| lane_bg(lane, format!("worker {}", lane + 1))) }
                 { for report.intervals.iter().filter(|i| i.thread < report.k).map(|i| html! {
@@ -638,7 +638,7 @@ fn thread_table(o: &Outcome) -> Html {
     html! {
         <details class="task-results" open={o.threads.len() <= 16}>
             <summary>{ format!("Threads ({})", o.threads.len()) }</summary>
-            <div class="task-table-wrap" tabindex="0" role="region" aria-label="Threads" data-scroll-region="">
+            <div class="task-table-wrap" tabindex="0" role="region" aria-label="Threads">
             <table data-testid="threads-table">
                 <thead><tr><th>{ "thread" }</th><th>{ "running" }</th><th>{ "waiting for the GIL" }</th><th>{ "forced wait" }</th><th>{ "I/O" }</th><th>{ "GIL-free C" }</th></tr></thead>
                 <tbody>{ for o.threads.iter().take(500).map(|t| html! {
