@@ -122,7 +122,7 @@ export async function startServer({
   // visits) answers as a static host would: hashed files for good, the rest revalidated.
   const cacheControl = (file) => {
     if (!caching) return 'no-store';
-    return /-[0-9a-f]{16}(_bg)?\.(js|wasm|css|svg)$|\/pyodide\/\d|-[A-Z0-9]{8}\.js$/.test(file ?? '') ? 'public, max-age=31536000, immutable' : 'no-cache';
+    return /-[0-9a-f]{8,16}(_bg)?\.(js|wasm|css|svg)$|\/pyodide\/\d|-[A-Z0-9]{8}\.js$/.test(file ?? '') ? 'public, max-age=31536000, immutable' : 'no-cache';
   };
   const baseHeaders = (file) => ({
     'Cache-Control': cacheControl(file),

@@ -122,7 +122,8 @@ const built = {};
 for (const name of (await fs.readdir(staging)).sort()) {
   // Trunk names the "main" one bundle-home-HASH, the "worker" ones without a hash.
   // Lab ids may hold hyphens (labs::tests), hence the lazy id before the optional hash.
-  const match = /^bundle-([a-z-]+?)(?:-[0-9a-f]{16})?(\.js|_bg\.wasm)$/.exec(name);
+  // The hash is a u64 in hex without leading zeros: 15 digits in one build of 16.
+  const match = /^bundle-([a-z-]+?)(?:-[0-9a-f]{8,16})?(\.js|_bg\.wasm)$/.exec(name);
   if (match) (built[match[1]] ??= {})[match[2]] = name;
 }
 for (const [id, files] of Object.entries(built)) {

@@ -103,7 +103,7 @@ test('GitHub-Pages-like host: a folder link, an unknown path, a lab link without
 test('a site served from a folder named like a lab (/python/) still finds its start page and its labs', { timeout: 120_000 }, async () => {
   // The address /python/ reads first as the Python lab of a site at /: the loader tries
   // that reading's files (which are not there), then the start page of a site at /python/.
-  const probed = /^\/(style|favicon|bundle-python)-[0-9a-f]{16}(_bg\.wasm|\.js|\.css|\.svg)$/;
+  const probed = /^\/(style|favicon|bundle-python)-[0-9a-f]{8,16}(_bg\.wasm|\.js|\.css|\.svg)$/;
   await onHost({ kind: 'pages', prefix: '/python/', probed }, async ({ host, page }) => {
     await page.goto(host.siteUrl);
     await page.waitForFunction(() => self.crossOriginIsolated === true, null, { timeout: 60_000 });
