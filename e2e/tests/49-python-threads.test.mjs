@@ -23,7 +23,7 @@ test('the bank race loses updates and the Lock fix prints 800, as in CPython', {
     for (const [who, value] of [['the page', here], [PYTHON, there]]) {
       assert.ok([850, 900, 950].includes(value), `${who} printed ${value}`);
     }
-    assert.match(await page.locator(testId('py-note')).innerText(), /emulated/);
+    assert.match(await page.locator(testId('py-threads-emulated')).innerText(), /emulated/);
     assert.equal(race.threadsStarted, 4);
     assert.deepEqual(race.tasks, [], "the tasks Pyodide waits through are not the program's");
 
@@ -131,8 +131,8 @@ test('Stop ends a program whose thread sleeps or spins, and the interpreter stay
     assert.equal(json.exception?.type, 'KeyboardInterrupt');
     assert.equal(json.exception.line, 13, 'main, waiting in join, is the one interrupted');
 
-    // A spinning thread never lets the main thread run again: Stop's KeyboardInterrupt
-    // lands in the thread, and ends the run.
+    // The main thread is done and joins the spinning one at the run's end, so Stop's
+    // KeyboardInterrupt lands in the thread, and ends the run.
     await stopWithinDeadline(app, SPINNING, async (p) => {
       await waitForPyStatus(p, 'running', 60_000);
       await p.waitForTimeout(1000);

@@ -22,11 +22,23 @@ export const PYTHON = (() => {
   return 'python3';
 })();
 
+/** CPython 3.13 from pyenv if present, else python3: the threads' switching is 3.10+'s. */
+export const PYTHON_313 = (() => {
+  const versions = path.join(process.env.HOME || '/root', '.pyenv', 'versions');
+  try {
+    const v313 = fs.readdirSync(versions).filter((v) => /^3\.13\.\d+$/.test(v)).sort().pop();
+    if (v313) return path.join(versions, v313, 'bin', 'python3');
+  } catch {
+    // no pyenv here
+  }
+  return 'python3';
+})();
+
 export const programSource = (id) => fs.readFileSync(path.join(PROGRAMS_DIR, `${id}.py`), 'utf8');
 
 /** What CPython prints for a program's source (stdout only), with timings masked. */
-export function cpythonOutput(source) {
-  return execFileSync(PYTHON, ['-'], { input: source, encoding: 'utf8', timeout: 120_000 });
+export function cpythonOutput(source, python = PYTHON) {
+  return execFileSync(python, ['-'], { input: source, encoding: 'utf8', timeout: 120_000 });
 }
 
 /** Timings differ from run to run and machine to machine: "0.83 s" and "1.3e-06 s" become "<t> s". */

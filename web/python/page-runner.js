@@ -23,13 +23,15 @@ export function stoppedRecord() {
     cut: false,
     pool: null,
     threadsStarted: 0,
+    threads: null,
   });
 }
 
 /**
  * `post` sends to the page; `load(indexURL, files, onProgress)` resolves to a Pyodide with
  * the lab's modules; `createPool(options)` makes the process pools' parent
- * (pool-parent.js) and `createThreadsHost()` what threads.py needs (threads-host.js).
+ * (pool-parent.js), `startTicker(interrupt)` the clock of busy threads' switches (ticker.js)
+ * and `createThreadsHost(ticker)` what threads.py needs (threads-host.js).
  */
 export function createPageRunner({
   post,
@@ -37,6 +39,7 @@ export function createPageRunner({
   stackSwitching,
   createPool,
   createThreadsHost,
+  startTicker = async () => null,
   forgetOldCaches = () => {},
   now = () => performance.now(),
   setTimer = setTimeout,
@@ -94,7 +97,17 @@ export function createPageRunner({
         onProtocolError: (message) => post({ type: 'protocol-error', message }),
       });
       pyodide.pyimport('playground_pool').install(pool.api());
-      pyodide.pyimport('playground_threads').install(createThreadsHost());
+      // Busy threads are switched only with a ticker, which needs the interrupt buffer;
+      // without one (or if it fails to start) they switch when they block.
+      let ticker = null;
+      if (interruptArray && stackSwitching) {
+        try {
+          ticker = await startTicker(interruptArray);
+        } catch (error) {
+          console.warn('threads will not be switched while busy:', errorText(error));
+        }
+      }
+      pyodide.pyimport('playground_threads').install(createThreadsHost(ticker));
       phase = 'ready';
       post({ type: 'ready', python: runtime.python_version(), interrupts, stackSwitching });
     } catch (error) {

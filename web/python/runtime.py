@@ -315,7 +315,7 @@ class _Run:
         sys.stdout = _Stream("stdout", emit)
         sys.stderr = _Stream("stderr", emit)
         playground_pool.begin_run(lambda text: sys.stdout.write(text), code)
-        playground_threads.begin_run()
+        playground_threads.begin_run(_record.t0)
         _install_monitoring()
 
     def failed(self, exc):
@@ -339,6 +339,10 @@ class _Run:
             if self.status == "done":
                 self.failed(exc)
         try:
+            thread_record = playground_threads.report()
+        except Exception:  # the record is the runner's, not the program's: the run's result matters more
+            thread_record = None
+        try:
             pool, interrupted = playground_pool.end_run(stopped=self.status == "stopped")
         except Exception:  # the runner's own failure: the run's result and the clean-up below matter more than the pool's record
             pool, interrupted = None, None
@@ -357,10 +361,10 @@ class _Run:
         if self.exception is not None and self.status == "error":
             self.emit("stderr", self.exception["traceback"])
         record, _record = _record, None
-        return _report(record, self.status, self.exception, pool, threads)
+        return _report(record, self.status, self.exception, pool, threads, thread_record)
 
 
-def _report(record, status, exception, pool=None, threads=0):
+def _report(record, status, exception, pool=None, threads=0, thread_record=None):
     wall = record.now()
     order = sorted(record.tasks.values(), key=lambda r: r[4])
     index = {id(r[0]): i for i, r in enumerate(order)}
@@ -379,6 +383,7 @@ def _report(record, status, exception, pool=None, threads=0):
         "cut": record.cut,
         "pool": pool,
         "threadsStarted": threads,
+        "threads": thread_record,
     })
 
 
@@ -465,6 +470,12 @@ async def run_async(code, emit):
     finally:
         result = current.finish()
     return result
+
+
+# The threads' switches never happen inside the runner; a stack that starts at run() is
+# the program's main thread.
+playground_threads.no_switch_in(__file__, playground_pool.__file__)
+playground_threads.add_root(run.__code__)
 
 
 def stop():

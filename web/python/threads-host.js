@@ -1,10 +1,11 @@
 // What threads.py asks of JavaScript (its install(js) gets this object): an emulated
-// thread's own stack (callPromising, so that it can be suspended), and the timer its
-// sleeps and time slices wait on. A thread starts in a microtask and a zero-length wait is
+// thread's own stack (callPromising, so that it can be suspended), the timer its
+// sleeps and time slices wait on, and the ticker (ticker.js) that lets it switch a busy
+// thread, when the page has shared memory. A thread starts in a microtask and a zero-length wait is
 // a message, not setTimeout(0): the browser makes nested timeouts wait 4 ms, which would
 // make starting a thread slower than a 1 ms sleep.
 
-export function createThreadsHost(stackSwitching) {
+export function createThreadsHost(stackSwitching, ticker = null) {
   const immediate = new MessageChannel();
   const immediateQueue = [];
   immediate.port1.onmessage = () => immediateQueue.shift()?.();
@@ -31,5 +32,13 @@ export function createThreadsHost(stackSwitching) {
     playgroundStackSwitching: stackSwitching,
     playgroundRace: (ms, other) => Promise.race([timer(ms), other]),
     playgroundTimer: timer,
+    // threads.py raises `signal` at every tick while threads are alive; says whether it ticks.
+    playgroundCanTick: ticker !== null,
+    playgroundTicking: (on, signal) => {
+      if (ticker === null) return false;
+      if (on) ticker.start(signal);
+      else ticker.stop();
+      return on;
+    },
   };
 }

@@ -4,18 +4,27 @@ Pyodide's CPython has no threads. With stack switching (JSPI), though, a Python 
 be suspended and resumed later, and several can be suspended at once. So each
 threading.Thread here runs as its own suspended stack: started with callPromising,
 switched away from at blocking calls (time.sleep, a contended Lock, join, Event.wait).
-One stack runs at a time, as one thread holds the GIL. Unlike the GIL, nothing switches
-a busy thread out every switch interval: suspending from inside a sys.monitoring
-callback (a backward jump) did switch, but crashed Pyodide now and then ("null
-function"), so a CPU-bound thread runs until it blocks (see ARCHITECTURE.md).
+One stack runs at a time, as one thread holds the GIL.
+
+A busy thread is switched out as CPython 3.10+ switches it: once another thread has
+waited for the interpreter for sys.getswitchinterval() without a switch, the holder
+gives way at its next eval-breaker check (a loop's jump back, a function's start, the
+return from a call), never between a load and a store. The check comes from a signal:
+a ticker worker raises SIGUSR1 through Pyodide's interrupt buffer every millisecond
+while threads are alive, and CPython runs its handler, _tick, at exactly those checks.
+Without shared memory there is no ticker, and a busy thread runs until it blocks.
 
 What is emulated is threading's bottom layer: get_ident, locks, thread handles and
 start_joinable_thread, which threading.py builds Thread, Condition, Event, Semaphore,
 RLock and Barrier on, and queue.SimpleQueue (whose C version would block the one real
 thread). threading.local keys on get_ident (the pure-Python _threading_local).
+
+Each thread's stretches (running, waiting for the interpreter, forced out, asleep,
+blocked) are recorded for the lab's timeline (report()).
 """
 
 import queue
+import signal
 import sys
 import threading
 import time
@@ -30,30 +39,234 @@ _started = 0
 _generation = 0
 _original = {}
 
+# The interpreter is switched only where none of these is on the interrupted stack:
+# asyncio's loop and Pyodide's own code break if re-entered from another stack, and this
+# module's locks are atomic only because nothing switches inside them.
+_NO_SWITCH_DIRS = ("/asyncio/", "/pyodide/", "/_pyodide/")
+_NO_SWITCH_FILES = {__file__}  # and runtime.py's and pool.py's: see no_switch_in()
+_ROOTS = set()  # code objects at the bottom of a stack: bootstrap, and the runtime's run
+# A record grows with every switch; a run that switches more than this is cut.
+MAX_STRETCHES = 100_000
+
 
 class Aborted(BaseException):
     """Unwinds an emulated thread whose run has ended (Stop, or the program returned)."""
 
 
-_pending = []  # every resolver not yet called, so that abort() can wake every stack
+_pending = {}  # every resolver not yet called, so that abort() can wake every stack
+_promises_made = 0
 
 
 def _promise():
+    """A promise the current thread will wait on, and what wakes it: the waking marks the
+    thread ready, so that the running thread knows someone waits for the interpreter."""
+    global _promises_made
     made = _js.Promise.withResolvers()
-    _pending.append(made.resolve)
-    return made.promise, made.resolve
+    owner = _current
+    _promises_made += 1
+    key = _promises_made
+    _pending[key] = made.resolve
+
+    def resolve(*_):
+        _record.ready(owner, time.perf_counter())
+        _pending.pop(key, None)
+        made.resolve()
+
+    return made.promise, resolve
 
 
-def _suspend(promise):
-    """Lets the other stacks run until `promise` settles, then carries on as this thread."""
+def _suspend(promise, kind, ready_at=None, queue_as=None):
+    """Lets the other stacks run until `promise` settles, then carries on as this thread.
+    `kind` is what the thread does meanwhile (sleep, block, forced); `ready_at` when it
+    will want the interpreter back if nothing wakes it sooner (a sleep's end)."""
     global _current
     from pyodide.ffi import run_sync
 
     me, generation = _current, _generation
+    _record.stop_running(me, kind, ready_at, time.perf_counter())
+    _hand_over()
+    if queue_as is not None:
+        _forced_out.append(queue_as)
     run_sync(promise)
     _current = me
+    _record.start_running(me, time.perf_counter())
     if generation != _generation:
         raise KeyboardInterrupt if me == _main_ident else Aborted()
+
+
+# Threads switched out by _tick, first out first back, as they wait for the interpreter.
+_forced_out = deque()
+
+
+def _hand_over():
+    """The running thread lets go of the interpreter: the longest-waiting thread that was
+    switched out gets it (others, woken by a timer or a release, may get it first)."""
+    if _forced_out:
+        _forced_out.popleft()()
+
+
+class ThreadRecord:
+    """What each thread did when, for the timeline: stretches of running ("run"), waiting
+    for the interpreter after a wake-up ("wait") or after being switched out ("forced"),
+    sleeping ("sleep") and blocking on a lock, join or queue ("block")."""
+
+    def __init__(self, t0=None):
+        self.t0 = time.perf_counter() if t0 is None else t0
+        self.threads = {}  # ident -> entry
+        self.order = []
+        self.running = None
+        self.held_since = self.t0  # when the running thread got the interpreter
+        self.switches = 0
+        self.forced = 0
+        self.stretches = 0
+        self.cut = False
+
+    def add(self, ident, name_of, now):
+        entry = {"name_of": name_of, "stretches": [], "state": "new", "since": now, "ready_at": now}
+        self.threads[ident] = entry
+        self.order.append(ident)
+        return entry
+
+    def _stretch(self, entry, kind, start, end):
+        if end <= start:
+            return
+        if self.stretches >= MAX_STRETCHES:
+            self.cut = True
+            return
+        self.stretches += 1
+        entry["stretches"].append((kind, start - self.t0, end - self.t0))
+
+    def _close(self, entry, now):
+        """The stretch a thread is in, up to `now`: a sleep or block that has ended is
+        followed by waiting for the interpreter; a new thread waits from its start."""
+        state, since, ready_at = entry["state"], entry["since"], entry["ready_at"]
+        if state == "run":
+            self._stretch(entry, "run", since, now)
+        elif state in ("sleep", "block") and ready_at is not None and ready_at < now:
+            self._stretch(entry, state, since, max(since, ready_at))
+            self._stretch(entry, "wait", max(since, ready_at), now)
+        elif state == "new":
+            self._stretch(entry, "wait", since, now)
+        elif state != "done":
+            self._stretch(entry, state, since, now)
+
+    def start_running(self, ident, now):
+        entry = self.threads.get(ident)
+        if entry is None:
+            return
+        if entry["state"] != "run":
+            self._close(entry, now)
+        if self.running is not None and self.running != ident:
+            self.switches += 1
+        self.running = ident
+        self.held_since = now
+        entry.update(state="run", since=now, ready_at=None)
+
+    def stop_running(self, ident, kind, ready_at, now):
+        entry = self.threads.get(ident)
+        if entry is None:
+            return
+        if entry["state"] == "run":
+            self._stretch(entry, "run", entry["since"], now)
+        if kind == "forced":
+            self.forced += 1
+            ready_at = now
+        entry.update(state=kind, since=now, ready_at=ready_at)
+
+    def ready(self, ident, now):
+        """`ident` was woken: from now it waits for the interpreter."""
+        entry = self.threads.get(ident)
+        if entry is not None and entry["state"] not in ("run", "done"):
+            if entry["ready_at"] is None or entry["ready_at"] > now:
+                entry["ready_at"] = now
+
+    def done(self, ident, now):
+        entry = self.threads.get(ident)
+        if entry is None:
+            return
+        if entry["state"] == "run":
+            self._stretch(entry, "run", entry["since"], now)
+        entry.update(state="done", since=now, ready_at=None)
+        if self.running == ident:
+            self.running = None
+
+    def longest_wait(self, now):
+        """Since when some thread other than the running one has waited for the
+        interpreter without a switch (None if none waits), as CPython's waiter counts."""
+        earliest = None
+        for ident, entry in self.threads.items():
+            if ident == self.running or entry["state"] in ("run", "done"):
+                continue
+            ready_at = entry["ready_at"]
+            if ready_at is not None and ready_at <= now and (earliest is None or ready_at < earliest):
+                earliest = ready_at
+        return None if earliest is None else max(earliest, self.held_since)
+
+    def report(self, now, preemptive):
+        threads = []
+        for ident in self.order:
+            entry = self.threads[ident]
+            self._close(entry, now)
+            entry["since"] = now
+            threads.append({
+                "name": entry["name_of"](),
+                "ident": ident,
+                "stretches": [[kind, round(a * 1000.0, 3), round(b * 1000.0, 3)] for kind, a, b in entry["stretches"]],
+            })
+        return {
+            "preemptive": preemptive,
+            "switchIntervalMs": round(sys.getswitchinterval() * 1000.0, 3),
+            "switches": self.switches,
+            "forcedSwitches": self.forced,
+            "threads": threads,
+            "cut": self.cut,
+        }
+
+
+_record = ThreadRecord()
+_ticking = False  # whether the ticker raises SIGUSR1 now
+
+
+def _set_ticking(on):
+    global _ticking
+    if on != _ticking and preemptive():
+        _ticking = bool(_js.playgroundTicking(on, int(signal.SIGUSR1)))
+
+
+def preemptive():
+    """Whether busy threads are switched out here (the page has shared memory)."""
+    return _js is not None and bool(getattr(_js, "playgroundCanTick", False))
+
+
+def _switchable(frame):
+    """Whether the interrupted stack may be suspended here (see _NO_SWITCH_DIRS)."""
+    while frame is not None:
+        code = frame.f_code
+        if code in _ROOTS:
+            return True
+        name = code.co_filename
+        if name in _NO_SWITCH_FILES or any(part in name for part in _NO_SWITCH_DIRS):
+            return False
+        frame = frame.f_back
+    return False
+
+
+def _tick(signum, frame):
+    """SIGUSR1 from the ticker, run by CPython at an eval-breaker check: switch this
+    thread out if another has waited for the interpreter a whole switch interval."""
+    if not _alive:
+        _set_ticking(False)
+        return
+    now = time.perf_counter()
+    since = _record.longest_wait(now)
+    if since is None or now - since < sys.getswitchinterval():
+        return
+    from pyodide.ffi import can_run_sync
+
+    if not _switchable(frame) or not can_run_sync():
+        return
+    promise, resolve = _promise()
+    _suspend(promise, "forced", queue_as=resolve)
 
 
 def _timer(seconds, other=None):
@@ -90,29 +303,29 @@ class _Lock:
             return True
         if not blocking:
             return False
-        deadline = None if timeout == -1 else time.monotonic() + timeout
+        deadline = None if timeout == -1 else time.perf_counter() + timeout
         while self._locked:
             if not _alive and _current == _main_ident:
                 if deadline is None:
                     # Nothing else can ever release it: CPython would hang here for good.
                     raise RuntimeError("deadlock: this lock is held and no other thread is running to release it")
-                time.sleep(max(0.0, deadline - time.monotonic()))
+                time.sleep(max(0.0, deadline - time.perf_counter()))
                 return self.acquire(False)
             promise, resolve = _promise()
             waiter = [resolve]
             self._waiters.append(waiter)
             if deadline is not None:
-                left = deadline - time.monotonic()
+                left = deadline - time.perf_counter()
                 if left <= 0:
                     self._waiters.remove(waiter)
                     return False
                 promise = _timer(left, promise)
             try:
-                _suspend(promise)
+                _suspend(promise, "block", ready_at=deadline)
             finally:
                 if waiter in self._waiters:
                     self._waiters.remove(waiter)
-            if deadline is not None and self._locked and time.monotonic() >= deadline:
+            if deadline is not None and self._locked and time.perf_counter() >= deadline:
                 return False
         self._locked = True
         return True
@@ -164,16 +377,16 @@ class _Handle:
     def join(self, timeout=None):
         if self.ident == _current:
             raise RuntimeError("Cannot join current thread")
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = None if timeout is None else time.perf_counter() + timeout
         while not self._done:
             promise, resolve = _promise()
             self._joiners.append(resolve)
             if deadline is not None:
-                left = deadline - time.monotonic()
+                left = deadline - time.perf_counter()
                 if left <= 0:
                     return
                 promise = _timer(left, promise)
-            _suspend(promise)
+            _suspend(promise, "block", ready_at=deadline)
 
 
 def _start_joinable_thread(function, handle=None, daemon=True):
@@ -190,9 +403,15 @@ def _start_joinable_thread(function, handle=None, daemon=True):
     _started += 1
     generation = _generation
 
+    # threading's Thread passes its bound _bootstrap: the name is read when the record is,
+    # as a program may rename a thread while it runs.
+    owner = getattr(function, "__self__", None)
+    _record.add(ident, lambda: getattr(owner, "name", None) or f"thread {ident}", time.perf_counter())
+
     def bootstrap():
         global _current
         _current = ident
+        _record.start_running(ident, time.perf_counter())
         try:
             if generation == _generation:
                 function()
@@ -200,9 +419,13 @@ def _start_joinable_thread(function, handle=None, daemon=True):
             pass
         finally:
             handle._set_done()
+            _record.done(ident, time.perf_counter())
+            _hand_over()
 
+    _ROOTS.add(bootstrap.__code__)
     # threads-host.js destroys the proxy once the stack has returned, not from inside it.
     _js.playgroundSpawn(create_proxy(bootstrap))
+    _set_ticking(True)
     return handle
 
 
@@ -228,7 +451,7 @@ def _sleep(seconds):
         return _original["sleep"](seconds)
     if seconds < 0:
         raise ValueError("sleep length must be non-negative")
-    _suspend(_timer(seconds))
+    _suspend(_timer(seconds), "sleep", ready_at=time.perf_counter() + seconds)
 
 
 def install(js):
@@ -260,14 +483,30 @@ def install(js):
     _thread.allocate_lock = _Lock
     _thread.get_ident = get_ident
     queue.SimpleQueue = queue._PySimpleQueue
+    if preemptive():
+        signal.signal(signal.SIGUSR1, _tick)
 
 
-def begin_run():
-    """A run starts: time.sleep suspends this stack whenever threads are alive (and is
-    the run's blocking sleep otherwise)."""
-    global _current, _started
+def no_switch_in(*files):
+    """Stacks are never switched inside these files (the runtime's own)."""
+    _NO_SWITCH_FILES.update(files)
+
+
+def add_root(code):
+    """Frames of `code` start a stack (the runtime's run): what calls them is not looked at."""
+    _ROOTS.add(code)
+
+
+def begin_run(t0=None):
+    """A run starts (at perf_counter() `t0`, the runtime's zero): time.sleep suspends this
+    stack whenever threads are alive (and is the run's blocking sleep otherwise)."""
+    global _current, _started, _record
     _current = _main_ident
     _started = 0
+    _record = ThreadRecord(t0)
+    _record.add(_main_ident, lambda: threading.main_thread().name, _record.t0)
+    _record.start_running(_main_ident, _record.t0)
+    _forced_out.clear()
     # Unless a run that ended without end_run left ours in place: its original is kept.
     if time.sleep is not _sleep:
         _original["sleep"] = time.sleep
@@ -293,7 +532,15 @@ def end_run(stopped):
         for handle in list(_alive.values()):
             handle.join()
         time.sleep = _original["sleep"]
+        _set_ticking(False)
     return _started
+
+
+def report():
+    """The run's threads and their stretches (see ThreadRecord), or None if it started none."""
+    if _started == 0:
+        return None
+    return _record.report(time.perf_counter(), preemptive())
 
 
 def abort():
@@ -301,7 +548,8 @@ def abort():
     asleep wake with their timers)."""
     global _generation
     _generation += 1
-    waking = _pending[:]
+    waking = list(_pending.values())
     _pending.clear()
+    _forced_out.clear()
     for resolve in waking:
         resolve()

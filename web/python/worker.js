@@ -2,6 +2,8 @@
 // The same script plays two roles, told apart by its first message:
 //   child-init  a process pool's child interpreter (pool-child.js), started by the lab's
 //               worker for pool.py;
+//   ticker-init the clock that lets threads.py switch busy threads (ticker.js), started
+//               by the lab's worker when the page has shared memory;
 //   anything    the lab's worker for the page (page-runner.js), which loads Pyodide and
 //   else        runs programs, and is the parent of its pools' children (pool-parent.js).
 // The messages of both are written down in protocol.json. Each role keeps its state to
@@ -13,6 +15,7 @@ import { createPageRunner } from './page-runner.js';
 import { createPoolParent } from './pool-parent.js';
 import { createPoolChild } from './pool-child.js';
 import { createThreadsHost } from './threads-host.js';
+import { createTicker, startTicker } from './ticker.js';
 
 // JavaScript Promise Integration, which Pyodide needs to let asyncio.run() wait and which
 // emulated threads and pools' children need. (The e2e test of browsers without JSPI
@@ -26,7 +29,9 @@ function startPage() {
     load: loadInterpreter,
     stackSwitching: STACK_SWITCHING,
     forgetOldCaches,
-    createThreadsHost: () => createThreadsHost(STACK_SWITCHING),
+    createThreadsHost: (ticker) => createThreadsHost(STACK_SWITCHING, ticker),
+    startTicker: (interrupt) =>
+      startTicker(interrupt, () => new Worker(self.location.href, { type: 'module', name: 'python-ticker' })),
     createPool: (options) =>
       createPoolParent({
         ...options,
@@ -49,7 +54,12 @@ function startChild() {
 
 self.onmessage = (event) => {
   const first = event.data;
-  const role = first?.type === 'child-init' ? startChild() : startPage();
+  const role =
+    first?.type === 'child-init'
+      ? startChild()
+      : first?.type === 'ticker-init'
+        ? createTicker({ post: (message) => self.postMessage(message) })
+        : startPage();
   self.onmessage = (next) => role.receive(next.data);
   role.receive(first);
 };

@@ -247,7 +247,7 @@ test('output is batched: within 40 ms, one message per stretch of one stream', a
 });
 
 test("the stopped record has runtime.py's fields (test_runtime.py checks that side)", () => {
-  const fields = ['status', 'exception', 'wallMs', 'tasks', 'ticks', 'cut', 'pool', 'threadsStarted'];
+  const fields = ['status', 'exception', 'wallMs', 'tasks', 'ticks', 'cut', 'pool', 'threadsStarted', 'threads'];
   const stopped = JSON.parse(stoppedRecord());
   assert.deepEqual(Object.keys(stopped).sort(), [...fields].sort());
   assert.equal(stopped.status, 'stopped');

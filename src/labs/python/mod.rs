@@ -30,7 +30,7 @@ pub static META: LabMeta = LabMeta {
     title: "Python lab",
     model: PythonModel::Asyncio,
     summary: "Your own asyncio code, run by real CPython in the page (Pyodide), with a timeline of every task: \
-              gather, TaskGroup, a semaphore, queues, a blocked loop, process pools on several interpreters, and emulated threads.",
+              gather, TaskGroup, a semaphore, queues, a blocked loop, process pools on several interpreters, and threads switched as CPython switches them.",
     presets: &[
         preset!("gather-pitfall", 0),
         preset!("taskgroup-vs-gather", 1),
@@ -44,5 +44,8 @@ pub static META: LabMeta = LabMeta {
         preset!("pickling-cost", 9),
         preset!("bank-race", 10),
         preset!("bank-lock", 11),
+        preset!("two-cpu-threads", 12),
+        preset!("sleeper-beside-busy", 13),
+        preset!("counter-threads", 14),
     ],
 };

@@ -125,6 +125,106 @@ pub struct RunRecord {
     /// threading.Threads the run started (emulated: see web/python/threads.py).
     #[serde(default)]
     pub threads_started: usize,
+    /// What each thread did when, if the run started any.
+    #[serde(default)]
+    pub threads: Option<ThreadsRecord>,
+}
+
+/// threads.py's record of a run's threads. Times are ms from the run's start.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadsRecord {
+    /// Busy threads were switched out every switch interval (the page had a ticker).
+    pub preemptive: bool,
+    /// `sys.getswitchinterval()` at the run's end.
+    pub switch_interval_ms: f64,
+    /// Times the interpreter passed from one thread to another.
+    pub switches: usize,
+    /// Of those, a busy thread made to give way.
+    pub forced_switches: usize,
+    pub threads: Vec<ThreadLane>,
+    /// The record hit its limit and lost later stretches.
+    #[serde(default)]
+    pub cut: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct ThreadLane {
+    /// As threading names it: MainThread, Thread-1 (worker), ...
+    pub name: String,
+    pub ident: u64,
+    /// `[kind, startMs, endMs]`, in time order.
+    pub stretches: Vec<(Stretch, f64, f64)>,
+}
+
+/// What a thread was doing, in the threads lab's words.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Stretch {
+    /// Holding the interpreter: running Python.
+    Run,
+    /// Woken (its sleep ended, its lock was released), waiting for the interpreter.
+    Wait,
+    /// Switched out while busy, waiting to get the interpreter back.
+    Forced,
+    /// In time.sleep.
+    Sleep,
+    /// Blocked on a lock, join, Event, Condition or queue.
+    Block,
+}
+
+impl Stretch {
+    pub const ALL: [Stretch; 5] = [Stretch::Run, Stretch::Wait, Stretch::Forced, Stretch::Sleep, Stretch::Block];
+
+    pub fn index(self) -> usize {
+        Stretch::ALL.iter().position(|&k| k == self).unwrap_or(0)
+    }
+
+    pub fn from_index(i: usize) -> Stretch {
+        Stretch::ALL.get(i).copied().unwrap_or(Stretch::Run)
+    }
+
+    /// The legend's words, the same as the threads lab's.
+    pub fn words(self) -> &'static str {
+        match self {
+            Stretch::Run => "running Python (holds the GIL)",
+            Stretch::Wait => "waiting for the GIL",
+            Stretch::Forced => "forced-switch wait",
+            Stretch::Sleep => "sleeping",
+            Stretch::Block => "blocked on a lock, join or queue",
+        }
+    }
+}
+
+/// A thread's time by what it did, for the table under the lanes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ThreadSummary {
+    pub ran_ms: f64,
+    /// Waiting for the interpreter, woken or switched out.
+    pub waited_ms: f64,
+    pub slept_ms: f64,
+    pub blocked_ms: f64,
+    /// Times it got the interpreter.
+    pub turns: usize,
+}
+
+impl ThreadLane {
+    pub fn summary(&self) -> ThreadSummary {
+        let mut sum = ThreadSummary::default();
+        for &(kind, a, b) in &self.stretches {
+            let ms = (b - a).max(0.0);
+            match kind {
+                Stretch::Run => {
+                    sum.ran_ms += ms;
+                    sum.turns += 1;
+                }
+                Stretch::Wait | Stretch::Forced => sum.waited_ms += ms,
+                Stretch::Sleep => sum.slept_ms += ms,
+                Stretch::Block => sum.blocked_ms += ms,
+            }
+        }
+        sum
+    }
 }
 
 /// pool.py's record of a run's process pools. Times are ms from the run's start.
@@ -276,6 +376,12 @@ impl RunRecord {
             .retain(|(t, task, _)| t.is_finite() && task.is_none_or(|i| i < record.tasks.len()));
         if let Some(pool) = &mut record.pool {
             pool.sanitize();
+        }
+        if let Some(threads) = &mut record.threads {
+            threads.switch_interval_ms = finite(threads.switch_interval_ms);
+            for lane in &mut threads.threads {
+                lane.stretches.retain(|&(_, a, b)| a.is_finite() && b.is_finite() && a >= 0.0 && b >= a);
+            }
         }
         Ok(record)
     }
@@ -489,6 +595,65 @@ pub fn timeline(record: &RunRecord, width: f64) -> PyTimeline {
         prints,
         hidden_lanes: record.tasks.len() - lanes,
     }
+}
+
+/// The threads' lanes: one per thread in the order they started, a bar per stretch
+/// coloured by what the thread did (`Bar::item` is `Stretch::index`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ThreadTimeline {
+    pub chart: crate::core::chart::Timeline,
+    pub names: Vec<String>,
+    pub hidden_lanes: usize,
+}
+
+/// The longest thread name a lane label shows whole.
+const MAX_LABEL_CHARS: usize = 27;
+
+pub fn thread_timeline(record: &RunRecord, width: f64) -> Option<ThreadTimeline> {
+    use crate::core::chart::{time_scale, timeline as lay_out, TimelineLayout};
+    let threads = record.threads.as_ref()?;
+    let lanes = threads.threads.len().min(SHOWN_LANES);
+    // threading's names run long ("Thread-1 (timed_count)"): the labels get room for the
+    // longest, up to a limit (at about 6.5 units a character).
+    let longest = threads.threads.iter().take(lanes).map(|t| t.name.chars().count()).max().unwrap_or(0);
+    let left = (12.0 + 6.5 * longest.min(MAX_LABEL_CHARS) as f64).clamp(96.0, 190.0);
+    let layout = TimelineLayout { width, left, lane_height: 20.0, gap: 6.0, axis_height: 24.0 };
+    let scale = time_scale(record.wall_ms, &layout);
+    let px_per_ms = (scale.range.1 - scale.range.0) / scale.domain.1;
+    // Stretches of one kind closer than half a unit merge: 5 ms turns over a minute are
+    // 12,000 stretches a lane, which no screen shows apart.
+    let merge_ms = 0.5 / px_per_ms.max(f64::MIN_POSITIVE);
+    let mut spans: Vec<(usize, usize, f64, f64)> = Vec::new();
+    for (lane, thread) in threads.threads.iter().take(lanes).enumerate() {
+        let mut open: Option<(Stretch, f64, f64)> = None;
+        for &(kind, a, b) in &thread.stretches {
+            match open {
+                Some((k, s, e)) if k == kind && a - e <= merge_ms => open = Some((k, s, e.max(b))),
+                Some((k, s, e)) => {
+                    spans.push((lane, k.index(), s, e));
+                    open = Some((kind, a, b));
+                }
+                None => open = Some((kind, a, b)),
+            }
+        }
+        if let Some((k, s, e)) = open {
+            spans.push((lane, k.index(), s, e));
+        }
+    }
+    Some(ThreadTimeline {
+        chart: lay_out(&spans, lanes, record.wall_ms, &layout),
+        // A name longer than the room is cut (the table under the lanes has it whole).
+        names: threads
+            .threads
+            .iter()
+            .take(lanes)
+            .map(|t| match t.name.char_indices().nth(MAX_LABEL_CHARS) {
+                Some((cut, _)) => format!("{}\u{2026}", &t.name[..t.name.char_indices().nth(MAX_LABEL_CHARS - 1).map_or(cut, |c| c.0)]),
+                None => t.name.clone(),
+            })
+            .collect(),
+        hidden_lanes: threads.threads.len() - lanes,
+    })
 }
 
 /// The process pool's lanes: one per child interpreter, its start-up, each task from the

@@ -94,6 +94,7 @@ pub struct Finished {
     /// keystroke in the editor.
     pub timeline: model::PyTimeline,
     pub pool_timeline: Option<model::PoolTimeline>,
+    pub thread_timeline: Option<model::ThreadTimeline>,
     /// The program that ran (the editor may have changed since).
     pub code: String,
     /// Its pools ran on one interpreter because Run on one interpreter asked for it.
@@ -475,11 +476,13 @@ impl PyState {
                         let line = record.exception.as_ref().and_then(|e| e.line);
                         let timeline = model::timeline(&record, TIMELINE_WIDTH);
                         let pool_timeline = model::pool_timeline(&record, TIMELINE_WIDTH);
+                        let thread_timeline = model::thread_timeline(&record, TIMELINE_WIDTH);
                         self.note_pool_run(&record);
                         self.last = Some(Finished {
                             record,
                             timeline,
                             pool_timeline,
+                            thread_timeline,
                             code: self.ran.clone(),
                             on_one: self.ran_on_one,
                         });
@@ -632,6 +635,8 @@ impl PyState {
             #[serde(skip_serializing_if = "Option::is_none")]
             pool: Option<Pool<'a>>,
             threads_started: usize,
+            /// Each thread's stretches (run, wait, forced, sleep, block) and the switches.
+            threads: Option<&'a model::ThreadsRecord>,
         }
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
@@ -670,6 +675,7 @@ impl PyState {
             record_cut: record.is_some_and(|r| r.cut),
             failure: self.failure.as_deref(),
             threads_started: record.map_or(0, |r| r.threads_started),
+            threads: record.and_then(|r| r.threads.as_ref()),
             pool: self.last.as_ref().and_then(|f| {
                 let p = f.record.pool.as_ref()?;
                 let mut figures = p.figures(f.record.wall_ms);

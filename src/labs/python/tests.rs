@@ -489,3 +489,90 @@ fn a_task_is_summed_up_for_the_timeline_table() {
     let none = model::TaskRecord { name: "Task-3".into(), segments: vec![] }.summary();
     assert_eq!((none.steps, none.first_ms), (0, None));
 }
+
+fn threads_record(wall: f64) -> String {
+    record("done", "null").replace(r#""wallMs":250.5,"tasks":[{"name":"Task-1","segments":[[0.5,1.0],[240.0,250.0]]},{"name":"Task-2","segments":[[1.0,40.0]]}],"ticks":[[1.0,0,"stdout"],[39.0,1,"stderr"],[5.0,7,"stdout"]]"#,
+        &format!(r#""wallMs":{wall},"tasks":[],"ticks":[],"threadsStarted":2"#))
+        .replace(r#""cut":false}"#, r#""cut":false,"threads":{"preemptive":true,"switchIntervalMs":5.0,"switches":3,"forcedSwitches":2,"cut":false,"threads":[
+            {"name":"MainThread","ident":1,"stretches":[["run",0.0,1.0],["block",1.0,20.0],["wait",20.0,20.5],["run",20.5,21.0]]},
+            {"name":"Thread-1 (count)","ident":2,"stretches":[["wait",0.2,1.0],["run",1.0,6.0],["forced",6.0,11.0],["run",11.0,16.0],["sleep",16.0,18.0],["wait",18.0,19.0],["run",19.0,19.5],["run",19.5,20.0],["sleep",30.0,2.0]]},
+            {"name":"Thread-2","ident":3,"stretches":[["wait",0.4,6.0],["run",6.0,11.0],["forced",11.0,16.0],["run",16.0,18.0]]}]}}"#)
+}
+
+#[test]
+fn the_threads_record_is_read_checked_and_summed() {
+    let r = RunRecord::parse(&threads_record(21.0)).unwrap();
+    let t = r.threads.as_ref().expect("a threads record");
+    assert!(t.preemptive);
+    assert_eq!((t.switches, t.forced_switches, t.threads.len()), (3, 2, 3));
+    // The stretch that ends before it starts is dropped; the rest stay in order.
+    assert_eq!(t.threads[1].stretches.len(), 8);
+    let worker = t.threads[1].summary();
+    assert_eq!(worker.turns, 4);
+    assert!((worker.ran_ms - 11.0).abs() < 1e-9, "{worker:?}");
+    assert!((worker.waited_ms - 6.8).abs() < 1e-9, "{worker:?}");
+    assert!((worker.slept_ms - 2.0).abs() < 1e-9);
+    assert!((t.threads[0].summary().blocked_ms - 19.0).abs() < 1e-9);
+    // An unknown kind is not a record from threads.py.
+    assert!(RunRecord::parse(&threads_record(21.0).replace(r#"["sleep",16.0"#, r#"["nap",16.0"#)).is_err());
+    // A record from before threads were recorded reads as none.
+    assert!(RunRecord::parse(&record("done", "null")).unwrap().threads.is_none());
+}
+
+#[test]
+fn thread_lanes_are_named_coloured_by_stretch_and_merged() {
+    let r = RunRecord::parse(&threads_record(21.0)).unwrap();
+    let t = model::thread_timeline(&r, 800.0).expect("lanes");
+    assert_eq!(t.names, ["MainThread", "Thread-1 (count)", "Thread-2"]);
+    assert_eq!(t.hidden_lanes, 0);
+    let kinds = |lane: usize| -> Vec<model::Stretch> {
+        t.chart.bars.iter().filter(|b| b.lane == lane).map(|b| model::Stretch::from_index(b.item)).collect()
+    };
+    use model::Stretch::*;
+    // The two touching runs at 19 and 19.5 ms are one bar.
+    assert_eq!(kinds(1), [Wait, Run, Forced, Run, Sleep, Wait, Run]);
+    assert_eq!(kinds(2), [Wait, Run, Forced, Run]);
+    // Bars never run past the axis: the wall time is the scale.
+    assert!(t.chart.bars.iter().all(|b| b.x + b.width <= t.chart.width));
+    // Only one thread holds the interpreter at a time in this record: run bars never overlap.
+    let mut runs: Vec<(f64, f64)> = t.chart.bars.iter().filter(|b| b.item == Run.index()).map(|b| (b.x, b.x + b.width)).collect();
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    assert!(runs.windows(2).all(|w| w[1].0 >= w[0].1 - 1e-9), "{runs:?}");
+    // No threads, no lanes.
+    assert!(model::thread_timeline(&RunRecord::parse(&record("done", "null")).unwrap(), 800.0).is_none());
+}
+
+#[test]
+fn a_run_with_threads_puts_them_in_the_results_document() {
+    let (mut s, _) = open("preset=two-cpu-threads");
+    s.update(Action::Worker(ready()));
+    s.update(Action::Run);
+    s.update(Action::Worker(WorkerEvent::Finished { run: 1, result: threads_record(21.0) }));
+    assert!(s.last.as_ref().unwrap().thread_timeline.is_some());
+    let doc: serde_json::Value = serde_json::from_str(&s.results_doc()).unwrap();
+    assert_eq!(doc["preset"], "two-cpu-threads");
+    assert_eq!(doc["threads"]["switches"], 3);
+    assert_eq!(doc["threads"]["forcedSwitches"], 2);
+    assert_eq!(doc["threads"]["threads"][1]["name"], "Thread-1 (count)");
+    assert_eq!(doc["threads"]["threads"][1]["stretches"][1], serde_json::json!(["run", 1.0, 6.0]));
+}
+
+#[test]
+fn every_stretch_kind_has_words_and_an_index() {
+    for (i, k) in model::Stretch::ALL.iter().enumerate() {
+        assert_eq!(k.index(), i);
+        assert_eq!(model::Stretch::from_index(i), *k);
+        assert!(!k.words().is_empty());
+    }
+}
+
+#[test]
+fn long_thread_names_get_room_and_are_cut_beyond_it() {
+    let long = "a-thread-with-a-name-much-longer-than-any-lane-label-ever-is-\u{e9}\u{e9}";
+    let r = RunRecord::parse(&threads_record(21.0).replace("Thread-2", long)).unwrap();
+    let t = model::thread_timeline(&r, 800.0).unwrap();
+    assert!(t.chart.left > 96.0 && t.chart.left <= 190.0, "{}", t.chart.left);
+    assert_eq!(t.names[2].chars().count(), 27);
+    assert!(t.names[2].ends_with('\u{2026}'));
+    assert_eq!(t.names[0], "MainThread");
+}

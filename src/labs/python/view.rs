@@ -156,12 +156,12 @@ impl View<'_, PythonPage> {
             <div class="lab python-lab">
                 <section class="lab-intro">
                     <h1>{ "Python lab: " }<span class="muted">{ "real CPython in the page" }</span></h1>
-                    <p>{ "Write asyncio or process-pool code and run it: CPython itself (Pyodide, CPython compiled to \
-                          WebAssembly) runs it in a Web Worker, and the timelines show when each task's coroutine ran \
-                          and what each pool worker did. What it prints is what CPython prints." }</p>
+                    <p>{ "Write asyncio, threading or process-pool code and run it: CPython itself (Pyodide, CPython compiled to \
+                          WebAssembly) runs it in a Web Worker, and the timelines show when each task's coroutine ran, \
+                          when each thread held the interpreter and what each pool worker did. What it prints is what CPython prints." }</p>
                     <p class="analogue"><strong>{ "Unlike Python on your machine: " }</strong>
                         { "this interpreter has no threads of its own, so threading.Thread is emulated (one stack at a \
-                           time, switched only where a thread blocks) and asyncio.to_thread runs on the loop's own thread; \
+                           time, switched by the lab where CPython would switch) and asyncio.to_thread runs on the loop's own thread; \
                            ProcessPoolExecutor and multiprocessing.Pool run on other CPythons in other Web Workers, which \
                            share no objects, as processes share none; and the event loop is the browser's." }</p>
                 </section>
@@ -174,6 +174,7 @@ impl View<'_, PythonPage> {
                     { self.view_output() }
                 </div>
                 { self.view_result() }
+                { self.view_threads() }
                 { self.view_timeline() }
                 { self.view_pool() }
                 <section class="card">
@@ -322,14 +323,15 @@ impl View<'_, PythonPage> {
         html! {
             <section class="card py-result" aria-label="Result">
                 <p data-testid="py-wall"><strong>{ format!("Wall time {} ms", whole_ms(r.wall_ms)) }</strong>
-                    { format!(" \u{b7} {} asyncio task{}", r.tasks.len(), if r.tasks.len() == 1 { "" } else { "s" }) }
-                    { format!(" \u{b7} event loop blocked {} ms", whole_ms(r.loop_blocked_ms())) }</p>
+                    { match &r.threads {
+                        Some(t) => format!(" \u{b7} {} thread{} besides the main one \u{b7} {} switch{}", r.threads_started,
+                            if r.threads_started == 1 { "" } else { "s" }, t.switches, if t.switches == 1 { "" } else { "es" }),
+                        None => format!(" \u{b7} {} asyncio task{} \u{b7} event loop blocked {} ms", r.tasks.len(),
+                            if r.tasks.len() == 1 { "" } else { "s" }, whole_ms(r.loop_blocked_ms())),
+                    } }</p>
                 { failure.unwrap_or_default() }
                 { exception.unwrap_or_default() }
                 { match program.and_then(|p| p.note) { Some(n) => html! { <p class="small" data-testid="py-note">{ n }</p> }, None => html! {} } }
-                { if r.threads_started > 0 && program.and_then(|p| p.note) != Some(programs::THREADS_NOTE) { html! {
-                    <p class="small" data-testid="py-threads-emulated">{ format!("{} thread{} started. ", r.threads_started, if r.threads_started == 1 { "" } else { "s" }) }{ programs::THREADS_NOTE }</p>
-                } } else { html! {} } }
                 { match program { Some(p) if !p.see_also.is_empty() => html! {
                     <p class="small">{ "Compare: " }
                         { for p.see_also.iter().enumerate().map(|(i, l)| html! { <>{ if i > 0 { " \u{b7} " } else { "" } }<a href={l.href}>{ l.text }</a></> }) }
@@ -444,9 +446,75 @@ impl View<'_, PythonPage> {
         }
     }
 
+    fn view_threads(&self) -> Html {
+        let Some(last) = &self.state.last else { return html! {} };
+        let (Some(threads), Some(t)) = (&last.record.threads, &last.thread_timeline) else { return html! {} };
+        let c = &t.chart;
+        let interval = threads.switch_interval_ms;
+        html! {
+            <section class="card" aria-label="Threads" data-testid="py-threads">
+                <h2>{ "Threads" }</h2>
+                <p class="small" data-testid="py-threads-emulated">
+                    { format!("{} thread{} started. ", last.record.threads_started, if last.record.threads_started == 1 { "" } else { "s" }) }
+                    { programs::THREADS_NOTE }
+                    { if threads.preemptive { String::new() } else { format!(" {}", programs::NOT_PREEMPTIVE) } }
+                </p>
+                <p class="small muted">{ "One lane per thread, named as threading names it. Solid: the thread holds the interpreter \
+                    and runs Python; only one does at a time." }</p>
+                <p class="small muted" aria-hidden="true">
+                    { for model::Stretch::ALL.iter().map(|&k| html! { <><span class={classes!("key-box", stretch_class(k))}></span>{ format!(" {} ", k.words()) }</> }) }
+                </p>
+                { crate::labs::threads::view::state_patterns() }
+                <div class="chart-scroll" tabindex="0" role="region" aria-label="Thread timeline">
+                    <svg class="py-timeline" data-testid="py-thread-timeline" viewBox={format!("0 0 {} {}", c.width, c.height)} role="img"
+                        aria-label="When each thread ran, waited for the interpreter, slept or blocked">
+                        { lanes(c, &t.names) }
+                        { for c.bars.iter().map(|b| {
+                            let kind = model::Stretch::from_index(b.item);
+                            let inset = if kind == model::Stretch::Run { 2.0 } else { 5.0 };
+                            html! {
+                                <rect class={stretch_class(kind)} data-testid="py-thread-stretch" data-kind={stretch_class(kind)}
+                                    x={format!("{:.2}", b.x)} y={format!("{:.2}", b.y + inset)} width={format!("{:.2}", b.width.max(0.5))}
+                                    height={format!("{:.2}", b.height - 2.0 * inset)} />
+                            }
+                        }) }
+                        { time_axis(c) }
+                    </svg>
+                </div>
+                { if t.hidden_lanes > 0 { html! { <p class="small muted">{ format!("{} more threads are in the results JSON but not drawn.", t.hidden_lanes) }</p> } } else { html! {} } }
+                <p data-testid="py-thread-figures">
+                    { format!("{} switch{} of the interpreter, {} of them a busy thread made to give way after the switch interval ({} ms).",
+                        threads.switches, if threads.switches == 1 { "" } else { "es" }, threads.forced_switches,
+                        if interval.fract() == 0.0 { format!("{interval:.0}") } else { format!("{interval}") }) }
+                    { " " }<a href="threads?preset=cpu-threads">{ "This is your program; the threads lab simulates the same rules" }</a>{ "." }
+                </p>
+                <details class="small" data-testid="py-thread-table">
+                    <summary>{ "The threads as a table" }</summary>
+                    <div class="task-table-wrap" tabindex="0" role="region" aria-label="Threads' time">
+                    <table>
+                        <thead><tr><th>{ "thread" }</th><th>{ "turns" }</th><th>{ "running" }</th><th>{ "waiting for the GIL" }</th><th>{ "sleeping" }</th><th>{ "blocked" }</th></tr></thead>
+                        <tbody>{ for threads.threads.iter().take(200).map(|thread| {
+                            let sum = thread.summary();
+                            html! { <tr>
+                                <td>{ &thread.name }</td><td class="num">{ sum.turns }</td><td class="num">{ format!("{:.1} ms", sum.ran_ms) }</td>
+                                <td class="num">{ format!("{:.1} ms", sum.waited_ms) }</td><td class="num">{ format!("{:.1} ms", sum.slept_ms) }</td>
+                                <td class="num">{ format!("{:.1} ms", sum.blocked_ms) }</td>
+                            </tr> }
+                        }) }</tbody>
+                    </table>
+                    </div>
+                </details>
+                { if threads.cut { html! { <p class="small warn">{ "The threads switched more often than the record keeps; later stretches are missing." }</p> } } else { html! {} } }
+            </section>
+        }
+    }
+
     fn view_timeline(&self) -> Html {
         let Some(last) = &self.state.last else { return html! {} };
         let r = &last.record;
+        if r.tasks.is_empty() && r.threads.is_some() {
+            return html! {};
+        }
         if r.tasks.is_empty() {
             return html! {
                 <section class="card" aria-label="Timeline">
@@ -504,6 +572,17 @@ impl View<'_, PythonPage> {
                 { if r.cut { html! { <p class="small warn">{ "The run made more steps or printed more lines than the record keeps; later ones are missing." }</p> } } else { html! {} } }
             </section>
         }
+    }
+}
+
+/// A stretch's look: the threads lab's classes for the same states.
+fn stretch_class(kind: model::Stretch) -> &'static str {
+    match kind {
+        model::Stretch::Run => "st-python",
+        model::Stretch::Wait => "st-wait",
+        model::Stretch::Forced => "st-forced",
+        model::Stretch::Sleep => "st-io",
+        model::Stretch::Block => "st-blocked",
     }
 }
 

@@ -557,7 +557,7 @@ impl View<'_, ThreadsPage> {
 /// look alike in greyscale: Python is solid; waiting hatched, I/O dotted, blocked lined,
 /// the forced-switch wait striped, GIL-free C code cross-hatched, a C call holding the
 /// GIL banded. Defined once for every drawing on the page.
-fn state_patterns() -> Html {
+pub(crate) fn state_patterns() -> Html {
     html! {
         <svg class="visually-hidden" aria-hidden="true" focusable="false" width="0" height="0">
             <defs>

@@ -11,7 +11,7 @@ runtime, pool, threads = fakes.load()
 
 # The record's fields, which page-runner.js's stoppedRecord() repeats for a run stopped
 # before it started (web/tests/page-runner.test.mjs checks that side).
-RECORD_FIELDS = {"status", "exception", "wallMs", "tasks", "ticks", "cut", "pool", "threadsStarted"}
+RECORD_FIELDS = {"status", "exception", "wallMs", "tasks", "ticks", "cut", "pool", "threadsStarted", "threads"}
 
 
 def run(code):

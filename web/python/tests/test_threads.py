@@ -2,6 +2,7 @@
 Without JSPI a stack cannot be suspended, so fakes.Scheduler runs a started thread when
 another waits for it; the tests keep to what that order can show."""
 
+import json
 import threading
 import time
 import unittest
@@ -168,3 +169,124 @@ class ThreadTest(ThreadsTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ThreadRecordTest(unittest.TestCase):
+    """The record the timeline draws, on a clock the test sets (seconds from 100)."""
+
+    def setUp(self):
+        self.record = threads.ThreadRecord(t0=100.0)
+        self.record.add(1, lambda: "MainThread", 100.0)
+        self.record.start_running(1, 100.0)
+        self.record.add(2, lambda: "Thread-1", 100.001)
+
+    def kinds(self, name):
+        report = self.record.report(100.1, preemptive=True)
+        return {t["name"]: [s[0] for s in t["stretches"]] for t in report["threads"]}[name]
+
+    def test_a_new_thread_waits_for_the_interpreter_until_it_first_runs(self):
+        self.assertEqual(self.record.longest_wait(100.004), 100.001)
+        self.record.stop_running(1, "forced", None, 100.006)
+        self.record.start_running(2, 100.006)
+        self.assertEqual(self.kinds("Thread-1"), ["wait", "run"])
+        self.assertEqual(self.kinds("MainThread"), ["run", "forced"])
+        report = self.record.report(100.1, preemptive=True)
+        self.assertEqual((report["switches"], report["forcedSwitches"]), (1, 1))
+        self.assertEqual(report["threads"][1]["stretches"][0], ["wait", 1.0, 6.0])
+
+    def test_a_sleep_that_ended_while_another_ran_becomes_a_wait(self):
+        self.record.start_running(2, 100.002)
+        self.record.stop_running(2, "sleep", 100.005, 100.003)  # sleeps 2 ms from 3 ms
+        self.record.start_running(1, 100.003)
+        # Before its end the sleeper waits for nothing; after it, for the interpreter.
+        self.assertIsNone(self.record.longest_wait(100.004))
+        self.assertEqual(self.record.longest_wait(100.006), 100.005)
+        self.record.stop_running(1, "forced", None, 100.010)
+        self.record.start_running(2, 100.010)
+        stretches = self.record.report(100.1, preemptive=True)["threads"][1]["stretches"]
+        self.assertEqual([s[0] for s in stretches], ["wait", "run", "sleep", "wait", "run"])
+        self.assertEqual(stretches[2][1:], [3.0, 5.0])
+        self.assertEqual(stretches[3][1:], [5.0, 10.0])
+
+    def test_a_wait_counts_from_the_last_switch_as_cpythons_waiter_does(self):
+        self.record.add(3, lambda: "Thread-2", 100.0)
+        self.record.stop_running(1, "block", None, 100.002)
+        self.record.start_running(3, 100.003)
+        # Thread-1 has waited since 1 ms, but the interpreter changed hands at 3 ms.
+        self.assertEqual(self.record.longest_wait(100.004), 100.003)
+
+    def test_a_blocked_thread_waits_only_once_woken(self):
+        self.record.start_running(2, 100.002)
+        self.record.stop_running(2, "block", None, 100.003)
+        self.record.start_running(1, 100.003)
+        self.assertIsNone(self.record.longest_wait(100.050))
+        self.record.ready(2, 100.060)
+        self.assertEqual(self.record.longest_wait(100.070), 100.060)
+
+    def test_a_finished_thread_neither_waits_nor_is_drawn_past_its_end(self):
+        self.record.start_running(2, 100.002)
+        self.record.done(2, 100.004)
+        self.assertIsNone(self.record.longest_wait(100.050))
+        self.assertEqual(self.kinds("Thread-1"), ["wait", "run"])
+
+    def test_the_record_is_cut_at_its_limit_and_says_so(self):
+        record = threads.ThreadRecord(t0=0.0)
+        record.add(1, lambda: "MainThread", 0.0)
+        record.add(2, lambda: "Thread-1", 0.0)
+        t = 0.0
+        for _ in range(threads.MAX_STRETCHES):
+            record.start_running(1, t)
+            record.stop_running(1, "forced", None, t + 0.001)
+            record.start_running(2, t + 0.001)
+            record.stop_running(2, "forced", None, t + 0.002)
+            t += 0.002
+        report = record.report(t, preemptive=True)
+        self.assertTrue(report["cut"])
+        self.assertEqual(sum(len(x["stretches"]) for x in report["threads"]), threads.MAX_STRETCHES)
+
+
+class SwitchPointTest(unittest.TestCase):
+    def test_no_switch_inside_the_runtime_or_asyncio_but_in_the_programs_code(self):
+        import asyncio
+        import sys
+
+        here = sys._getframe()
+        # This test's stack starts at unittest's runner, which is no root: not switchable.
+        self.assertFalse(threads._switchable(here))
+        threads.add_root(SwitchPointTest.test_no_switch_inside_the_runtime_or_asyncio_but_in_the_programs_code.__code__)
+        self.assertTrue(threads._switchable(here))
+
+        async def inside_the_loop():
+            return threads._switchable(sys._getframe())
+
+        loop = asyncio.new_event_loop()
+        try:
+            self.assertFalse(loop.run_until_complete(inside_the_loop()))
+        finally:
+            loop.close()
+
+    def test_the_program_runs_its_threads_and_the_record_names_them(self):
+        import asyncio
+
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self.addCleanup(loop.close)
+        self.addCleanup(asyncio.set_event_loop, None)
+        emitted = fakes.Emitted()
+        code = (
+            "import threading, time\n"
+            "def work():\n"
+            "    time.sleep(0.002)\n"
+            "t = threading.Thread(target=work, name='worker')\n"
+            "t.start(); t.join()\n"
+        )
+        record = json.loads(runtime.run(code, emitted))
+        self.assertEqual(record["status"], "done", record)
+        names = [t["name"] for t in record["threads"]["threads"]]
+        self.assertEqual(names, ["MainThread", "worker"])
+        self.assertFalse(record["threads"]["preemptive"], "the fake host has no ticker")
+        kinds = {s[0] for t in record["threads"]["threads"] for s in t["stretches"]}
+        self.assertLessEqual(kinds, {"run", "wait", "forced", "sleep", "block"})
+        self.assertIn("sleep", kinds)
+        # No thread, no record.
+        self.assertIsNone(json.loads(runtime.run("print(1)\n", fakes.Emitted()))["threads"])
