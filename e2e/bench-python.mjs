@@ -1,10 +1,13 @@
 // The Python lab's benchmark, in headless Chromium against a release build in ../dist:
 //   1. the bytes the lab downloads (raw, gzip -9 and brotli -11 as a host would serve them);
-//   2. cold start (empty browser cache) and warm start (Cache Storage filled) to the first
-//      result of the queue-pipeline preset, median of 3;
+//   2. cold start (empty browser cache), warm start without a snapshot (Cache Storage
+//      filled, CPython started plainly: how every start was before snapshots) and warm
+//      start from the snapshot, each to the first result of the queue-pipeline preset,
+//      median of 3;
 //   3. the cpu-seq preset in the page against python3 on this machine;
-//   4. process pools: child start-up cold and warm, the tutorial's program (process-pool
-//      preset) on one interpreter and on 2, and python3's ProcessPoolExecutor for it.
+//   4. process pools: child start-up cold (plain, and restored from the snapshot) and warm,
+//      what eight children cost in memory, the tutorial's program (process-pool preset) on
+//      one interpreter and on 2, and python3's ProcessPoolExecutor for it.
 // Figures only; nothing here fails on a slow machine. Last line: BENCH_PYTHON_JSON {...}
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,6 +24,33 @@ const status = (page, wanted) =>
     { timeout: 180_000, polling: 20 },
   );
 const results = (page) => page.textContent('[data-testid="results-json"]').then((t) => JSON.parse(t));
+// The snapshot loader.js keeps in the origin's private file system.
+const SNAPSHOT_DIR = 'pyodide-snapshots';
+const hasSnapshot = (page) =>
+  page.evaluate(async (dirName) => {
+    try {
+      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(dirName);
+      for await (const name of dir.keys()) if (name.endsWith('.bin')) return true;
+    } catch {
+      // no directory yet
+    }
+    return false;
+  }, SNAPSHOT_DIR);
+const waitForSnapshot = async (page) => {
+  for (let waited = 0; waited < 120_000; waited += 100) {
+    if (await hasSnapshot(page)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('no snapshot was stored within 120 s');
+};
+const forgetSnapshot = (page) =>
+  page.evaluate(async (dirName) => {
+    try {
+      await (await navigator.storage.getDirectory()).removeEntry(dirName, { recursive: true });
+    } catch {
+      // none
+    }
+  }, SNAPSHOT_DIR);
 const mb = (n) => `${(n / 1e6).toFixed(2)} MB`;
 
 const html = fs.readFileSync(path.join(APP_ROOT, 'index.html'), 'utf8');
@@ -45,24 +75,40 @@ out.total = { raw, gzip: gz, brotli: br };
 console.log(`  ${'total'.padEnd(42)} ${mb(raw).padStart(9)} raw ${mb(gz).padStart(9)} gzip ${mb(br).padStart(9)} brotli`);
 
 const server = await startServer({ root: APP_ROOT, isolated: true });
-const browser = await launch();
+// Memory is measured at once rather than at the next garbage collection.
+const browser = await launch({ args: ['--enable-blink-features=ForceEagerMeasureMemory'] });
 try {
   console.log('\nstart to the first result (queue-pipeline preset; served from 127.0.0.1, so no network time)');
-  const cold = [], warm = [];
+  const cold = [], warmPlain = [], warmSnapshot = [], loads = { cold: [], warmPlain: [], warmSnapshot: [] };
+  const visit = async (page, list, key, kind) => {
+    const t0 = Date.now();
+    await page.goto(`${server.url}/python?preset=queue-pipeline&run=1`);
+    await status(page, ['done', 'error']);
+    list.push(Date.now() - t0);
+    const start = (await results(page)).interpreterStart;
+    if (start?.kind !== kind) throw new Error(`expected a ${kind} start, got ${JSON.stringify(start)}`);
+    loads[key].push(start.loadMs);
+  };
   for (let i = 0; i < 3; i++) {
     const context = await browser.newContext();
     const page = await context.newPage();
-    for (const list of [cold, warm]) {
-      const t0 = Date.now();
-      await page.goto(`${server.url}/python?preset=queue-pipeline&run=1`);
-      await status(page, ['done', 'error']);
-      list.push(Date.now() - t0);
-    }
+    await visit(page, cold, 'cold', 'plain');
+    await waitForSnapshot(page);
+    await forgetSnapshot(page);
+    await visit(page, warmPlain, 'warmPlain', 'plain');
+    await waitForSnapshot(page);
+    await visit(page, warmSnapshot, 'warmSnapshot', 'snapshot');
     await context.close();
   }
-  out.starts = { coldMs: median(cold), warmMs: median(warm), cold, warm };
-  console.log(`  cold (empty cache):    ${median(cold)} ms   (runs: ${cold.join(', ')})`);
-  console.log(`  warm (Cache Storage):  ${median(warm)} ms   (runs: ${warm.join(', ')})`);
+  out.starts = {
+    coldMs: median(cold), warmPlainMs: median(warmPlain), warmSnapshotMs: median(warmSnapshot),
+    cold, warmPlain, warmSnapshot,
+    interpreterLoadMs: Object.fromEntries(Object.entries(loads).map(([k, v]) => [k, median(v)])),
+  };
+  console.log(`  cold (empty cache, plain start):          ${median(cold)} ms   (runs: ${cold.join(', ')}; CPython itself ${median(loads.cold)} ms)`);
+  console.log(`  warm, plain start (before snapshots):     ${median(warmPlain)} ms   (runs: ${warmPlain.join(', ')}; CPython itself ${median(loads.warmPlain)} ms)`);
+  console.log(`  warm, restored from the snapshot (after): ${median(warmSnapshot)} ms   (runs: ${warmSnapshot.join(', ')}; CPython itself ${median(loads.warmSnapshot)} ms)`);
+  console.log(`  the snapshot makes a warm start ${(median(warmPlain) / median(warmSnapshot)).toFixed(2)}x faster`);
 
   console.log('\ncpu-seq: the tutorial\'s 20 CPU-bound tasks, one after another');
   const page = await browser.newPage();
@@ -89,6 +135,44 @@ try {
 }
 console.log(`BENCH_PYTHON_JSON ${JSON.stringify(out)}`);
 
+/** What eight children restored from the snapshot cost: the page's memory as Chromium
+ *  measures it (performance.measureUserAgentSpecificMemory), split by worker. */
+async function benchPoolMemory(program) {
+  console.log('\nprocess pools: memory of eight children restored from the snapshot');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  try {
+    await page.goto(`${server.url}/python?code=${encodeCode(program)}&run=1`);
+    await status(page, ['done', 'error']);
+    await waitForSnapshot(page);
+    await page.goto(`${server.url}/python?code=${encodeCode(program)}&run=1`);
+    await status(page, ['done', 'error']);
+    const children = (await results(page)).pool.startups.length;
+    const measured = await page.evaluate(async () => {
+      if (typeof performance.measureUserAgentSpecificMemory !== 'function') return null;
+      const m = await performance.measureUserAgentSpecificMemory();
+      const byWorker = {};
+      for (const entry of m.breakdown) {
+        for (const a of entry.attribution) {
+          const name = a.scope === 'DedicatedWorkerGlobalScope' ? a.url.split('/').pop() : a.scope;
+          byWorker[`${a.scope}:${name}`] = (byWorker[`${a.scope}:${name}`] ?? 0) + entry.bytes / entry.attribution.length;
+        }
+      }
+      return { total: m.bytes, byWorker };
+    });
+    if (!measured) {
+      console.log('  (this Chromium cannot measure it)');
+      return { children, measured: null };
+    }
+    const perChild = (measured.total / Math.max(children + 1, 1)) / 1e6;
+    console.log(`  ${children} children and the lab's own interpreter: ${(measured.total / 1e6).toFixed(0)} MB in all, about ${perChild.toFixed(0)} MB an interpreter`);
+    console.log(`  eight children ${measured.total < 1e9 ? 'stay' : 'do NOT stay'} under 1 GB`);
+    return { children, totalBytes: measured.total, perInterpreterMB: perChild };
+  } finally {
+    await context.close();
+  }
+}
+
 async function benchPools() {
   // A warm run can end before a poll sees it running: wait for a new finished document.
   const click = async (page, id) => {
@@ -109,19 +193,31 @@ async function benchPools() {
 
   console.log('\nprocess pools: child interpreter start-up (a pool of 2 to its first result)');
   const tiny = 'from concurrent.futures import ProcessPoolExecutor\n\nif __name__ == "__main__":\n    with ProcessPoolExecutor(2) as ex:\n        print(ex.submit(abs, -1).result())\n';
-  const coldStart = [], warmStart = [];
+  const coldStart = [], snapshotStart = [], warmStart = [];
   for (let i = 0; i < 3; i++) {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${server.url}/python?code=${encodeCode(tiny)}&run=1`);
     await status(page, ['done', 'error']);
     coldStart.push((await results(page)).pool.figures.startupMs);
+    await waitForSnapshot(page);
+    // A new page: a new lab interpreter, whose children restore the snapshot.
+    await page.goto(`${server.url}/python?code=${encodeCode(tiny)}&run=1`);
+    await status(page, ['done', 'error']);
+    snapshotStart.push((await results(page)).pool.figures.startupMs);
     warmStart.push((await click(page, 'py-run')).pool.figures.startupMs);
     await context.close();
   }
-  pool.startup = { coldMs: median(coldStart), warmMs: median(warmStart), cold: coldStart, warm: warmStart };
-  console.log(`  cold (a new CPython each):        ${median(coldStart).toFixed(0)} ms   (runs: ${coldStart.map((x) => x.toFixed(0)).join(', ')})`);
-  console.log(`  warm (kept; imports the program): ${median(warmStart).toFixed(1)} ms   (runs: ${warmStart.map((x) => x.toFixed(1)).join(', ')})`);
+  pool.startup = {
+    coldMs: median(coldStart), snapshotMs: median(snapshotStart), warmMs: median(warmStart),
+    cold: coldStart, snapshot: snapshotStart, warm: warmStart,
+  };
+  const runs = (list, digits) => list.map((x) => x.toFixed(digits)).join(', ');
+  console.log(`  cold, plain (a new CPython each, before snapshots): ${median(coldStart).toFixed(0)} ms   (runs: ${runs(coldStart, 0)})`);
+  console.log(`  cold, each restored from the snapshot (after):      ${median(snapshotStart).toFixed(0)} ms   (runs: ${runs(snapshotStart, 0)})`);
+  console.log(`  warm (kept; imports the program):                   ${median(warmStart).toFixed(1)} ms   (runs: ${runs(warmStart, 1)})`);
+
+  pool.memory = await benchPoolMemory(tiny.replace('ProcessPoolExecutor(2)', 'ProcessPoolExecutor(8)').replace('ex.submit(abs, -1).result()', 'sum(ex.map(abs, range(-64, 0)))'));
 
   console.log("\nprocess-pool: the tutorial's 20 tasks, 2,000,000 rounds each, max_workers=2");
   const program = programSource('process-pool').replace('workers = max(1, multiprocessing.cpu_count() // 2)', 'workers = 2');

@@ -62,11 +62,27 @@ async function bundle(entry, outdir, extra = {}) {
   return path.relative(staging, path.resolve(output)).split(path.sep).join('/');
 }
 
+// A CPython snapshot (loader.js) fits one build of Pyodide, one standard library and one
+// version of the lab's modules and of the loader that makes it: its key names all four.
+async function snapshotKey() {
+  const hash = (...parts) => {
+    const h = crypto.createHash('sha256');
+    for (const part of parts) h.update(part);
+    return h.digest('hex').slice(0, 16);
+  };
+  const stdlib = await fs.readFile(path.join(pyodideDir, 'python_stdlib.zip'));
+  const sources = await Promise.all(
+    ['runtime.py', 'pool.py', 'threads.py', 'loader.js'].map((name) => fs.readFile(path.join(HERE, 'python', name))),
+  );
+  return `${pyodidePackage.version}-${hash(stdlib)}-${hash(...sources)}`;
+}
+
 const editor = await bundle('editor/editor.js', 'editor');
 const worker = await bundle('python/worker.js', 'python-worker', {
   loader: { '.py': 'text' },
   define: {
     __PYODIDE_LOCK_INFO__: JSON.stringify({ version: pyodidePackage.version, info: lock.info }),
+    __PYODIDE_SNAPSHOT_KEY__: JSON.stringify(await snapshotKey()),
   },
 });
 

@@ -1,6 +1,12 @@
 // Loading Pyodide (CPython on WebAssembly) from this site, for the lab's worker and for a
 // process pool's children alike: its big files counted as they come and kept in Cache
 // Storage, and the lab's Python modules written into its file system.
+//
+// A second start restores a memory snapshot of an interpreter that had already imported
+// the lab's runtime (0.3 s instead of 2 s): made once in a throwaway worker
+// (makeSnapshot), kept in the origin's private file system (OPFS) under a key of
+// Pyodide's version and the hashes of its standard library and of the lab's modules, and
+// checked by its SHA-256. A missing, stale or damaged snapshot means a plain start.
 
 import RUNTIME_SOURCE from './runtime.py';
 import POOL_SOURCE from './pool.py';
@@ -63,8 +69,91 @@ export async function forgetOldCaches() {
   }
 }
 
-/** Loads Pyodide with its big files counted and cached; `onProgress(loaded, total, file)`. */
-export async function loadInterpreter(indexURL, files, onProgress) {
+// Build-time key: Pyodide's version, and hashes of python_stdlib.zip and the lab's modules
+// (web/build.mjs). Pyodide itself refuses a snapshot of another build.
+const SNAPSHOT_KEY = __PYODIDE_SNAPSHOT_KEY__;
+const SNAPSHOT_DIR = 'pyodide-snapshots';
+const SNAPSHOT_MAGIC = 1886286592; // Pyodide's, the snapshot's first 32 bits
+const DIGEST_BYTES = 32;
+// What the snapshot's interpreter has imported: the lab's runtime and what it builds on.
+const SNAPSHOT_IMPORTS = 'import asyncio, concurrent.futures, threading, pickle, queue, random, playground_runtime';
+
+async function snapshotDir() {
+  return (await navigator.storage.getDirectory()).getDirectoryHandle(SNAPSHOT_DIR, { create: true });
+}
+
+async function sha256(bytes) {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+}
+
+/** The snapshot without its trailing digest if the whole is intact, else null. */
+export async function checkSnapshot(stored) {
+  if (stored.byteLength < 65536 + DIGEST_BYTES || stored.byteLength % 4) return null;
+  const bytes = stored.subarray(0, stored.byteLength - DIGEST_BYTES);
+  const header = new Uint32Array(bytes.buffer, bytes.byteOffset, 2);
+  // The heap follows the header, in whole 64 KiB pages.
+  if (header[0] !== SNAPSHOT_MAGIC || header[1] >= bytes.byteLength || (bytes.byteLength - header[1]) % 65536 !== 0) return null;
+  const digest = await sha256(bytes);
+  const kept = stored.subarray(bytes.byteLength);
+  return digest.every((b, i) => b === kept[i]) ? bytes : null;
+}
+
+/** The stored snapshot for this build, or null (none, no OPFS, or damaged: then deleted). */
+export async function readSnapshot() {
+  let dir;
+  try {
+    dir = await snapshotDir();
+    // getFile(), not a sync access handle, which is exclusive: pool children read at once.
+    const file = await (await dir.getFileHandle(`${SNAPSHOT_KEY}.bin`)).getFile();
+    const bytes = await checkSnapshot(new Uint8Array(await file.arrayBuffer()));
+    if (bytes === null) {
+      console.warn('the stored CPython snapshot is damaged: starting plainly');
+      await forgetSnapshot(dir);
+    }
+    return bytes;
+  } catch {
+    return null;
+  }
+}
+
+async function forgetSnapshot(dir) {
+  try {
+    await dir.removeEntry(`${SNAPSHOT_KEY}.bin`);
+  } catch {
+    // gone already
+  }
+}
+
+/** Stores a snapshot with its digest (a temporary file, then a rename, so that a reader
+ *  never sees half of one) and deletes other builds' snapshots. */
+export async function writeSnapshot(bytes) {
+  const dir = await snapshotDir();
+  const temporary = await dir.getFileHandle(`${SNAPSHOT_KEY}.tmp`, { create: true });
+  const writable = await temporary.createWritable();
+  await writable.write(bytes);
+  await writable.write(await sha256(bytes));
+  await writable.close();
+  await temporary.move(`${SNAPSHOT_KEY}.bin`);
+  for await (const name of dir.keys()) {
+    if (!name.startsWith(SNAPSHOT_KEY)) await dir.removeEntry(name);
+  }
+}
+
+function writeModules(pyodide) {
+  // The file system is not in a snapshot: without the files, tracebacks, inspect and
+  // linecache would find no source for the lab's modules.
+  pyodide.FS.writeFile('/home/pyodide/playground_runtime.py', RUNTIME_SOURCE);
+  pyodide.FS.writeFile('/home/pyodide/playground_pool.py', POOL_SOURCE);
+  pyodide.FS.writeFile('/home/pyodide/playground_threads.py', THREADS_SOURCE);
+}
+
+/**
+ * Loads Pyodide with its big files counted and cached; `onProgress(loaded, total, file)`.
+ * Resolves to `{ pyodide, start }`, start being 'snapshot' or 'plain'. `snapshot: false`
+ * skips the stored snapshot; `makeSnapshot: true` loads the interpreter a snapshot is
+ * taken from (see makeSnapshot).
+ */
+export async function loadInterpreter(indexURL, files, onProgress, { snapshot = true, makeSnapshot = false } = {}) {
   const sizes = new Map(files.map((f) => [f.name, f.size]));
   const total = files.reduce((sum, f) => sum + f.size, 0);
   const loadedBy = new Map();
@@ -94,19 +183,57 @@ export async function loadInterpreter(indexURL, files, onProgress) {
     const { loadPyodide } = await import(indexURL + 'pyodide.mjs');
     loadedBy.set('pyodide.mjs', sizes.get('pyodide.mjs') ?? 0);
     report('pyodide.asm.mjs');
-    const pyodide = await loadPyodide({
+    const options = {
       indexURL,
       lockFileContents: JSON.stringify({ info: LOCK_INFO.info, packages: {} }),
       checkAPIVersion: true,
-    });
+    };
+    const stored = snapshot && !makeSnapshot ? await readSnapshot() : null;
+    let pyodide = null;
+    let start = 'plain';
+    if (stored !== null) {
+      try {
+        pyodide = await loadPyodide({ ...options, _loadSnapshot: stored });
+        start = 'snapshot';
+      } catch (error) {
+        console.warn('the CPython snapshot did not load, starting plainly:', error);
+        forgetSnapshot(await snapshotDir());
+      }
+    }
+    if (pyodide === null) pyodide = await loadPyodide({ ...options, ...(makeSnapshot ? { _makeSnapshot: true } : {}) });
     loadedBy.set('pyodide.asm.mjs', sizes.get('pyodide.asm.mjs') ?? 0);
     report('python_stdlib.zip');
-    pyodide.FS.writeFile('/home/pyodide/playground_runtime.py', RUNTIME_SOURCE);
-    pyodide.FS.writeFile('/home/pyodide/playground_pool.py', POOL_SOURCE);
-    pyodide.FS.writeFile('/home/pyodide/playground_threads.py', THREADS_SOURCE);
-    pyodide.runPython('import sys; sys.path.insert(0, "/home/pyodide")');
-    return pyodide;
+    writeModules(pyodide);
+    if (start === 'snapshot') {
+      // Pyodide would keep the 30 MiB it restored from; loadPyodide put '' on sys.path
+      // again; and every restored interpreter would draw the same random numbers.
+      delete pyodide._api?.config?._loadSnapshot;
+      pyodide.runPython('import sys, random; sys.path[:] = list(dict.fromkeys(sys.path)); random.seed()');
+    } else {
+      pyodide.runPython('import sys; sys.path.insert(0, "/home/pyodide")');
+    }
+    return { pyodide, start };
   } finally {
     self.fetch = originalFetch;
   }
+}
+
+/**
+ * Makes this build's snapshot and stores it: run in a throwaway worker, because the
+ * interpreter a snapshot is taken from watches what Python reaches of JavaScript (and
+ * some of that breaks), and before anything hands Python a JavaScript object that
+ * globalThis does not hold (install()), which could not be stored. Resolves to its size.
+ */
+export async function makeSnapshot(indexURL, files) {
+  const { pyodide } = await loadInterpreter(indexURL, files, () => {}, { makeSnapshot: true });
+  pyodide.runPython(SNAPSHOT_IMPORTS);
+  const bytes = pyodide.makeMemorySnapshot();
+  await writeSnapshot(bytes);
+  return bytes.byteLength;
+}
+
+/** Whether this page can keep a snapshot (OPFS with writable files). */
+export function canKeepSnapshots() {
+  return typeof navigator !== 'undefined' && typeof navigator.storage?.getDirectory === 'function' &&
+    typeof FileSystemFileHandle === 'function' && 'createWritable' in FileSystemFileHandle.prototype;
 }

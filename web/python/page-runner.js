@@ -28,8 +28,9 @@ export function stoppedRecord() {
 }
 
 /**
- * `post` sends to the page; `load(indexURL, files, onProgress)` resolves to a Pyodide with
- * the lab's modules; `createPool(options)` makes the process pools' parent
+ * `post` sends to the page; `load(indexURL, files, onProgress)` resolves to
+ * `{ pyodide, start }`, a Pyodide with the lab's modules and how it started ('snapshot' or
+ * 'plain'); `makeSnapshot(indexURL, files)` stores one for the next start (loader.js); `createPool(options)` makes the process pools' parent
  * (pool-parent.js), `startTicker(interrupt)` the clock of busy threads' switches (ticker.js)
  * and `createThreadsHost(ticker)` what threads.py needs (threads-host.js).
  */
@@ -40,6 +41,7 @@ export function createPageRunner({
   createPool,
   createThreadsHost,
   startTicker = async () => null,
+  makeSnapshot = null,
   forgetOldCaches = () => {},
   now = () => performance.now(),
   setTimer = setTimeout,
@@ -52,6 +54,19 @@ export function createPageRunner({
   let pool = null;
   let currentRun = null;
   const queue = [];
+  let started = null; // how CPython started: 'snapshot' or 'plain'
+  let snapshotWanted = false;
+  let assets = null;
+
+  // After a plain start, a throwaway worker makes the snapshot the next start restores,
+  // once no run waits: it takes a core for about two seconds.
+  function snapshotWhenIdle() {
+    if (!snapshotWanted || currentRun !== null || queue.length > 0) return;
+    snapshotWanted = false;
+    makeSnapshot(assets.indexURL, assets.files).catch((error) => {
+      console.warn('no CPython snapshot was made; the next start is a plain one too:', errorText(error));
+    });
+  }
 
   // stdout and stderr, batched so that a program printing in a tight loop sends a message
   // every 40 ms rather than one per line; the timer flushes whatever is left when Python
@@ -77,9 +92,13 @@ export function createPageRunner({
 
   async function init({ indexURL, files, interrupt }) {
     phase = 'loading';
+    const initAt = now();
     try {
       forgetOldCaches();
-      const pyodide = await load(indexURL, files, (loaded, total, file) => post({ type: 'progress', loaded, total, file }));
+      const { pyodide, start: startKind } = await load(indexURL, files, (loaded, total, file) => post({ type: 'progress', loaded, total, file }));
+      started = startKind;
+      snapshotWanted = startKind === 'plain' && makeSnapshot !== null;
+      assets = { indexURL, files };
       let interrupts = false;
       if (interrupt) {
         interruptArray = new Int32Array(interrupt);
@@ -109,7 +128,7 @@ export function createPageRunner({
       }
       pyodide.pyimport('playground_threads').install(createThreadsHost(ticker));
       phase = 'ready';
-      post({ type: 'ready', python: runtime.python_version(), interrupts, stackSwitching });
+      post({ type: 'ready', python: runtime.python_version(), interrupts, stackSwitching, start: started, loadMs: Math.round(now() - initAt) });
     } catch (error) {
       phase = 'failed';
       failure = errorText(error);
@@ -124,7 +143,11 @@ export function createPageRunner({
       for (const { run } of queue.splice(0)) refuseRun(run);
       return;
     }
-    if (phase !== 'ready' || currentRun !== null || queue.length === 0) return;
+    if (phase !== 'ready' || currentRun !== null) return;
+    if (queue.length === 0) {
+      snapshotWhenIdle();
+      return;
+    }
     start(queue.shift());
   }
 

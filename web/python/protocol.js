@@ -6,7 +6,7 @@ import PROTOCOL from './protocol.json' with { type: 'json' };
 
 export { PROTOCOL };
 export const POOL_LIMIT = PROTOCOL.constants.poolLimit;
-export const DIRECTIONS = Object.freeze(['pageToWorker', 'workerToPage', 'parentToChild', 'childToParent', 'workerToTicker', 'tickerToWorker']);
+export const DIRECTIONS = Object.freeze(['pageToWorker', 'workerToPage', 'parentToChild', 'childToParent', 'workerToTicker', 'tickerToWorker', 'workerToSnapshotMaker', 'snapshotMakerToWorker']);
 
 const KINDS = {
   string: (v) => typeof v === 'string',

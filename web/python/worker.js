@@ -4,13 +4,15 @@
 //               worker for pool.py;
 //   ticker-init the clock that lets threads.py switch busy threads (ticker.js), started
 //               by the lab's worker when the page has shared memory;
+//   snapshot-make  a throwaway interpreter whose memory snapshot the next start restores
+//               (loader.js), started by the lab's worker after a plain start;
 //   anything    the lab's worker for the page (page-runner.js), which loads Pyodide and
 //   else        runs programs, and is the parent of its pools' children (pool-parent.js).
 // The messages of both are written down in protocol.json. Each role keeps its state to
 // itself; all they share here are constants.
 
-import { forgetOldCaches, loadInterpreter } from './loader.js';
-import { errorText } from './protocol.js';
+import { canKeepSnapshots, forgetOldCaches, loadInterpreter, makeSnapshot } from './loader.js';
+import { checker, errorText } from './protocol.js';
 import { createPageRunner } from './page-runner.js';
 import { createPoolParent } from './pool-parent.js';
 import { createPoolChild } from './pool-child.js';
@@ -29,6 +31,7 @@ function startPage() {
     load: loadInterpreter,
     stackSwitching: STACK_SWITCHING,
     forgetOldCaches,
+    makeSnapshot: canKeepSnapshots() ? makeSnapshotElsewhere : null,
     createThreadsHost: (ticker) => createThreadsHost(STACK_SWITCHING, ticker),
     startTicker: (interrupt) =>
       startTicker(interrupt, () => new Worker(self.location.href, { type: 'module', name: 'python-ticker' })),
@@ -43,10 +46,41 @@ function startPage() {
   });
 }
 
+/** The page runner's makeSnapshot: in a worker of its own, ended once it has answered. */
+function makeSnapshotElsewhere(indexURL, files) {
+  const worker = new Worker(self.location.href, { type: 'module', name: 'python-snapshot' });
+  const check = checker('snapshotMakerToWorker');
+  return new Promise((resolve, reject) => {
+    worker.onmessage = (event) => {
+      const problem = check(event.data);
+      if (problem) reject(new Error(problem));
+      else if (event.data.type === 'snapshot-made') resolve(event.data.bytes);
+      else reject(new Error(event.data.message));
+    };
+    worker.onerror = (event) => reject(new Error(event.message || 'the snapshot worker failed'));
+    worker.postMessage({ type: 'snapshot-make', indexURL, files });
+  }).finally(() => worker.terminate());
+}
+
+function startSnapshotMaker() {
+  const check = checker('workerToSnapshotMaker');
+  return {
+    async receive(message) {
+      const problem = check(message);
+      try {
+        if (problem) throw new Error(`the snapshot worker did not understand a message: ${problem}`);
+        self.postMessage({ type: 'snapshot-made', bytes: await makeSnapshot(message.indexURL, message.files) });
+      } catch (error) {
+        self.postMessage({ type: 'snapshot-failed', message: errorText(error) });
+      }
+    },
+  };
+}
+
 function startChild() {
   return createPoolChild({
     post: (message) => self.postMessage(message),
-    load: (indexURL, files) => loadInterpreter(indexURL, files, () => {}),
+    load: async (indexURL, files) => (await loadInterpreter(indexURL, files, () => {})).pyodide,
     scope: self,
     cpus: CPUS,
   });
@@ -59,7 +93,9 @@ self.onmessage = (event) => {
       ? startChild()
       : first?.type === 'ticker-init'
         ? createTicker({ post: (message) => self.postMessage(message) })
-        : startPage();
+        : first?.type === 'snapshot-make'
+          ? startSnapshotMaker()
+          : startPage();
   self.onmessage = (next) => role.receive(next.data);
   role.receive(first);
 };

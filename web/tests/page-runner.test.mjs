@@ -13,7 +13,7 @@ function record(status = 'done') {
 }
 
 /** A runner on a fake Pyodide whose load the test finishes (or fails) when it likes. */
-function setup({ stackSwitching = true, scripts = {}, now } = {}) {
+function setup({ stackSwitching = true, scripts = {}, now, start = 'plain', snapshots = false } = {}) {
   const posted = [];
   const errors = [];
   const calls = [];
@@ -54,8 +54,16 @@ function setup({ stackSwitching = true, scripts = {}, now } = {}) {
     load: async (indexURL, files, onProgress) => {
       onProgress(1, 2, 'pyodide.asm.wasm');
       await loading;
-      return pyodide;
+      return { pyodide, start };
     },
+    ...(snapshots
+      ? {
+          makeSnapshot: async (indexURL, files) => {
+            calls.push(['makeSnapshot', indexURL, files.length]);
+            return 1;
+          },
+        }
+      : {}),
     stackSwitching,
     ...(now ? { now } : {}),
     createPool: () => pool,
@@ -80,7 +88,9 @@ test('a run sent before CPython is ready waits for it, then runs', async () => {
     assert.deepEqual(t.posted.map((m) => m.type), ['progress']);
     t.finishLoad();
     await init;
-    assert.deepEqual(t.posted[1], { type: 'ready', python: '3.14.0', interrupts: false, stackSwitching: true });
+    const { loadMs, ...ready } = t.posted[1];
+    assert.deepEqual(ready, { type: 'ready', python: '3.14.0', interrupts: false, stackSwitching: true, start: 'plain' });
+    assert.ok(Number.isFinite(loadMs) && loadMs >= 0, `loadMs ${loadMs}`);
     assert.deepEqual(t.calls.find((c) => c[0] === 'run'), ['run', 'a']);
     t.runs.get('a').resolve(record());
     await tick();
@@ -252,4 +262,35 @@ test("the stopped record has runtime.py's fields (test_runtime.py checks that si
   assert.deepEqual(Object.keys(stopped).sort(), [...fields].sort());
   assert.equal(stopped.status, 'stopped');
   assert.deepEqual(Object.keys(stopped.exception).sort(), ['line', 'message', 'traceback', 'type']);
+});
+
+test('after a plain start the snapshot is made once no run waits; after a restore, none', async () => {
+  const t = setup({ snapshots: true });
+  try {
+    t.runner.receive(INIT);
+    t.runner.receive({ type: 'run', run: 1, code: 'a' });
+    t.finishLoad();
+    await tick();
+    assert.deepEqual(t.calls.filter(([c]) => c === 'makeSnapshot'), [], 'not while run 1 goes');
+    t.runs.get('a').resolve(record());
+    await tick();
+    assert.deepEqual(t.calls.filter(([c]) => c === 'makeSnapshot'), [['makeSnapshot', INIT.indexURL, 1]]);
+    t.runner.receive({ type: 'run', run: 2, code: 'b' });
+    t.runs.get('b').resolve(record());
+    await tick();
+    assert.equal(t.calls.filter(([c]) => c === 'makeSnapshot').length, 1, 'made once');
+  } finally {
+    t.done();
+  }
+
+  const restored = setup({ snapshots: true, start: 'snapshot' });
+  try {
+    restored.runner.receive(INIT);
+    restored.finishLoad();
+    await tick();
+    assert.equal(restored.posted.find((m) => m.type === 'ready').start, 'snapshot');
+    assert.deepEqual(restored.calls.filter(([c]) => c === 'makeSnapshot'), []);
+  } finally {
+    restored.done();
+  }
 });

@@ -33,8 +33,17 @@ pub enum ToWorker<'a> {
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum WorkerEvent {
     Progress { loaded: u64, total: u64, file: String },
+    /// `start`: how CPython started, "snapshot" or "plain"; `load_ms`: how long it took.
     #[serde(rename_all = "camelCase")]
-    Ready { python: String, interrupts: bool, stack_switching: bool },
+    Ready {
+        python: String,
+        interrupts: bool,
+        stack_switching: bool,
+        #[serde(default)]
+        start: Option<String>,
+        #[serde(default)]
+        load_ms: Option<f64>,
+    },
     LoadFailed { message: String },
     Output { run: u64, stream: Stream, text: String },
     /// `result` is runtime.py's JSON document of the run.

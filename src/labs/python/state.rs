@@ -211,8 +211,31 @@ pub struct PyState {
     ran: String,
     ran_on_one: bool,
     pub pool_comparison: PoolComparison,
+    /// How the current interpreter started, once it is ready.
+    pub interp_start: Option<InterpStart>,
     site_root: String,
     doc_cache: DocCache,
+}
+
+/// How CPython started: restored from a memory snapshot, or plainly (the first visit,
+/// or a snapshot missing or damaged), and in how long.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InterpStart {
+    pub kind: String,
+    pub load_ms: Option<f64>,
+}
+
+impl InterpStart {
+    /// The interpreter line's words for it.
+    pub fn words(&self) -> String {
+        let took = self.load_ms.map(|ms| format!(" in {} ms", crate::core::lab::whole_ms(ms))).unwrap_or_default();
+        if self.kind == "snapshot" {
+            format!("restored from a snapshot{took}")
+        } else {
+            format!("started{took}")
+        }
+    }
 }
 
 impl PyState {
@@ -237,6 +260,7 @@ impl PyState {
             ran_on_one: false,
             pool_comparison: PoolComparison::default(),
             site_root: site_root.to_string(),
+            interp_start: None,
             doc_cache: DocCache::default(),
         };
         (state, vec![Effect::StartWorker])
@@ -445,8 +469,9 @@ impl PyState {
                     self.interp = Interp::Loading { loaded: loaded.min(total), total };
                 }
             }
-            WorkerEvent::Ready { python, interrupts, stack_switching } => {
+            WorkerEvent::Ready { python, interrupts, stack_switching, start, load_ms } => {
                 self.interp = Interp::Ready { python, interrupts, stack_switching };
+                self.interp_start = Some(InterpStart { kind: start.unwrap_or_else(|| "plain".into()), load_ms: load_ms.filter(|ms| ms.is_finite() && *ms >= 0.0) });
                 if self.wants_run {
                     self.begin(fx);
                 }
@@ -637,6 +662,8 @@ impl PyState {
             threads_started: usize,
             /// Each thread's stretches (run, wait, forced, sleep, block) and the switches.
             threads: Option<&'a model::ThreadsRecord>,
+            /// How CPython started: `kind` "snapshot" or "plain", and `loadMs`.
+            interpreter_start: Option<&'a InterpStart>,
         }
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
@@ -676,6 +703,7 @@ impl PyState {
             failure: self.failure.as_deref(),
             threads_started: record.map_or(0, |r| r.threads_started),
             threads: record.and_then(|r| r.threads.as_ref()),
+            interpreter_start: self.interp_start.as_ref(),
             pool: self.last.as_ref().and_then(|f| {
                 let p = f.record.pool.as_ref()?;
                 let mut figures = p.figures(f.record.wall_ms);

@@ -6,7 +6,7 @@ use super::programs;
 use super::state::{Action, Effect, Interp, PyState, PyStatus};
 
 fn ready() -> WorkerEvent {
-    WorkerEvent::Ready { python: "3.14.2".into(), interrupts: true, stack_switching: true }
+    WorkerEvent::Ready { python: "3.14.2".into(), interrupts: true, stack_switching: true, start: Some("plain".into()), load_ms: Some(2100.4) }
 }
 
 fn record(status: &str, exception: &str) -> String {
@@ -244,7 +244,10 @@ fn output_is_capped() {
 #[test]
 fn worker_messages_parse() {
     let e = WorkerEvent::parse(r#"{"type":"ready","python":"3.14.2","interrupts":false,"stackSwitching":true}"#);
-    assert_eq!(e, Some(WorkerEvent::Ready { python: "3.14.2".into(), interrupts: false, stack_switching: true }));
+    assert_eq!(e, Some(WorkerEvent::Ready { python: "3.14.2".into(), interrupts: false, stack_switching: true, start: None, load_ms: None }));
+    // A worker of this build says how CPython started.
+    let e = WorkerEvent::parse(r#"{"type":"ready","python":"3.14.2","interrupts":true,"stackSwitching":true,"start":"snapshot","loadMs":330}"#);
+    assert!(matches!(e, Some(WorkerEvent::Ready { start: Some(ref k), load_ms: Some(ms), .. }) if k == "snapshot" && ms == 330.0));
     assert!(WorkerEvent::parse(r#"{"type":"nonsense"}"#).is_none());
     let e = WorkerEvent::parse(r#"{"type":"output","run":3,"stream":"stderr","text":"x"}"#);
     assert_eq!(e, Some(WorkerEvent::Output { run: 3, stream: Stream::Stderr, text: "x".into() }));
@@ -575,4 +578,17 @@ fn long_thread_names_get_room_and_are_cut_beyond_it() {
     assert_eq!(t.names[2].chars().count(), 27);
     assert!(t.names[2].ends_with('\u{2026}'));
     assert_eq!(t.names[0], "MainThread");
+}
+
+#[test]
+fn the_results_say_how_the_interpreter_started() {
+    let (mut s, _) = open("preset=queue-pipeline");
+    let doc = |s: &PyState| -> serde_json::Value { serde_json::from_str(&s.results_doc()).unwrap() };
+    assert!(doc(&s)["interpreterStart"].is_null());
+    s.update(Action::Worker(WorkerEvent::Ready { python: "3.14.2".into(), interrupts: true, stack_switching: true, start: Some("snapshot".into()), load_ms: Some(329.6) }));
+    assert_eq!(doc(&s)["interpreterStart"], serde_json::json!({ "kind": "snapshot", "loadMs": 329.6 }));
+    assert_eq!(s.interp_start.as_ref().unwrap().words(), "restored from a snapshot in 330 ms");
+    // A worker that does not say is a plain start; a bad figure is left out.
+    s.update(Action::Worker(WorkerEvent::Ready { python: "3.14.2".into(), interrupts: true, stack_switching: true, start: None, load_ms: Some(f64::NAN) }));
+    assert_eq!(s.interp_start.as_ref().unwrap().words(), "started");
 }

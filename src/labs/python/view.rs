@@ -216,6 +216,7 @@ impl View<'_, PythonPage> {
             Interp::Ready { python, interrupts, stack_switching } => html! {
                 <p data-testid="py-ready" class="small" data-stack-switching={stack_switching.to_string()}>
                     <strong>{ format!("CPython {python} ready") }</strong>
+                    { s.interp_start.as_ref().map(|st| format!(" \u{b7} {}", st.words())).unwrap_or_default() }
                     { if *interrupts { " \u{b7} Stop interrupts running code with KeyboardInterrupt" } else { "" } }
                     { if *stack_switching { "" } else { " \u{b7} this browser lacks WebAssembly stack switching: a top-level asyncio.run(main()) \
                         runs as an await of main(), and asyncio.run() inside a function cannot wait" } }
