@@ -7,6 +7,7 @@
 //                             text; the folder is not named like the /python route: a
 //                             static host would answer that route with the folder)
 //   pyodide/VERSION/...       the four files of Pyodide that start CPython with its stdlib
+//                             (with bytecode for what a start imports: stdlib-pyc.mjs)
 //   bundle-ID-HASH.js/_bg.wasm one app bundle per page, and the loader in index.html that
 //                             picks one (Trunk builds them; this names them by content)
 //   ID/index.html, 404.html   the same page for each lab's route and for any other
@@ -26,6 +27,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { withoutNameSection } from './wasm-sections.mjs';
+import { precompiledStdlib } from './stdlib-pyc.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const staging = process.env.TRUNK_STAGING_DIR || process.argv[2];
@@ -62,6 +64,16 @@ async function bundle(entry, outdir, extra = {}) {
   return path.relative(staging, path.resolve(output)).split(path.sep).join('/');
 }
 
+// The standard library with bytecode for what a start imports (stdlib-pyc.mjs).
+const labModules = Object.fromEntries(
+  await Promise.all(
+    [['playground_runtime', 'runtime.py'], ['playground_pool', 'pool.py'], ['playground_threads', 'threads.py']].map(
+      async ([name, file]) => [name, await fs.readFile(path.join(HERE, 'python', file), 'utf8')],
+    ),
+  ),
+);
+const stdlib = await precompiledStdlib(pyodideDir, labModules, path.join(HERE, 'node_modules', '.cache', 'playground-stdlib'));
+
 // A CPython snapshot (loader.js) fits one build of Pyodide, one standard library and one
 // version of the lab's modules and of the loader that makes it: its key names all four.
 async function snapshotKey() {
@@ -70,18 +82,21 @@ async function snapshotKey() {
     for (const part of parts) h.update(part);
     return h.digest('hex').slice(0, 16);
   };
-  const stdlib = await fs.readFile(path.join(pyodideDir, 'python_stdlib.zip'));
   const sources = await Promise.all(
     ['runtime.py', 'pool.py', 'threads.py', 'loader.js'].map((name) => fs.readFile(path.join(HERE, 'python', name))),
   );
-  return `${pyodidePackage.version}-${hash(stdlib)}-${hash(...sources)}`;
+  return `${pyodidePackage.version}-${hash(stdlib.bytes)}-${hash(...sources)}`;
 }
 
 const editor = await bundle('editor/editor.js', 'editor');
 const worker = await bundle('python/worker.js', 'python-worker', {
   loader: { '.py': 'text' },
   define: {
-    __PYODIDE_LOCK_INFO__: JSON.stringify({ version: pyodidePackage.version, info: lock.info }),
+    __PYODIDE_LOCK_INFO__: JSON.stringify({
+      version: pyodidePackage.version,
+      info: lock.info,
+      stdlib: crypto.createHash('sha256').update(stdlib.bytes).digest('hex').slice(0, 16),
+    }),
     __PYODIDE_SNAPSHOT_KEY__: JSON.stringify(await snapshotKey()),
   },
 });
@@ -90,7 +105,8 @@ const pyodideTarget = path.join(staging, 'pyodide', pyodidePackage.version);
 await fs.mkdir(pyodideTarget, { recursive: true });
 const files = [];
 for (const name of PYODIDE_FILES) {
-  await fs.copyFile(path.join(pyodideDir, name), path.join(pyodideTarget, name));
+  if (name === 'python_stdlib.zip') await fs.writeFile(path.join(pyodideTarget, name), stdlib.bytes);
+  else await fs.copyFile(path.join(pyodideDir, name), path.join(pyodideTarget, name));
   files.push({ name, size: (await fs.stat(path.join(pyodideTarget, name))).size });
 }
 

@@ -14,9 +14,10 @@ import THREADS_SOURCE from './threads.py';
 
 // Pyodide's own lock file names no packages we ship, but it must state the ABI.
 const LOCK_INFO = __PYODIDE_LOCK_INFO__;
-// The interpreter's big files are kept in Cache Storage under the version, so a second
-// visit starts without downloading them, on any host.
-const CACHE_NAME = `pyodide-${LOCK_INFO.version}`;
+// The interpreter's big files are kept in Cache Storage under the version and the build's
+// standard library (stdlib-pyc.mjs adds to it), so a second visit starts without
+// downloading them, on any host.
+const CACHE_NAME = `pyodide-${LOCK_INFO.version}-${LOCK_INFO.stdlib}`;
 
 async function cachedFetch(originalFetch, url, progress) {
   let cache = null;
@@ -48,13 +49,9 @@ async function cachedFetch(originalFetch, url, progress) {
   headers.delete('content-encoding');
   headers.delete('content-length');
   const keep = new Response(bytes, { status: 200, headers });
-  if (cache) {
-    try {
-      await cache.put(url, keep.clone());
-    } catch {
-      // quota or private mode: run without the cache
-    }
-  }
+  // Stored while CPython compiles, not before: a failure (quota, private mode) only means
+  // the next visit downloads again.
+  cache?.put(url, keep.clone()).catch(() => {});
   return keep;
 }
 

@@ -93,9 +93,28 @@ export function createPageRunner({
   async function init({ indexURL, files, interrupt }) {
     phase = 'loading';
     const initAt = now();
+    // Busy threads are switched only with a ticker, which needs the interrupt buffer;
+    // without one (or if it fails to start) they switch when they block. It starts
+    // while CPython loads.
+    const tickerStarting =
+      interrupt && stackSwitching
+        ? startTicker(new Int32Array(interrupt)).catch((error) => {
+            console.warn('threads will not be switched while busy:', errorText(error));
+            return null;
+          })
+        : Promise.resolve(null);
     try {
       forgetOldCaches();
-      const { pyodide, start: startKind } = await load(indexURL, files, (loaded, total, file) => post({ type: 'progress', loaded, total, file }));
+      // Progress at most every 50 ms (and the last): a message per 64 KB chunk redrew the
+      // page 200 times, on the cores CPython's compilation needs.
+      let lastProgress = -Infinity;
+      const progress = (loaded, total, file) => {
+        const at = now();
+        if (at - lastProgress < 50 && loaded < total) return;
+        lastProgress = at;
+        post({ type: 'progress', loaded, total, file });
+      };
+      const { pyodide, start: startKind } = await load(indexURL, files, progress);
       started = startKind;
       snapshotWanted = startKind === 'plain' && makeSnapshot !== null;
       assets = { indexURL, files };
@@ -116,16 +135,7 @@ export function createPageRunner({
         onProtocolError: (message) => post({ type: 'protocol-error', message }),
       });
       pyodide.pyimport('playground_pool').install(pool.api());
-      // Busy threads are switched only with a ticker, which needs the interrupt buffer;
-      // without one (or if it fails to start) they switch when they block.
-      let ticker = null;
-      if (interruptArray && stackSwitching) {
-        try {
-          ticker = await startTicker(interruptArray);
-        } catch (error) {
-          console.warn('threads will not be switched while busy:', errorText(error));
-        }
-      }
+      const ticker = await tickerStarting;
       pyodide.pyimport('playground_threads').install(createThreadsHost(ticker));
       phase = 'ready';
       post({ type: 'ready', python: runtime.python_version(), interrupts, stackSwitching, start: started, loadMs: Math.round(now() - initAt) });

@@ -294,3 +294,28 @@ test('after a plain start the snapshot is made once no run waits; after a restor
     restored.done();
   }
 });
+
+test('loading progress is posted at most every 50 ms, and always at its end', async () => {
+  let clock = 0;
+  const posted = [];
+  const runner = createPageRunner({
+    post: (m) => posted.push(m),
+    load: async (indexURL, files, onProgress) => {
+      for (let loaded = 1; loaded <= 100; loaded += 1) {
+        clock += 2; // a chunk every 2 ms
+        onProgress(loaded, 100, 'pyodide.asm.wasm');
+      }
+      return new Promise(() => {}); // still loading
+    },
+    stackSwitching: true,
+    now: () => clock,
+    createPool: () => ({}),
+    createThreadsHost: () => ({}),
+  });
+  runner.receive({ type: 'init', indexURL: 'https://site/pyodide/', files: [] });
+  await tick();
+  const loaded = posted.filter((m) => m.type === 'progress').map((m) => m.loaded);
+  assert.equal(loaded[0], 1);
+  assert.equal(loaded.at(-1), 100, 'the end is always posted');
+  assert.ok(loaded.length <= 6, `${loaded.length} progress messages for 200 ms`);
+});

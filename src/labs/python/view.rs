@@ -208,7 +208,7 @@ impl View<'_, PythonPage> {
                             <span data-testid="py-loaded">{ format!("{} of {}", megabytes(*loaded), megabytes(total)) }</span></p>
                         <progress max={total.max(1).to_string()} value={loaded.to_string()} aria-label="Download of CPython"></progress>
                         <p class="small muted">{ "The interpreter and its whole standard library, compiled to WebAssembly, \
-                            are about 13 MB: the browser downloads them once, from this site, and keeps them for the next visit. \
+                            are about 15 MB: the browser downloads them once, from this site, and keeps them for the next visit. \
                             Only this lab loads them." }</p>
                     </div>
                 }
