@@ -73,6 +73,11 @@ export const PAGES = Object.freeze([
       link: '/python?preset=gather-pitfall&run=1',
       done: (page) => waitForStatus(page, ['done'], 120_000),
     },
+    // Threads draw lanes of their own, with the threads lab's patterns.
+    also: {
+      link: '/python?preset=two-cpu-threads&run=1',
+      done: (page) => waitForStatus(page, ['done'], 120_000),
+    },
   },
 ]);
 

@@ -14,12 +14,12 @@ test('axe finds nothing serious on any page, idle or after a run, light or dark,
     for (const p of PAGES) {
       for (const [width, viewport] of Object.entries(VIEWPORTS)) {
         for (const colorScheme of ['light', 'dark']) {
-          for (const phase of p.run ? ['idle', 'run'] : ['idle']) {
-            const app = await openApp(phase === 'idle' ? p.idle : p.run.link, { browser, viewport, colorScheme });
+          for (const phase of ['idle', ...(p.run ? ['run'] : []), ...(p.also ? ['also'] : [])]) {
+            const app = await openApp(phase === 'idle' ? p.idle : p[phase].link, { browser, viewport, colorScheme });
             try {
               const page = app.page;
-              if (phase === 'run') {
-                await p.run.done(page);
+              if (phase !== 'idle') {
+                await p[phase].done(page);
               } else {
                 await page.locator('main h1').first().waitFor({ timeout: 60_000 });
               }
