@@ -19,10 +19,11 @@ test('the bank race loses updates and the Lock fix prints 800, as in CPython', {
     const here = balanceOf(race.stdout);
     const there = balanceOf(cpythonOutput(programSource('bank-race')));
     // Both threads that read before the other wrote lose an update: more than 800 left.
-    // Which of 850, 900, 950 depends on start-up time against the 1 ms sleep, here and there.
-    for (const [who, value] of [['the page', here], [PYTHON, there]]) {
-      assert.ok([850, 900, 950].includes(value), `${who} printed ${value}`);
-    }
+    // Which of 850, 900, 950 depends on start-up time against the 1 ms sleep. Natively, on
+    // a machine busy with the browser, a thread can also take longer than 1 ms to start,
+    // and then CPython prints 800: the page is the one under test.
+    assert.ok([850, 900, 950].includes(here), `the page printed ${here}`);
+    assert.ok([800, 850, 900, 950].includes(there), `${PYTHON} printed ${there}`);
     assert.match(await page.locator(testId('py-threads-emulated')).innerText(), /emulated/);
     assert.equal(race.threadsStarted, 4);
     assert.deepEqual(race.tasks, [], "the tasks Pyodide waits through are not the program's");
