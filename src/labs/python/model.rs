@@ -205,6 +205,47 @@ impl Stretch {
     }
 }
 
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+impl ThreadsRecord {
+    /// The sentence under the lanes: switches, forced ones, and the interval.
+    pub fn figures(&self) -> String {
+        let interval = self.switch_interval_ms;
+        let interval = if interval.fract() == 0.0 { format!("{interval:.0}") } else { format!("{interval}") };
+        format!(
+            "{} of the interpreter, {} of them a busy thread made to give way after the switch interval ({interval} ms).",
+            plural(self.switches, "switch", "switches"),
+            self.forced_switches
+        )
+    }
+}
+
+impl RunRecord {
+    /// What the result line says after the wall time: threads and switches for a run that
+    /// started threads, else asyncio tasks and the time the loop was blocked.
+    pub fn counts(&self) -> String {
+        match &self.threads {
+            Some(t) => format!(
+                " \u{b7} {} besides the main one \u{b7} {}",
+                plural(self.threads_started, "thread", "threads"),
+                plural(t.switches, "switch", "switches")
+            ),
+            None => format!(
+                " \u{b7} {} \u{b7} event loop blocked {} ms",
+                plural(self.tasks.len(), "asyncio task", "asyncio tasks"),
+                crate::core::lab::whole_ms(self.loop_blocked_ms())
+            ),
+        }
+    }
+
+    /// "3 threads started. " before the emulation note.
+    pub fn threads_started_words(&self) -> String {
+        format!("{} started. ", plural(self.threads_started, "thread", "threads"))
+    }
+}
+
 /// A thread's time by what it did, for the table under the lanes.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ThreadSummary {

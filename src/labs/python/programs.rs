@@ -172,6 +172,10 @@ pub static ALL: &[Program] = &[
     },
 ];
 
+/// Under the thread lanes: the lab that simulates the same rules.
+pub const THREADS_LAB_LINK: SeeAlso =
+    SeeAlso { text: "This is your program; the threads lab simulates the same rules", href: "threads?preset=cpu-threads" };
+
 /// Said beside every thread program: what is emulated. (The page adds a sentence when it
 /// cannot switch a busy thread.)
 pub const THREADS_NOTE: &str = "Threads here are emulated: they take turns in this one interpreter, switched by the \

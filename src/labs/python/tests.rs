@@ -474,6 +474,7 @@ fn links_to_other_labs_are_relative_to_the_site_root() {
     let hrefs = programs::ALL
         .iter()
         .flat_map(|p| p.see_also.iter().map(|l| l.href))
+        .chain([programs::THREADS_LAB_LINK.href])
         .chain(hints.iter().flatten().map(|h| h.href));
     for href in hrefs {
         assert!(!href.starts_with('/') && !href.contains("://"), "{href} is not relative to the site root");
@@ -591,4 +592,19 @@ fn the_results_say_how_the_interpreter_started() {
     // A worker that does not say is a plain start; a bad figure is left out.
     s.update(Action::Worker(WorkerEvent::Ready { python: "3.14.2".into(), interrupts: true, stack_switching: true, start: None, load_ms: Some(f64::NAN) }));
     assert_eq!(s.interp_start.as_ref().unwrap().words(), "started");
+}
+
+#[test]
+fn the_result_line_and_the_lanes_say_their_figures_in_words() {
+    let r = RunRecord::parse(&threads_record(21.0)).unwrap();
+    assert_eq!(r.counts(), " \u{b7} 2 threads besides the main one \u{b7} 3 switches");
+    assert_eq!(r.threads_started_words(), "2 threads started. ");
+    let t = r.threads.as_ref().unwrap();
+    assert_eq!(t.figures(), "3 switches of the interpreter, 2 of them a busy thread made to give way after the switch interval (5 ms).");
+    let mut one = t.clone();
+    one.switches = 1;
+    one.switch_interval_ms = 0.5;
+    assert_eq!(one.figures(), "1 switch of the interpreter, 2 of them a busy thread made to give way after the switch interval (0.5 ms).");
+    let tasks = RunRecord::parse(&record("done", "null")).unwrap();
+    assert_eq!(tasks.counts(), " \u{b7} 2 asyncio tasks \u{b7} event loop blocked 39 ms");
 }

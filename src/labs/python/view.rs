@@ -324,12 +324,7 @@ impl View<'_, PythonPage> {
         html! {
             <section class="card py-result" aria-label="Result">
                 <p data-testid="py-wall"><strong>{ format!("Wall time {} ms", whole_ms(r.wall_ms)) }</strong>
-                    { match &r.threads {
-                        Some(t) => format!(" \u{b7} {} thread{} besides the main one \u{b7} {} switch{}", r.threads_started,
-                            if r.threads_started == 1 { "" } else { "s" }, t.switches, if t.switches == 1 { "" } else { "es" }),
-                        None => format!(" \u{b7} {} asyncio task{} \u{b7} event loop blocked {} ms", r.tasks.len(),
-                            if r.tasks.len() == 1 { "" } else { "s" }, whole_ms(r.loop_blocked_ms())),
-                    } }</p>
+                    { r.counts() }</p>
                 { failure.unwrap_or_default() }
                 { exception.unwrap_or_default() }
                 { match program.and_then(|p| p.note) { Some(n) => html! { <p class="small" data-testid="py-note">{ n }</p> }, None => html! {} } }
@@ -451,12 +446,11 @@ impl View<'_, PythonPage> {
         let Some(last) = &self.state.last else { return html! {} };
         let (Some(threads), Some(t)) = (&last.record.threads, &last.thread_timeline) else { return html! {} };
         let c = &t.chart;
-        let interval = threads.switch_interval_ms;
         html! {
             <section class="card" aria-label="Threads" data-testid="py-threads">
                 <h2>{ "Threads" }</h2>
                 <p class="small" data-testid="py-threads-emulated">
-                    { format!("{} thread{} started. ", last.record.threads_started, if last.record.threads_started == 1 { "" } else { "s" }) }
+                    { last.record.threads_started_words() }
                     { programs::THREADS_NOTE }
                     { if threads.preemptive { String::new() } else { format!(" {}", programs::NOT_PREEMPTIVE) } }
                 </p>
@@ -482,29 +476,20 @@ impl View<'_, PythonPage> {
                         { time_axis(c) }
                     </svg>
                 </div>
-                { if t.hidden_lanes > 0 { html! { <p class="small muted">{ format!("{} more threads are in the results JSON but not drawn.", t.hidden_lanes) }</p> } } else { html! {} } }
+                { hidden_lanes_note(t.hidden_lanes, "threads") }
                 <p data-testid="py-thread-figures">
-                    { format!("{} switch{} of the interpreter, {} of them a busy thread made to give way after the switch interval ({} ms).",
-                        threads.switches, if threads.switches == 1 { "" } else { "es" }, threads.forced_switches,
-                        if interval.fract() == 0.0 { format!("{interval:.0}") } else { format!("{interval}") }) }
-                    { " " }<a href="threads?preset=cpu-threads">{ "This is your program; the threads lab simulates the same rules" }</a>{ "." }
+                    { threads.figures() }{ " " }<a href={programs::THREADS_LAB_LINK.href}>{ programs::THREADS_LAB_LINK.text }</a>{ "." }
                 </p>
-                <details class="small" data-testid="py-thread-table">
-                    <summary>{ "The threads as a table" }</summary>
-                    <div class="task-table-wrap" tabindex="0" role="region" aria-label="Threads' time">
-                    <table>
-                        <thead><tr><th>{ "thread" }</th><th>{ "turns" }</th><th>{ "running" }</th><th>{ "waiting for the GIL" }</th><th>{ "sleeping" }</th><th>{ "blocked" }</th></tr></thead>
-                        <tbody>{ for threads.threads.iter().take(200).map(|thread| {
-                            let sum = thread.summary();
-                            html! { <tr>
-                                <td>{ &thread.name }</td><td class="num">{ sum.turns }</td><td class="num">{ format!("{:.1} ms", sum.ran_ms) }</td>
-                                <td class="num">{ format!("{:.1} ms", sum.waited_ms) }</td><td class="num">{ format!("{:.1} ms", sum.slept_ms) }</td>
-                                <td class="num">{ format!("{:.1} ms", sum.blocked_ms) }</td>
-                            </tr> }
-                        }) }</tbody>
-                    </table>
-                    </div>
-                </details>
+                { table_details("py-thread-table", "The threads as a table", "Threads' time",
+                    &["thread", "turns", "running", "waiting for the GIL", "sleeping", "blocked"],
+                    html! { <>{ for threads.threads.iter().take(200).map(|thread| {
+                        let sum = thread.summary();
+                        html! { <tr>
+                            <td>{ &thread.name }</td><td class="num">{ sum.turns }</td><td class="num">{ format!("{:.1} ms", sum.ran_ms) }</td>
+                            <td class="num">{ format!("{:.1} ms", sum.waited_ms) }</td><td class="num">{ format!("{:.1} ms", sum.slept_ms) }</td>
+                            <td class="num">{ format!("{:.1} ms", sum.blocked_ms) }</td>
+                        </tr> }
+                    }) }</> }) }
                 { if threads.cut { html! { <p class="small warn">{ "The threads switched more often than the record keeps; later stretches are missing." }</p> } } else { html! {} } }
             </section>
         }
@@ -553,27 +538,44 @@ impl View<'_, PythonPage> {
                         { time_axis(c) }
                     </svg>
                 </div>
-                { if t.hidden_lanes > 0 { html! { <p class="small muted">{ format!("{} more tasks are in the results JSON but not drawn.", t.hidden_lanes) }</p> } } else { html! {} } }
-                <details class="small" data-testid="py-timeline-table">
-                    <summary>{ "The timeline as a table" }</summary>
-                    <div class="task-table-wrap" tabindex="0" role="region" aria-label="Tasks' running time">
-                    <table>
-                        <thead><tr><th>{ "task" }</th><th>{ "times it ran" }</th><th>{ "running in all" }</th><th>{ "held the loop" }</th><th>{ "first ran" }</th><th>{ "last stopped" }</th></tr></thead>
-                        <tbody>{ for r.tasks.iter().take(200).map(|task| {
-                            let sum = task.summary();
-                            let at = |v: Option<f64>| v.map_or("\u{2014}".to_string(), |ms| format!("{} ms", whole_ms(ms)));
-                            html! { <tr>
-                                <td>{ &task.name }</td><td class="num">{ sum.steps }</td><td class="num">{ format!("{:.1} ms", sum.ran_ms) }</td>
-                                <td class="num">{ sum.blocked }</td><td class="num">{ at(sum.first_ms) }</td><td class="num">{ at(sum.last_ms) }</td>
-                            </tr> }
-                        }) }</tbody>
-                    </table>
-                    </div>
-                </details>
+                { hidden_lanes_note(t.hidden_lanes, "tasks") }
+                { table_details("py-timeline-table", "The timeline as a table", "Tasks' running time",
+                    &["task", "times it ran", "running in all", "held the loop", "first ran", "last stopped"],
+                    html! { <>{ for r.tasks.iter().take(200).map(|task| {
+                        let sum = task.summary();
+                        let at = |v: Option<f64>| v.map_or("\u{2014}".to_string(), |ms| format!("{} ms", whole_ms(ms)));
+                        html! { <tr>
+                            <td>{ &task.name }</td><td class="num">{ sum.steps }</td><td class="num">{ format!("{:.1} ms", sum.ran_ms) }</td>
+                            <td class="num">{ sum.blocked }</td><td class="num">{ at(sum.first_ms) }</td><td class="num">{ at(sum.last_ms) }</td>
+                        </tr> }
+                    }) }</> }) }
                 { if r.cut { html! { <p class="small warn">{ "The run made more steps or printed more lines than the record keeps; later ones are missing." }</p> } } else { html! {} } }
             </section>
         }
     }
+}
+
+/// A timeline's lanes in words: a closed `<details>` with a scrollable table (at most 200 rows).
+fn table_details(testid: &'static str, summary: &'static str, label: &'static str, headers: &[&'static str], rows: Html) -> Html {
+    html! {
+        <details class="small" data-testid={testid}>
+            <summary>{ summary }</summary>
+            <div class="task-table-wrap" tabindex="0" role="region" aria-label={label}>
+            <table>
+                <thead><tr>{ for headers.iter().map(|h| html! { <th>{ *h }</th> }) }</tr></thead>
+                <tbody>{ rows }</tbody>
+            </table>
+            </div>
+        </details>
+    }
+}
+
+/// Said under a timeline that draws fewer lanes than the record holds.
+fn hidden_lanes_note(hidden: usize, what: &str) -> Html {
+    if hidden == 0 {
+        return html! {};
+    }
+    html! { <p class="small muted">{ format!("{hidden} more {what} are in the results JSON but not drawn.") }</p> }
 }
 
 /// A stretch's look: the threads lab's classes for the same states.
