@@ -75,6 +75,9 @@ const DIGEST_BYTES = 32;
 // What the snapshot's interpreter has imported: the lab's runtime and what it builds on.
 const SNAPSHOT_IMPORTS = 'import asyncio, concurrent.futures, threading, pickle, queue, random, playground_runtime';
 
+const SNAPSHOT_READ_MS = 3000;
+const delay = (ms, value) => new Promise((resolve) => setTimeout(() => resolve(value), ms));
+
 async function snapshotDir() {
   return (await navigator.storage.getDirectory()).getDirectoryHandle(SNAPSHOT_DIR, { create: true });
 }
@@ -185,7 +188,9 @@ export async function loadInterpreter(indexURL, files, onProgress, { snapshot = 
       lockFileContents: JSON.stringify({ info: LOCK_INFO.info, packages: {} }),
       checkAPIVersion: true,
     };
-    const stored = snapshot && !makeSnapshot ? await readSnapshot() : null;
+    // A read that does not answer (a lock a torn-down page's snapshot worker left on the
+    // file, say) must not keep CPython from starting: after 3 s the start is plain.
+    const stored = snapshot && !makeSnapshot ? await Promise.race([readSnapshot(), delay(SNAPSHOT_READ_MS, null)]) : null;
     let pyodide = null;
     let start = 'plain';
     if (stored !== null) {
