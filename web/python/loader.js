@@ -98,22 +98,26 @@ export async function checkSnapshot(stored) {
   return digest.every((b, i) => b === kept[i]) ? bytes : null;
 }
 
-/** The stored snapshot for this build, or null (none, no OPFS, or damaged: then deleted). */
-export async function readSnapshot() {
-  let dir;
+/** The file of this build's stored snapshot, or null (none, or no OPFS). Only its size and
+ *  date are read here, so finding it is quick. */
+async function findSnapshot() {
   try {
-    dir = await snapshotDir();
     // getFile(), not a sync access handle, which is exclusive: pool children read at once.
-    const file = await (await dir.getFileHandle(`${SNAPSHOT_KEY}.bin`)).getFile();
-    const bytes = await checkSnapshot(new Uint8Array(await file.arrayBuffer()));
-    if (bytes === null) {
-      console.warn('the stored CPython snapshot is damaged: starting plainly');
-      await forgetSnapshot(dir);
-    }
-    return bytes;
+    return await (await (await snapshotDir()).getFileHandle(`${SNAPSHOT_KEY}.bin`)).getFile();
   } catch {
     return null;
   }
+}
+
+/** The snapshot in `file` without its digest; rejects, having deleted it, if it is damaged. */
+async function snapshotBytes(file) {
+  const bytes = await checkSnapshot(new Uint8Array(await file.arrayBuffer()));
+  if (bytes === null) {
+    console.warn('the stored CPython snapshot is damaged: starting plainly');
+    await forgetSnapshot(await snapshotDir());
+    throw new Error('the stored CPython snapshot is damaged');
+  }
+  return bytes;
 }
 
 async function forgetSnapshot(dir) {
@@ -145,6 +149,34 @@ function writeModules(pyodide) {
   pyodide.FS.writeFile('/home/pyodide/playground_runtime.py', RUNTIME_SOURCE);
   pyodide.FS.writeFile('/home/pyodide/playground_pool.py', POOL_SOURCE);
   pyodide.FS.writeFile('/home/pyodide/playground_threads.py', THREADS_SOURCE);
+}
+
+/** Reads `file`'s snapshot within SNAPSHOT_READ_MS: its checked bytes, or a rejection. */
+function readWithin(file) {
+  const reading = Promise.race([
+    snapshotBytes(file),
+    delay(SNAPSHOT_READ_MS, null).then(() => {
+      throw new Error(`the stored CPython snapshot was not read within ${SNAPSHOT_READ_MS} ms`);
+    }),
+  ]);
+  reading.catch(() => {}); // reported by the start that waits for it, if one does
+  return reading;
+}
+
+/**
+ * The first steps of a start, which need only Pyodide's address: importing Pyodide's
+ * module, and finding and reading the stored snapshot (unless `withSnapshot` is false).
+ * `snapshot` resolves to null (none to restore) or to `{ bytes }`, a promise of its
+ * checked bytes. A look that does not answer within 3 s (a lock a torn-down page's
+ * snapshot worker left on the file, say) counts as none, so CPython still starts.
+ */
+function beginStart(indexURL, withSnapshot) {
+  const module = import(indexURL + 'pyodide.mjs');
+  module.catch(() => {}); // reported by loadInterpreter
+  const snapshot = withSnapshot
+    ? Promise.race([findSnapshot(), delay(SNAPSHOT_READ_MS, null)]).then((file) => (file === null ? null : { bytes: readWithin(file) }))
+    : Promise.resolve(null);
+  return { module, snapshot };
 }
 
 /**
@@ -180,7 +212,8 @@ export async function loadInterpreter(indexURL, files, onProgress, { snapshot = 
     return originalFetch(input, options);
   };
   try {
-    const { loadPyodide } = await import(indexURL + 'pyodide.mjs');
+    const begun = beginStart(indexURL, snapshot && !makeSnapshot);
+    const { loadPyodide } = await begun.module;
     loadedBy.set('pyodide.mjs', sizes.get('pyodide.mjs') ?? 0);
     report('pyodide.asm.mjs');
     const options = {
@@ -188,14 +221,15 @@ export async function loadInterpreter(indexURL, files, onProgress, { snapshot = 
       lockFileContents: JSON.stringify({ info: LOCK_INFO.info, packages: {} }),
       checkAPIVersion: true,
     };
-    // A read that does not answer (a lock a torn-down page's snapshot worker left on the
-    // file, say) must not keep CPython from starting: after 3 s the start is plain.
-    const stored = snapshot && !makeSnapshot ? await Promise.race([readSnapshot(), delay(SNAPSHOT_READ_MS, null)]) : null;
+    const stored = await begun.snapshot;
     let pyodide = null;
     let start = 'plain';
     if (stored !== null) {
       try {
-        pyodide = await loadPyodide({ ...options, _loadSnapshot: stored });
+        // Pyodide takes the snapshot as a promise: it fetches and compiles its wasm while
+        // the 30 MiB are read and checked. A damaged or unreadable one rejects, and the
+        // start is plain.
+        pyodide = await loadPyodide({ ...options, _loadSnapshot: stored.bytes });
         start = 'snapshot';
       } catch (error) {
         console.warn('the CPython snapshot did not load, starting plainly:', error);
