@@ -106,6 +106,62 @@ test('a shorter switch interval gives more switches', { timeout: 240_000 }, asyn
   });
 });
 
+// asyncio's loop lets JavaScript run without passing through threads.py: a thread
+// switched out meanwhile must still go on (it once waited for good), and the loop's
+// coroutines run in the main thread.
+const LOOP_AND_THREAD = `import asyncio
+import threading
+import time
+
+lock = threading.Lock()
+
+
+async def main():
+    loop = asyncio.get_running_loop()
+    result = loop.create_future()
+    names = []
+
+    def worker():
+        with lock:
+            time.sleep(0.05)
+        start = time.perf_counter()
+        while time.perf_counter() - start < 0.3:
+            pass
+        names.append(threading.current_thread().name)
+        loop.call_soon_threadsafe(result.set_result, "worker done")
+
+    thread = threading.Thread(target=worker, name="worker")
+    thread.start()
+    # While the worker sleeps holding the lock, the loop's coroutine runs.
+    for _ in range(3):
+        await asyncio.sleep(0.007)
+        names.append(threading.current_thread().name)
+    # Blocked until the worker lets go of the lock; woken, the main thread gets the
+    # interpreter within a switch interval, and waits in the loop again.
+    with lock:
+        names.append(threading.current_thread().name)
+    print(await result, names)
+    thread.join()
+
+
+asyncio.run(main())
+`;
+
+test('a thread switched out while the main thread waits in asyncio goes on; coroutines run in the main thread', { timeout: 240_000 }, async () => {
+  await withApp('/', async (app) => {
+    await app.goto(`/python?code=${encodeCode(LOOP_AND_THREAD)}&run=1`);
+    const json = await waitForPyStatus(app.page, finished, 60_000);
+    assert.equal(json.status, 'done', json.stderr);
+    assert.equal(json.stdout, cpythonOutput(LOOP_AND_THREAD, PYTHON_313));
+    assert.equal(json.stdout, "worker done ['MainThread', 'MainThread', 'MainThread', 'MainThread', 'worker']\n");
+    assert.ok(json.threads.forcedSwitches >= 1, `the worker was never switched out: ${JSON.stringify(json.threads)}`);
+    // Only one thread holds the interpreter at any time, the loop's waits included.
+    const runs = json.threads.threads.flatMap((t) => t.stretches.filter(([k]) => k === 'run').map(([, s, e]) => [s, e]));
+    runs.sort((x, y) => x[0] - y[0]);
+    for (let i = 1; i < runs.length; i += 1) assert.ok(runs[i][0] >= runs[i - 1][1] - 1e-3, `${runs[i - 1]} and ${runs[i]} overlap`);
+  });
+});
+
 const TWO_SPINNERS = `import threading
 
 

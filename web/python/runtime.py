@@ -476,6 +476,7 @@ async def run_async(code, emit):
 # the program's main thread.
 playground_threads.no_switch_in(__file__, playground_pool.__file__)
 playground_threads.add_root(run.__code__)
+playground_threads.program_files(FILENAME)
 
 
 def stop():

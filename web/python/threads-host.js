@@ -31,6 +31,12 @@ export function createThreadsHost(stackSwitching, ticker = null) {
     // What threads.py checks before it emulates a thread.
     playgroundStackSwitching: stackSwitching,
     playgroundRace: (ms, other) => Promise.race([timer(ms), other]),
+    // Calls `fn` (a Python function) once JavaScript runs again: no stack holds the
+    // interpreter then (threads.py, _resume_parked).
+    playgroundWhenIdle: (fn) => {
+      immediateQueue.push(() => fn());
+      immediate.port2.postMessage(0);
+    },
     playgroundTimer: timer,
     // threads.py raises `signal` at every tick while threads are alive; says whether it ticks.
     playgroundCanTick: ticker !== null,

@@ -32,8 +32,11 @@ from collections import deque
 
 _js = None
 _main_ident = threading.get_ident()
-_current = _main_ident
 _next_ident = _main_ident + 1
+# The root frame of each emulated thread's stack (its bootstrap's), and its ident: which
+# thread runs is read from the running stack (get_ident), since a stack can come back
+# without passing through here (the main thread's asyncio loop, woken by JavaScript).
+_stack_roots = {}
 _alive = {}  # ident -> handle, started and not done
 _started = 0
 _generation = 0
@@ -45,6 +48,7 @@ _original = {}
 _NO_SWITCH_DIRS = ("/asyncio/", "/pyodide/", "/_pyodide/")
 _NO_SWITCH_FILES = {__file__}  # and runtime.py's and pool.py's: see no_switch_in()
 _ROOTS = set()  # code objects at the bottom of a stack: bootstrap, and the runtime's run
+_PROGRAM_FILES = set()  # the program's own file names (program_files())
 # A record grows with every switch; a run that switches more than this is cut.
 MAX_STRETCHES = 100_000
 
@@ -62,7 +66,7 @@ def _promise():
     thread ready, so that the running thread knows someone waits for the interpreter."""
     global _promises_made
     made = _js.Promise.withResolvers()
-    owner = _current
+    owner = get_ident()
     _promises_made += 1
     key = _promises_made
     _pending[key] = made.resolve
@@ -79,16 +83,15 @@ def _suspend(promise, kind, ready_at=None, queue_as=None):
     """Lets the other stacks run until `promise` settles, then carries on as this thread.
     `kind` is what the thread does meanwhile (sleep, block, forced); `ready_at` when it
     will want the interpreter back if nothing wakes it sooner (a sleep's end)."""
-    global _current
     from pyodide.ffi import run_sync
 
-    me, generation = _current, _generation
+    me, generation = get_ident(), _generation
     _record.stop_running(me, kind, ready_at, time.perf_counter())
     _hand_over()
     if queue_as is not None:
         _forced_out.append(queue_as)
+        _js.playgroundWhenIdle(_resume_parked_proxy)
     run_sync(promise)
-    _current = me
     _record.start_running(me, time.perf_counter())
     if generation != _generation:
         raise KeyboardInterrupt if me == _main_ident else Aborted()
@@ -96,13 +99,41 @@ def _suspend(promise, kind, ready_at=None, queue_as=None):
 
 # Threads switched out by _tick, first out first back, as they wait for the interpreter.
 _forced_out = deque()
+_parked_look_since = None  # when _resume_parked first found a thread switched out
+# How long _resume_parked leaves a switched-out thread for a woken one whose wake-up
+# (a timer's, say) JavaScript has not run yet: a few timer delays.
+WAKE_GRACE = 0.05
+_resume_parked_proxy = None  # _resume_parked as JavaScript calls it (install())
 
 
 def _hand_over():
     """The running thread lets go of the interpreter: the longest-waiting thread that was
     switched out gets it (others, woken by a timer or a release, may get it first)."""
+    global _parked_look_since
+    _parked_look_since = None
     if _forced_out:
         _forced_out.popleft()()
+
+
+def _resume_parked():
+    """JavaScript calls this once it runs after a thread was switched out, so no stack
+    holds the interpreter now. The thread that took over usually lets go through
+    _suspend, which hands over. But a stack can also let JavaScript run without that:
+    the main thread's asyncio loop waiting for a timer or a future, or a pool's wait. A
+    CPython thread waiting there has released the GIL, so the switched-out thread goes
+    on now, unless another woken thread's wake-up is still to come (it hands over when it
+    lets go; this looks again after it, and gives up waiting after WAKE_GRACE)."""
+    global _parked_look_since
+    if not _forced_out:
+        return
+    now = time.perf_counter()
+    _record.blocked_in_javascript(now)
+    if _parked_look_since is None:
+        _parked_look_since = now
+    if _record.another_woken(now) and now - _parked_look_since < WAKE_GRACE:
+        _js.playgroundWhenIdle(_resume_parked_proxy)
+        return
+    _hand_over()
 
 
 class ThreadRecord:
@@ -152,12 +183,19 @@ class ThreadRecord:
 
     def start_running(self, ident, now):
         entry = self.threads.get(ident)
-        if entry is None:
+        if entry is None or (self.running == ident and entry["state"] == "run"):
             return
         if entry["state"] != "run":
             self._close(entry, now)
         if self.running is not None and self.running != ident:
             self.switches += 1
+            # One that still runs as far as the record knows let JavaScript run without
+            # _suspend (asyncio's loop waiting): it has been blocked, as a CPython thread
+            # in the loop's select() is, since about now.
+            previous = self.threads.get(self.running)
+            if previous is not None and previous["state"] == "run":
+                self._stretch(previous, "run", previous["since"], now)
+                previous.update(state="block", since=now, ready_at=None)
         self.running = ident
         self.held_since = now
         entry.update(state="run", since=now, ready_at=None)
@@ -172,6 +210,13 @@ class ThreadRecord:
             self.forced += 1
             ready_at = now
         entry.update(state=kind, since=now, ready_at=ready_at)
+
+    def blocked_in_javascript(self, now):
+        """JavaScript runs, so the thread the record has running let it: without _suspend
+        (asyncio's loop waiting), hence it blocks from now."""
+        entry = self.threads.get(self.running)
+        if entry is not None and entry["state"] == "run":
+            self.stop_running(self.running, "block", None, now)
 
     def ready(self, ident, now):
         """`ident` was woken: from now it waits for the interpreter."""
@@ -189,6 +234,14 @@ class ThreadRecord:
         entry.update(state="done", since=now, ready_at=None)
         if self.running == ident:
             self.running = None
+
+    def another_woken(self, now):
+        """Whether a thread that is not running, and was not switched out, has been woken
+        (or has started) and waits to run."""
+        return any(
+            entry["state"] in ("new", "sleep", "block") and entry["ready_at"] is not None and entry["ready_at"] <= now
+            for entry in self.threads.values()
+        )
 
     def longest_wait(self, now):
         """Since when some thread other than the running one has waited for the
@@ -251,6 +304,23 @@ def _switchable(frame):
     return False
 
 
+def _programs_stack(frame):
+    """Whether the interrupted stack is the program's: a thread's, the main one, or an
+    asyncio callback that runs the program's code (the main thread's loop), rather than
+    a callback JavaScript called for the runtime (_resume_parked, a pool's results) or
+    for Pyodide's own waiting (run_sync's futures)."""
+    programs = False
+    while frame is not None:
+        code = frame.f_code
+        if code in _ROOTS:
+            return True
+        if code.co_filename in _NO_SWITCH_FILES:
+            return False
+        programs = programs or code.co_filename in _PROGRAM_FILES
+        frame = frame.f_back
+    return programs
+
+
 def _tick(signum, frame):
     """SIGUSR1 from the ticker, run by CPython at an eval-breaker check: switch this
     thread out if another has waited for the interpreter a whole switch interval."""
@@ -258,6 +328,10 @@ def _tick(signum, frame):
         _set_ticking(False)
         return
     now = time.perf_counter()
+    # A stack that came back without _suspend (asyncio's loop, woken by JavaScript) runs
+    # from here as far as the record knows; the runtime's own callbacks are no thread's.
+    if _programs_stack(frame):
+        _record.start_running(get_ident(), now)
     since = _record.longest_wait(now)
     if since is None or now - since < sys.getswitchinterval():
         return
@@ -283,7 +357,15 @@ def active():
 
 
 def get_ident():
-    return _current
+    """The running thread: the one whose bootstrap is at the bottom of this stack, else
+    the main thread."""
+    frame = sys._getframe()
+    while frame is not None:
+        ident = _stack_roots.get(frame)
+        if ident is not None:
+            return ident
+        frame = frame.f_back
+    return _main_ident
 
 
 class _Lock:
@@ -305,7 +387,7 @@ class _Lock:
             return False
         deadline = None if timeout == -1 else time.perf_counter() + timeout
         while self._locked:
-            if not _alive and _current == _main_ident:
+            if not _alive and get_ident() == _main_ident:
                 if deadline is None:
                     # Nothing else can ever release it: CPython would hang here for good.
                     raise RuntimeError("deadlock: this lock is held and no other thread is running to release it")
@@ -375,7 +457,7 @@ class _Handle:
         self._joiners.clear()
 
     def join(self, timeout=None):
-        if self.ident == _current:
+        if self.ident == get_ident():
             raise RuntimeError("Cannot join current thread")
         deadline = None if timeout is None else time.perf_counter() + timeout
         while not self._done:
@@ -409,8 +491,8 @@ def _start_joinable_thread(function, handle=None, daemon=True):
     _record.add(ident, lambda: getattr(owner, "name", None) or f"thread {ident}", time.perf_counter())
 
     def bootstrap():
-        global _current
-        _current = ident
+        root = sys._getframe()
+        _stack_roots[root] = ident
         _record.start_running(ident, time.perf_counter())
         try:
             if generation == _generation:
@@ -418,6 +500,7 @@ def _start_joinable_thread(function, handle=None, daemon=True):
         except Aborted:
             pass
         finally:
+            del _stack_roots[root]
             handle._set_done()
             _record.done(ident, time.perf_counter())
             _hand_over()
@@ -447,7 +530,7 @@ def _excepthook(args):
 
 
 def _sleep(seconds):
-    if not _alive and _current == _main_ident:
+    if not _alive and get_ident() == _main_ident:
         return _original["sleep"](seconds)
     if seconds < 0:
         raise ValueError("sleep length must be non-negative")
@@ -456,11 +539,14 @@ def _sleep(seconds):
 
 def install(js):
     """Puts the emulation under threading (once per interpreter)."""
-    global _js
+    global _js, _resume_parked_proxy
     _js = js
     if _original.get("installed"):
         return
     import _thread
+    from pyodide.ffi import create_proxy
+
+    _resume_parked_proxy = create_proxy(_resume_parked)
 
     _original["installed"] = True
     threading._start_joinable_thread = _start_joinable_thread
@@ -492,6 +578,11 @@ def no_switch_in(*files):
     _NO_SWITCH_FILES.update(files)
 
 
+def program_files(*names):
+    """The file names the program's code runs under (the runtime's main.py)."""
+    _PROGRAM_FILES.update(names)
+
+
 def add_root(code):
     """Frames of `code` start a stack (the runtime's run): what calls them is not looked at."""
     _ROOTS.add(code)
@@ -500,8 +591,7 @@ def add_root(code):
 def begin_run(t0=None):
     """A run starts (at perf_counter() `t0`, the runtime's zero): time.sleep suspends this
     stack whenever threads are alive (and is the run's blocking sleep otherwise)."""
-    global _current, _started, _record
-    _current = _main_ident
+    global _started, _record
     _started = 0
     _record = ThreadRecord(t0)
     _record.add(_main_ident, lambda: threading.main_thread().name, _record.t0)
@@ -520,6 +610,7 @@ def begin_run(t0=None):
 def end_run(stopped):
     """CPython joins the program's non-daemon threads before it exits; daemon threads
     (and after Stop, all of them) are ended. Returns how many threads the run started."""
+    _record.start_running(_main_ident, time.perf_counter())
     try:
         if not stopped:
             for thread in list(threading.enumerate()):

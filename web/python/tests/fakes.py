@@ -82,7 +82,13 @@ def threads_host(stack_switching=True):
         playgroundSpawn=SCHEDULER.spawn,
         playgroundStackSwitching=stack_switching,
         playgroundRace=lambda ms, other: Race(ms, other),
+        playgroundWhenIdle=IDLE.append,
     )
+
+
+# What threads.py asked to be called once JavaScript runs again (playgroundWhenIdle); the
+# tests call them.
+IDLE = []
 
 
 class JsBytes:

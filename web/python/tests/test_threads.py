@@ -229,6 +229,31 @@ class ThreadRecordTest(unittest.TestCase):
         self.assertIsNone(self.record.longest_wait(100.050))
         self.assertEqual(self.kinds("Thread-1"), ["wait", "run"])
 
+    def test_a_stack_that_let_javascript_run_without_suspending_is_drawn_blocked(self):
+        # The main thread waits in asyncio's loop (no _suspend); Thread-1 is woken and runs.
+        self.record.start_running(2, 100.010)
+        self.assertEqual(self.kinds("MainThread"), ["run", "block"])
+        self.assertEqual(self.record.report(100.1, preemptive=True)["threads"][0]["stretches"][0], ["run", 0.0, 10.0])
+        # The loop wakes the main thread, which a tick finds running.
+        self.record.start_running(1, 100.020)
+        self.assertEqual(self.record.switches, 2)
+        self.assertEqual(self.kinds("Thread-1"), ["wait", "run", "block"])
+
+    def test_a_tick_on_the_running_thread_changes_nothing(self):
+        self.record.start_running(1, 100.005)
+        self.assertEqual(self.record.held_since, 100.0, "the last switch was at the start")
+        self.assertEqual(self.kinds("MainThread"), ["run"])
+        self.assertEqual(self.record.switches, 0)
+
+    def test_javascript_running_means_the_runner_let_go(self):
+        self.record.blocked_in_javascript(100.004)
+        self.assertEqual(self.kinds("MainThread"), ["run", "block"])
+        # One that let go through _suspend keeps its own kind.
+        self.record.start_running(2, 100.005)
+        self.record.stop_running(2, "sleep", 100.050, 100.006)
+        self.record.blocked_in_javascript(100.007)
+        self.assertEqual(self.kinds("Thread-1")[-2:], ["sleep", "wait"])
+
     def test_the_record_is_cut_at_its_limit_and_says_so(self):
         record = threads.ThreadRecord(t0=0.0)
         record.add(1, lambda: "MainThread", 0.0)
@@ -243,6 +268,55 @@ class ThreadRecordTest(unittest.TestCase):
         report = record.report(t, preemptive=True)
         self.assertTrue(report["cut"])
         self.assertEqual(sum(len(x["stretches"]) for x in report["threads"]), threads.MAX_STRETCHES)
+
+
+class ParkedThreadTest(ThreadsTestCase):
+    """A thread switched out waits in _forced_out for the next to let go; _resume_parked,
+    called once JavaScript runs, makes sure it is not left there when the stack that took
+    over let JavaScript run some other way (asyncio's loop waiting)."""
+
+    def park(self):
+        woken = []
+        threads._forced_out.append(lambda: woken.append(True))
+        fakes.IDLE.clear()
+        return woken
+
+    def woken_thread(self, ready_at):
+        threads._record.add(99, lambda: "Thread-9", ready_at)
+
+    def test_a_parked_thread_goes_on_once_javascript_runs_and_no_one_else_was_woken(self):
+        woken = self.park()
+        threads._resume_parked()
+        self.assertEqual(woken, [True])
+        self.assertEqual(len(threads._forced_out), 0)
+        self.assertEqual(fakes.IDLE, [], "nothing is left to look at again")
+
+    def test_a_woken_thread_goes_first_and_the_parked_one_is_looked_at_again(self):
+        woken = self.park()
+        self.woken_thread(time.perf_counter() - 0.001)
+        threads._resume_parked()
+        self.assertEqual(woken, [], "the woken thread's wake-up is still to come: it hands over itself")
+        self.assertEqual(fakes.IDLE, [threads._resume_parked_proxy])
+        # It ran and let go through _suspend, which handed over.
+        threads._hand_over()
+        self.assertEqual(woken, [True])
+        threads._resume_parked()  # the look again finds no one parked
+        self.assertEqual(len(fakes.IDLE), 1)
+
+    def test_a_woken_thread_whose_wake_up_never_comes_holds_up_the_parked_one_only_briefly(self):
+        woken = self.park()
+        self.woken_thread(time.perf_counter() - 0.001)
+        threads._resume_parked()
+        self.assertEqual(woken, [])
+        time.sleep(threads.WAKE_GRACE + 0.01)
+        threads._resume_parked()
+        self.assertEqual(woken, [True])
+
+    def test_a_thread_still_asleep_does_not_hold_up_the_parked_one(self):
+        woken = self.park()
+        self.woken_thread(time.perf_counter() + 10.0)  # "ready" only in ten seconds
+        threads._resume_parked()
+        self.assertEqual(woken, [True])
 
 
 class SwitchPointTest(unittest.TestCase):
@@ -264,6 +338,20 @@ class SwitchPointTest(unittest.TestCase):
             self.assertFalse(loop.run_until_complete(inside_the_loop()))
         finally:
             loop.close()
+
+    def test_ticks_count_only_stacks_that_run_the_programs_code(self):
+        import sys
+
+        # An asyncio callback that runs the program's coroutine: the main thread's loop.
+        namespace = {"sys": sys}
+        exec(compile("def step():\n    return sys._getframe()\n", "main.py", "exec"), namespace)
+        self.assertTrue(threads._programs_stack(namespace["step"]()))
+        # Pyodide's own waiting, called from JavaScript with none of the program's code.
+        self.assertFalse(threads._programs_stack(sys._getframe()))
+        # A callback of the runtime's own (a file of threads.py's) is nobody's thread, even
+        # where it calls the program's code.
+        exec(compile("def callback(inner):\n    return inner()\n", threads.__file__, "exec"), namespace)
+        self.assertFalse(threads._programs_stack(namespace["callback"](namespace["step"])))
 
     def test_the_program_runs_its_threads_and_the_record_names_them(self):
         import asyncio
