@@ -8,6 +8,7 @@ Nothing here is shown to the user as their program: tracebacks are cut to main.p
 
 import ast
 import asyncio
+import concurrent.futures
 import inspect
 import json
 import linecache
@@ -200,9 +201,10 @@ def _number_tasks(loop, created):
     loop.create_task = create_task
 
 
-def _cpython_run(loop, created):
+def _cpython_run(loop, created, executors):
     """asyncio.run as CPython's: Pyodide's version runs the main coroutine to its end but
-    leaves other tasks running; CPython's cancels them and waits for them before returning."""
+    leaves other tasks running; CPython's cancels them and waits for them before returning,
+    and shuts the default executor down."""
     pyodide_run = asyncio.run
 
     def run(main, *, debug=None, loop_factory=None):
@@ -214,8 +216,36 @@ def _cpython_run(loop, created):
                 task.cancel()
             if leftovers:
                 loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
+            executors.shutdown()
 
     return pyodide_run, run
+
+
+class _Executors:
+    """loop.run_in_executor (and so asyncio.to_thread) as CPython's: the call goes to the
+    executor, by default a ThreadPoolExecutor named as CPython names it, on the lab's
+    emulated threads. Pyodide's loop would call it there and then, on the loop's thread;
+    it still does where no thread can start (no stack switching)."""
+
+    def __init__(self, loop):
+        self.loop = loop
+        self.pyodide_run_in_executor = loop.run_in_executor
+        self.default = None
+
+    def run_in_executor(self, executor, func, *args):
+        if executor is None:
+            if not playground_threads.can_start():
+                return self.pyodide_run_in_executor(executor, func, *args)
+            if self.default is None:
+                self.default = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="asyncio")
+            executor = self.default
+        return asyncio.wrap_future(executor.submit(func, *args), loop=self.loop)
+
+    def shutdown(self):
+        """Its threads end once their work is done, as after CPython's asyncio.run."""
+        if self.default is not None:
+            self.default.shutdown(wait=False)
+            self.default = None
 
 
 def _real_sleep():
@@ -308,7 +338,9 @@ class _Run:
         self.loop = asyncio.get_event_loop()
         self.created = []
         _number_tasks(self.loop, self.created)
-        self.pyodide_run, asyncio.run = _cpython_run(self.loop, self.created)
+        self.executors = _Executors(self.loop)
+        self.loop.run_in_executor = self.executors.run_in_executor
+        self.pyodide_run, asyncio.run = _cpython_run(self.loop, self.created, self.executors)
         _record = Record()
         self.exception = None
         self.status = "done"
@@ -333,6 +365,7 @@ class _Run:
     def finish(self):
         global _record
         threads = 0
+        self.executors.shutdown()
         try:
             threads = playground_threads.end_run(stopped=self.status == "stopped")
         except BaseException as exc:  # Stop while joining the program's threads: the run's end, as a result
@@ -357,6 +390,7 @@ class _Run:
             else:
                 sys.modules[name] = module
         del self.loop.create_task
+        del self.loop.run_in_executor
         asyncio.run = self.pyodide_run
         if self.exception is not None and self.status == "error":
             self.emit("stderr", self.exception["traceback"])

@@ -8,6 +8,7 @@
 export function createThreadsHost(stackSwitching, ticker = null) {
   const immediate = new MessageChannel();
   const immediateQueue = [];
+  let idleWatch;
   immediate.port1.onmessage = () => immediateQueue.shift()?.();
   const timer = (ms) =>
     new Promise((resolve) => {
@@ -36,6 +37,12 @@ export function createThreadsHost(stackSwitching, ticker = null) {
     playgroundWhenIdle: (fn) => {
       immediateQueue.push(() => fn());
       immediate.port2.postMessage(0);
+    },
+    // Calls `fn` every few milliseconds that JavaScript runs, while threads are alive;
+    // `fn` null stops it (threads.py, _javascript_runs).
+    playgroundWhileIdle: (fn) => {
+      clearInterval(idleWatch);
+      idleWatch = fn ? setInterval(() => fn(), 2) : undefined;
     },
     playgroundTimer: timer,
     // threads.py raises `signal` at every tick while threads are alive; says whether it ticks.

@@ -104,6 +104,8 @@ _parked_look_since = None  # when _resume_parked first found a thread switched o
 # (a timer's, say) JavaScript has not run yet: a few timer delays.
 WAKE_GRACE = 0.05
 _resume_parked_proxy = None  # _resume_parked as JavaScript calls it (install())
+_javascript_runs_proxy = None  # and _javascript_runs
+_watching_idle = False
 
 
 def _hand_over():
@@ -113,6 +115,20 @@ def _hand_over():
     _parked_look_since = None
     if _forced_out:
         _forced_out.popleft()()
+
+
+def _javascript_runs():
+    """Called every few milliseconds that JavaScript runs while threads are alive: then no
+    stack holds the interpreter, so one the record has running let JavaScript run by some
+    other way than _suspend (asyncio's loop waiting), and is drawn blocked from now."""
+    _record.blocked_in_javascript(time.perf_counter())
+
+
+def _watch_idle(on):
+    global _watching_idle
+    if on != _watching_idle and _js is not None and hasattr(_js, "playgroundWhileIdle"):
+        _js.playgroundWhileIdle(_javascript_runs_proxy if on else None)
+        _watching_idle = on
 
 
 def _resume_parked():
@@ -356,6 +372,14 @@ def active():
     return bool(_alive)
 
 
+def can_start():
+    """Whether a thread can be started here and now (stack switching, on a stack that can
+    be suspended)."""
+    from pyodide.ffi import can_run_sync
+
+    return _js is not None and bool(_js.playgroundStackSwitching) and can_run_sync()
+
+
 def get_ident():
     """The running thread: the one whose bootstrap is at the bottom of this stack, else
     the main thread."""
@@ -509,6 +533,7 @@ def _start_joinable_thread(function, handle=None, daemon=True):
     # threads-host.js destroys the proxy once the stack has returned, not from inside it.
     _js.playgroundSpawn(create_proxy(bootstrap))
     _set_ticking(True)
+    _watch_idle(True)
     return handle
 
 
@@ -539,7 +564,7 @@ def _sleep(seconds):
 
 def install(js):
     """Puts the emulation under threading (once per interpreter)."""
-    global _js, _resume_parked_proxy
+    global _js, _resume_parked_proxy, _javascript_runs_proxy
     _js = js
     if _original.get("installed"):
         return
@@ -547,6 +572,7 @@ def install(js):
     from pyodide.ffi import create_proxy
 
     _resume_parked_proxy = create_proxy(_resume_parked)
+    _javascript_runs_proxy = create_proxy(_javascript_runs)
 
     _original["installed"] = True
     threading._start_joinable_thread = _start_joinable_thread
@@ -624,6 +650,7 @@ def end_run(stopped):
             handle.join()
         time.sleep = _original["sleep"]
         _set_ticking(False)
+        _watch_idle(False)
     return _started
 
 

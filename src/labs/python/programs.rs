@@ -71,9 +71,10 @@ pub static ALL: &[Program] = &[
         blurb: "The tutorial's fix for a blocking client: five 0.5 s calls sent to worker threads, about 0.5 s \
                 in CPython.",
         source: include_str!("programs/to-thread.py"),
-        note: Some("Pyodide's event loop runs each of asyncio.to_thread's calls itself, there and then, on the \
-                    loop's own thread (its run_in_executor does not use this lab's emulated threads), so the five \
-                    calls take 2.5 s here instead of CPython's 0.5 s."),
+        note: Some("Here the calls go to the lab's emulated threads, in a ThreadPoolExecutor named as CPython's \
+                    default executor is (asyncio_0, asyncio_1, ...), so the five sleeps overlap as in CPython. A \
+                    browser without WebAssembly stack switching has no threads to give them: there the loop runs \
+                    each call itself, one after another, 2.5 s in all."),
         see_also: &[
             SeeAlso { text: "to_thread in the async lab", href: "async?preset=to-thread" },
             SeeAlso { text: "I/O threads in the threads lab", href: "threads?preset=seed-io-pool" },

@@ -161,7 +161,7 @@ impl View<'_, PythonPage> {
                           when each thread held the interpreter and what each pool worker did. What it prints is what CPython prints." }</p>
                     <p class="analogue"><strong>{ "Unlike Python on your machine: " }</strong>
                         { "this interpreter has no threads of its own, so threading.Thread is emulated (one stack at a \
-                           time, switched by the lab where CPython would switch) and asyncio.to_thread runs on the loop's own thread; \
+                           time, switched by the lab where CPython would switch), and asyncio.to_thread uses those threads; \
                            ProcessPoolExecutor and multiprocessing.Pool run on other CPythons in other Web Workers, which \
                            share no objects, as processes share none; and the event loop is the browser's." }</p>
                 </section>

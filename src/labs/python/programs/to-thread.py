@@ -1,6 +1,6 @@
 # The tutorial's fix for a blocking client: asyncio.to_thread runs the blocking call in
 # a worker thread, so the event loop carries on. Five calls of 0.5 s each take about
-# 0.5 s in CPython. (In this page's interpreter there are no threads: see the note.)
+# 0.5 s in CPython.
 import asyncio
 import time
 
