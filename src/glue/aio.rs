@@ -27,6 +27,25 @@ thread_local! {
     /// Sleeps not yet over: (deadline in µs, sequence) -> who to wake.
     static SLEEPING: RefCell<BTreeMap<(u64, u64), Waker>> = const { RefCell::new(BTreeMap::new()) };
     static NEXT_SLEEP: Cell<u64> = const { Cell::new(0) };
+    /// The loop's time in this pass (see `loop_time_ms`), until the pass ends.
+    static PASS_TIME: Cell<Option<f64>> = const { Cell::new(None) };
+}
+
+/// The event loop's time for sleeps started now: the time this pass of the loop (one poll
+/// of the run) began. Coroutines that one pass starts start together, as in asyncio,
+/// where the pass takes microseconds. Here a page's first pass can take several
+/// milliseconds of the browser compiling code the run meets for the first time, and two
+/// requests started in it would otherwise fall due that far apart. Only the lab's own
+/// simulated work (`block`) moves the loop's time on within a pass.
+fn loop_time_ms() -> f64 {
+    if let Some(t) = PASS_TIME.with(Cell::get) {
+        return t;
+    }
+    let t = now_ms();
+    PASS_TIME.with(|p| p.set(Some(t)));
+    // Runs once this pass has ended: the executor takes it after the task now polled.
+    wasm_bindgen_futures::spawn_local(async { PASS_TIME.with(|p| p.set(None)) });
+    t
 }
 
 /// `asyncio.sleep` on the page's clock. When one sleep's timer fires, every other sleep
@@ -43,7 +62,8 @@ struct Sleep {
 
 fn sleep_ms(ms: f64) -> Sleep {
     let ms = ms.clamp(0.0, f64::from(u32::MAX));
-    let deadline_ms = now_ms() + ms;
+    let deadline_ms = loop_time_ms() + ms;
+    let ms = (deadline_ms - now_ms()).max(0.0);
     let seq = NEXT_SLEEP.with(|n| {
         n.set(n.get() + 1);
         n.get()
@@ -208,12 +228,14 @@ impl Env for BrowserEnv {
 
     fn block(&self, ms: f64) {
         spin(ms);
+        // The loop's time moved on with the work, as CPython's clock would.
+        PASS_TIME.with(|p| p.set(None));
     }
 
     fn offload(&self, ms: f64) -> LocalBoxFuture<'static, ()> {
         if !self.workers {
             // The model asks `has_workers` first; should it not, the work still gets done.
-            spin(ms);
+            self.block(ms);
             return Box::pin(async {});
         }
         let (tx, rx) = futures_channel::oneshot::channel::<()>();
