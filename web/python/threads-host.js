@@ -10,15 +10,11 @@ export function createThreadsHost(stackSwitching, ticker = null) {
   const immediateQueue = [];
   let idleWatch;
   immediate.port1.onmessage = () => immediateQueue.shift()?.();
-  const timer = (ms) =>
-    new Promise((resolve) => {
-      if (ms > 0) {
-        setTimeout(resolve, ms);
-      } else {
-        immediateQueue.push(resolve);
-        immediate.port2.postMessage(0);
-      }
-    });
+  const soon = (fn) => {
+    immediateQueue.push(fn);
+    immediate.port2.postMessage(0);
+  };
+  const timer = (ms) => new Promise((resolve) => (ms > 0 ? setTimeout(resolve, ms) : soon(resolve)));
   return {
     // threads.py makes its promises with Promise.withResolvers.
     Promise,
@@ -34,10 +30,7 @@ export function createThreadsHost(stackSwitching, ticker = null) {
     playgroundRace: (ms, other) => Promise.race([timer(ms), other]),
     // Calls `fn` (a Python function) once JavaScript runs again: no stack holds the
     // interpreter then (threads.py, _resume_parked).
-    playgroundWhenIdle: (fn) => {
-      immediateQueue.push(() => fn());
-      immediate.port2.postMessage(0);
-    },
+    playgroundWhenIdle: (fn) => soon(() => fn()),
     // Calls `fn` every few milliseconds that JavaScript runs, while threads are alive;
     // `fn` null stops it (threads.py, _javascript_runs).
     playgroundWhileIdle: (fn) => {

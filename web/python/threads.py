@@ -126,7 +126,7 @@ def _javascript_runs():
 
 def _watch_idle(on):
     global _watching_idle
-    if on != _watching_idle and _js is not None and hasattr(_js, "playgroundWhileIdle"):
+    if on != _watching_idle and _js is not None:
         _js.playgroundWhileIdle(_javascript_runs_proxy if on else None)
         _watching_idle = on
 
@@ -206,12 +206,8 @@ class ThreadRecord:
         if self.running is not None and self.running != ident:
             self.switches += 1
             # One that still runs as far as the record knows let JavaScript run without
-            # _suspend (asyncio's loop waiting): it has been blocked, as a CPython thread
-            # in the loop's select() is, since about now.
-            previous = self.threads.get(self.running)
-            if previous is not None and previous["state"] == "run":
-                self._stretch(previous, "run", previous["since"], now)
-                previous.update(state="block", since=now, ready_at=None)
+            # _suspend (asyncio's loop waiting): it has been blocked since about now.
+            self.blocked_in_javascript(now)
         self.running = ident
         self.held_since = now
         entry.update(state="run", since=now, ready_at=None)
@@ -497,9 +493,9 @@ class _Handle:
 
 def _start_joinable_thread(function, handle=None, daemon=True):
     global _next_ident, _started
-    from pyodide.ffi import can_run_sync, create_proxy
+    from pyodide.ffi import create_proxy
 
-    if _js is None or not _js.playgroundStackSwitching or not can_run_sync():
+    if not can_start():
         raise RuntimeError("can't start new thread")
     handle = handle if handle is not None else _Handle()
     ident = _next_ident

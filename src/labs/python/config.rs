@@ -68,30 +68,32 @@ pub fn decode(raw: &str) -> Decoded {
     let code_raw = q.take("code");
     let mut code = programs::DEFAULT.source.to_string();
     let mut preset = Some(programs::DEFAULT.id);
+    // A link that did not work asks to run nothing (the user did not write the default),
+    // and says so where it asked to run.
+    let not_run = if run { ", and not run" } else { "" };
     if let Some(id) = &preset_raw {
         match programs::find(id) {
             Some(p) => {
                 code = p.source.to_string();
                 preset = Some(p.id);
             }
-            None => q.error("preset", format!("{} is not a preset of this lab; the default program is in the editor", quote(id))),
+            None => q.error("preset", format!("{} is not a preset of this lab; the default program is in the editor{not_run}", quote(id))),
         }
     }
     if let Some(value) = code_raw {
         if preset_raw.is_some() {
-            q.error("code", "a link gives either code or preset, not both; the preset was used");
+            q.error("code", format!("a link gives either code or preset, not both; the preset was used{not_run}"));
         } else {
             match decode_code(&value) {
                 Ok(text) => {
                     preset = programs::matching(&text).map(|p| p.id);
                     code = text;
                 }
-                Err(e) => q.error("code", format!("{}; the default program is in the editor", e.message())),
+                Err(e) => q.error("code", format!("{}; the default program is in the editor{not_run}", e.message())),
             }
         }
     }
     let errors = q.finish();
-    // A link that did not work asks to run nothing: the user did not write the default.
     let run = run && errors.iter().all(|e| e.key != "code" && e.key != "preset");
     Decoded { code, preset, run, errors }
 }
@@ -157,6 +159,7 @@ mod tests {
             assert!(!d.run, "a broken link runs nothing");
             assert_eq!(d.errors.len(), 1, "{value}: {:?}", d.errors);
             assert!(d.errors[0].message.contains(says), "{value}: {}", d.errors[0].message);
+            assert!(d.errors[0].message.ends_with("the default program is in the editor, and not run"), "{}", d.errors[0].message);
         }
         let d = decode("preset=nope");
         assert_eq!(d.code, programs::DEFAULT.source);

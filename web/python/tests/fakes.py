@@ -83,6 +83,7 @@ def threads_host(stack_switching=True):
         playgroundStackSwitching=stack_switching,
         playgroundRace=lambda ms, other: Race(ms, other),
         playgroundWhenIdle=IDLE.append,
+        playgroundWhileIdle=lambda fn: None,
     )
 
 
