@@ -18,6 +18,8 @@ const LOCK_INFO = __PYODIDE_LOCK_INFO__;
 // standard library (stdlib-pyc.mjs adds to it), so a second visit starts without
 // downloading them, on any host.
 const CACHE_NAME = `pyodide-${LOCK_INFO.version}-${LOCK_INFO.stdlib}`;
+// What Pyodide's loadPyodide fetches (its own module, pyodide.asm.mjs, is imported).
+const EARLY_FILES = ['pyodide.asm.wasm', 'python_stdlib.zip'];
 
 async function cachedFetch(originalFetch, url, progress) {
   let cache = null;
@@ -25,7 +27,7 @@ async function cachedFetch(originalFetch, url, progress) {
     cache = await caches.open(CACHE_NAME);
     const hit = await cache.match(url);
     if (hit) {
-      progress(url, Number(hit.headers.get('x-playground-size') || 0), true);
+      progress(url, 0, true);
       return hit;
     }
   } catch {
@@ -43,16 +45,16 @@ async function cachedFetch(originalFetch, url, progress) {
       },
     }),
   );
-  const bytes = await new Response(counting).arrayBuffer();
   const headers = new Headers(response.headers);
-  headers.set('x-playground-size', String(bytes.byteLength));
   headers.delete('content-encoding');
   headers.delete('content-length');
-  const keep = new Response(bytes, { status: 200, headers });
-  // Stored while CPython compiles, not before: a failure (quota, private mode) only means
-  // the next visit downloads again.
-  cache?.put(url, keep.clone()).catch(() => {});
-  return keep;
+  // Handed on as it arrives, so that WebAssembly compiles while it downloads, and stored
+  // as it arrives: a failure to store (quota, private mode) only means the next visit
+  // downloads again, and a broken download is not stored.
+  if (cache === null) return new Response(counting, { status: 200, headers });
+  const [forUse, forCache] = counting.tee();
+  cache.put(url, new Response(forCache, { status: 200, headers })).catch(() => {});
+  return new Response(forUse, { status: 200, headers });
 }
 
 /** Deletes the caches of other Pyodide versions (in the background; failures are harmless). */
@@ -200,14 +202,24 @@ export async function loadInterpreter(indexURL, files, onProgress, { snapshot = 
     report(name);
   };
   // Pyodide fetches through the global fetch: it is swapped for the counting, caching one
-  // only while Pyodide loads.
+  // only while Pyodide loads. The two big files are asked for at once rather than when
+  // Pyodide's module has loaded and asks: that saves a round trip or two on a first visit.
   const originalFetch = self.fetch.bind(self);
+  const early = new Map(
+    EARLY_FILES.map((name) => {
+      const response = cachedFetch(originalFetch, indexURL + name, progress);
+      response.catch(() => {}); // reported when Pyodide asks for it
+      return [indexURL + name, response];
+    }),
+  );
   self.fetch = (input, options) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input?.url;
     // Pyodide passes options such as {credentials: "same-origin"}; any GET is fine.
     const get = !options || !options.method || options.method.toUpperCase() === 'GET';
     if (typeof url === 'string' && url.startsWith(indexURL) && get) {
-      return cachedFetch(originalFetch, url, progress);
+      const asked = early.get(url);
+      early.delete(url);
+      return asked ?? cachedFetch(originalFetch, url, progress);
     }
     return originalFetch(input, options);
   };
@@ -233,7 +245,8 @@ export async function loadInterpreter(indexURL, files, onProgress, { snapshot = 
         start = 'snapshot';
       } catch (error) {
         console.warn('the CPython snapshot did not load, starting plainly:', error);
-        forgetSnapshot(await snapshotDir());
+        // Not awaited: a file system that does not answer must not hold up the start.
+        snapshotDir().then(forgetSnapshot, () => {});
       }
     }
     if (pyodide === null) pyodide = await loadPyodide({ ...options, ...(makeSnapshot ? { _makeSnapshot: true } : {}) });
@@ -251,6 +264,8 @@ export async function loadInterpreter(indexURL, files, onProgress, { snapshot = 
     return { pyodide, start };
   } finally {
     self.fetch = originalFetch;
+    // A file Pyodide did not ask for (it failed first) is not downloaded for nothing.
+    for (const response of early.values()) response.then((r) => r.body?.cancel()).catch(() => {});
   }
 }
 

@@ -12,6 +12,8 @@ import { checker, errorText } from './protocol.js';
 
 const checkFromPage = checker('pageToWorker');
 
+export const SNAPSHOT_IDLE_MS = 1000;
+
 /** runtime.py's record of a run stopped before any of it ran. */
 export function stoppedRecord() {
   return JSON.stringify({
@@ -58,14 +60,26 @@ export function createPageRunner({
   let snapshotWanted = false;
   let assets = null;
 
-  // After a plain start, a throwaway worker makes the snapshot the next start restores,
-  // once no run waits: it takes a core for about two seconds.
+  // After a plain start, a throwaway worker makes the snapshot the next start restores.
+  // It takes a core for about two seconds, so it waits until CPython has been idle for
+  // SNAPSHOT_IDLE_MS: the run a link asks for arrives just after "ready", and a first
+  // program should not share two cores with a second interpreter's start.
+  let snapshotTimer = null;
   function snapshotWhenIdle() {
-    if (!snapshotWanted || currentRun !== null || queue.length > 0) return;
-    snapshotWanted = false;
-    makeSnapshot(assets.indexURL, assets.files).catch((error) => {
-      console.warn('no CPython snapshot was made; the next start is a plain one too:', errorText(error));
-    });
+    if (!snapshotWanted || snapshotTimer !== null) return;
+    snapshotTimer = setTimer(() => {
+      snapshotTimer = null;
+      if (currentRun !== null || queue.length > 0) return; // armed again when it ends
+      snapshotWanted = false;
+      makeSnapshot(assets.indexURL, assets.files).catch((error) => {
+        console.warn('no CPython snapshot was made; the next start is a plain one too:', errorText(error));
+      });
+    }, SNAPSHOT_IDLE_MS);
+  }
+  function snapshotNotYet() {
+    if (snapshotTimer === null) return;
+    clearTimer(snapshotTimer);
+    snapshotTimer = null;
   }
 
   // stdout and stderr, batched so that a program printing in a tight loop sends a message
@@ -167,6 +181,7 @@ export function createPageRunner({
 
   async function start({ run, code, pool: poolMode }) {
     currentRun = run;
+    snapshotNotYet();
     pool.beginRun(run, { one: poolMode === 'one' });
     if (interruptArray) Atomics.store(interruptArray, 0, 0);
     try {

@@ -3,7 +3,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { checker } from '../python/protocol.js';
-import { createPageRunner, stoppedRecord } from '../python/page-runner.js';
+import { createPageRunner, stoppedRecord, SNAPSHOT_IDLE_MS } from '../python/page-runner.js';
 
 const toPage = checker('workerToPage');
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -13,7 +13,7 @@ function record(status = 'done') {
 }
 
 /** A runner on a fake Pyodide whose load the test finishes (or fails) when it likes. */
-function setup({ stackSwitching = true, scripts = {}, now, start = 'plain', snapshots = false } = {}) {
+function setup({ stackSwitching = true, scripts = {}, now, timers, start = 'plain', snapshots = false } = {}) {
   const posted = [];
   const errors = [];
   const calls = [];
@@ -66,6 +66,7 @@ function setup({ stackSwitching = true, scripts = {}, now, start = 'plain', snap
       : {}),
     stackSwitching,
     ...(now ? { now } : {}),
+    ...(timers ?? {}),
     createPool: () => pool,
     createThreadsHost: () => ({ host: true }),
   });
@@ -264,21 +265,43 @@ test("the stopped record has runtime.py's fields (test_runtime.py checks that si
   assert.deepEqual(Object.keys(stopped.exception).sort(), ['line', 'message', 'traceback', 'type']);
 });
 
-test('after a plain start the snapshot is made once no run waits; after a restore, none', async () => {
-  const t = setup({ snapshots: true });
+test('after a plain start the snapshot is made once CPython has been idle for a while; after a restore, none', async () => {
+  // Timers the test fires itself: [delay, callback] while pending.
+  const pending = new Map();
+  let nextId = 1;
+  const timers = {
+    setTimer: (callback, ms) => {
+      pending.set(nextId, [ms, callback]);
+      return nextId++;
+    },
+    clearTimer: (id) => pending.delete(id),
+  };
+  const fire = () => {
+    const due = [...pending.entries()];
+    pending.clear();
+    for (const [, [, callback]] of due) callback();
+  };
+  const t = setup({ snapshots: true, timers });
+  const made = () => t.calls.filter(([c]) => c === 'makeSnapshot');
   try {
     t.runner.receive(INIT);
-    t.runner.receive({ type: 'run', run: 1, code: 'a' });
     t.finishLoad();
     await tick();
-    assert.deepEqual(t.calls.filter(([c]) => c === 'makeSnapshot'), [], 'not while run 1 goes');
+    assert.deepEqual([...pending.values()].map(([ms]) => ms), [SNAPSHOT_IDLE_MS], 'waits once ready');
+    // The run a link asks for comes just after "ready": the wait starts again after it.
+    t.runner.receive({ type: 'run', run: 1, code: 'a' });
+    assert.equal(pending.size, 0, 'not while run 1 goes');
     t.runs.get('a').resolve(record());
     await tick();
-    assert.deepEqual(t.calls.filter(([c]) => c === 'makeSnapshot'), [['makeSnapshot', INIT.indexURL, 1]]);
+    assert.deepEqual(made(), []);
+    assert.deepEqual([...pending.values()].map(([ms]) => ms), [SNAPSHOT_IDLE_MS]);
+    fire();
+    assert.deepEqual(made(), [['makeSnapshot', INIT.indexURL, 1]]);
     t.runner.receive({ type: 'run', run: 2, code: 'b' });
     t.runs.get('b').resolve(record());
     await tick();
-    assert.equal(t.calls.filter(([c]) => c === 'makeSnapshot').length, 1, 'made once');
+    fire();
+    assert.equal(made().length, 1, 'made once');
   } finally {
     t.done();
   }
