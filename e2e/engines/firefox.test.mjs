@@ -60,3 +60,26 @@ test('Firefox: a host without headers at a subpath, isolated by the service work
     await host.close();
   }
 });
+
+// A first visit to the Python lab registers the service worker while the lab's ticker
+// worker waits in Atomics.wait. Firefox settles clients.claim() only when every client has
+// answered, so a service worker that waited for its claim stayed "activating", and the
+// next page waited for it (more than 15 s, in 5 of 6 tries).
+test('Firefox: after a first visit to the Python lab, the next page opens at once', { timeout: 180_000, skip: !fs.existsSync(FIREFOX_PATH) && 'firefox-esr is not installed' }, async () => {
+  assertBuilt(APP_ROOT);
+  const server = await startServer({ root: APP_ROOT, isolated: true });
+  try {
+    await withFirefox(async (driver, page) => {
+      await driver.goto(`${server.url}/python?preset=bank-lock`);
+      await page.locator('[data-testid="py-ready"]').waitFor({ timeout: 120_000 });
+      const state = () =>
+        page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.active?.state ?? 'none');
+      await page.waitForFunction(async () => (await navigator.serviceWorker.getRegistration())?.active != null, null, { timeout: 30_000 });
+      await page.goto(`${server.url}/race`, { timeout: 20_000 });
+      await page.locator('main').waitFor({ timeout: 20_000 });
+      assert.equal(await state(), 'activated');
+    });
+  } finally {
+    await server.close();
+  }
+});

@@ -37,9 +37,13 @@ self.addEventListener('activate', (event) => {
           await caches.delete(name);
         }
       }
-      await self.clients.claim();
     })(),
   );
+  // Claimed, but not waited for: Firefox settles a claim only when every client has
+  // answered, and the Python lab's ticker worker waits in Atomics.wait and never does.
+  // Until the activation ends, every navigation in scope waits for it (the next page
+  // hung for more than 15 s after a first visit to the Python lab).
+  self.clients.claim();
 });
 
 /** The response with the isolation headers added (the body is streamed, not copied). */
