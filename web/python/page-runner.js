@@ -67,9 +67,9 @@ export function createPageRunner({
   let snapshotTimer = null;
   function snapshotWhenIdle() {
     if (!snapshotWanted || snapshotTimer !== null) return;
+    // A run clears it (snapshotNotYet), and next() arms it again when the run ends.
     snapshotTimer = setTimer(() => {
       snapshotTimer = null;
-      if (currentRun !== null || queue.length > 0) return; // armed again when it ends
       snapshotWanted = false;
       makeSnapshot(assets.indexURL, assets.files).catch((error) => {
         console.warn('no CPython snapshot was made; the next start is a plain one too:', errorText(error));

@@ -82,7 +82,7 @@ pub fn decode(raw: &str) -> Decoded {
     }
     if let Some(value) = code_raw {
         if preset_raw.is_some() {
-            q.error("code", format!("a link gives either code or preset, not both; the preset was used{not_run}"));
+            q.error("code", format!("a link gives either code or preset, not both; its code was ignored{not_run}"));
         } else {
             match decode_code(&value) {
                 Ok(text) => {
@@ -184,6 +184,11 @@ mod tests {
         let d = decode(&format!("preset=cpu-seq&code={}", encode_code("print(2)")));
         assert_eq!(d.preset, Some("cpu-seq"));
         assert_eq!(d.errors[0].key, "code");
+        // With a preset that does not exist, the code's message still holds: it was ignored.
+        let d = decode(&format!("preset=nope&code={}&run=1", encode_code("print(2)")));
+        assert_eq!(d.code, programs::DEFAULT.source);
+        let code = d.errors.iter().find(|e| e.key == "code").map(|e| e.message.as_str()).unwrap_or_default();
+        assert_eq!(code, "a link gives either code or preset, not both; its code was ignored, and not run");
     }
 
     proptest! {
